@@ -1,0 +1,85 @@
+import { z } from 'zod'
+
+const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback)
+
+/**
+ * Every setting quanqun reads from the environment. Defaults are the demo's: mock puppet,
+ * embedded PGlite under DATA_DIR, local Redis. Pacing defaults follow what WeChat bot operators
+ * report as safe: 20-40 messages a minute per account and about 3 s between messages to one room.
+ */
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only')
+    .default('qq'),
+  WECHATY_PUPPET: z.string().min(1).default('wechaty-puppet-mock'),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
+  PACING_PER_MINUTE: intFromEnv(30, 1),
+  PACING_MIN_GAP_MS: intFromEnv(1500),
+  PACING_JITTER_MS: intFromEnv(1000),
+  PACING_ROOM_GAP_MS: intFromEnv(3000),
+  PACING_COOLDOWN_MS: intFromEnv(10 * 60_000),
+})
+
+export interface PacingConfig {
+  perMinute: number
+  minGapMs: number
+  jitterMs: number
+  roomGapMs: number
+  cooldownMs: number
+}
+
+export interface Config {
+  databaseUrl: string | undefined
+  dataDir: string
+  redisUrl: string
+  queuePrefix: string
+  puppet: string
+  puppetToken: string | undefined
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
+  timezone: string
+  pacing: PacingConfig
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads the environment once; the entry points pass the result down. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new ConfigError(`配置错误 ${String(issue.path[0])}: ${issue.message}`)
+  }
+  const e = parsed.data
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    puppet: e.WECHATY_PUPPET,
+    puppetToken: e.WECHATY_PUPPET_SERVICE_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    timezone: e.TIMEZONE,
+    pacing: {
+      perMinute: e.PACING_PER_MINUTE,
+      minGapMs: e.PACING_MIN_GAP_MS,
+      jitterMs: e.PACING_JITTER_MS,
+      roomGapMs: e.PACING_ROOM_GAP_MS,
+      cooldownMs: e.PACING_COOLDOWN_MS,
+    },
+  }
+}
