@@ -58,7 +58,9 @@ export class ConfigError extends Error {
 
 /** Reads the environment once; the entry points pass the result down. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  )
   const parsed = EnvSchema.safeParse(present)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

@@ -13,10 +13,11 @@ describe('migrations', () => {
 
   it('create every table of the network on an empty database and re-run as a no-op', async () => {
     await t.migrate()
-    const rows = await t.db.execute<{ table_name: string }>(
-      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
-    )
-    const names = [...rows].map((r) => r.table_name)
+    const rows = await t.db
+      .select({ name: sql<string>`table_name` })
+      .from(sql`information_schema.tables`)
+      .where(sql`table_schema = 'public'`)
+    const names = rows.map((r) => r.name)
     expect(names).toEqual(
       expect.arrayContaining(['audit_log', 'bot_accounts', 'groups', 'members', 'roles', 'units']),
     )

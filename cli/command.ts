@@ -1,0 +1,24 @@
+import type { Config } from '../runtime/config.ts'
+import type { Logger } from '../runtime/logger.ts'
+
+/** What every CLI command gets: parsed arguments and the validated config; output goes to `out`. */
+export interface CommandContext {
+  args: string[]
+  flags: Record<string, string | true>
+  config: Config
+  log: Logger
+  out: (line: string) => void
+}
+
+/** A CLI command as data: `name` may have two words ("db migrate"). */
+export interface CliCommand {
+  name: string
+  usage: string
+  summary: string
+  run(ctx: CommandContext): Promise<number | undefined>
+}
+
+/** An error the user caused (bad argument, missing file): printed as one line, exit 1. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
