@@ -25,6 +25,7 @@ const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migratio
 export interface DatabaseOptions {
   /** postgres:// URL; without one the embedded PGlite under `dataDir` is used. */
   url?: string | undefined
+  /** Where PGlite keeps its files; 'memory://' keeps nothing on disk (tests). */
   dataDir?: string
   /** Pool size for postgres.js. */
   max?: number
@@ -42,8 +43,10 @@ export function openDatabase(options: DatabaseOptions): Database {
       close: () => sql.end({ timeout: 5 }),
     }
   }
-  const dir = resolve(options.dataDir ?? '.data', 'pglite')
-  mkdirSync(dir, { recursive: true })
+  const dataDir = options.dataDir ?? '.data'
+  const inMemory = dataDir.startsWith('memory://')
+  const dir = inMemory ? dataDir : resolve(dataDir, 'pglite')
+  if (!inMemory) mkdirSync(dir, { recursive: true })
   const client = new PGlite(dir)
   const db = drizzlePglite(client, { schema }) as unknown as Db
   return {
