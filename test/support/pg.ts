@@ -1,23 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import postgres from 'postgres'
+import { inject } from 'vitest'
 import { type Database, openDatabase } from '../../db/client.ts'
+import { adminUrl, withDatabase } from './pg-url.ts'
 
-export const TEMPLATE_DB = 'quanqun_test_template'
-
-/** The server the tests use; CI's .ci/run sets it, a developer machine defaults to the local one. */
-export function adminUrl(): string {
-  return (
-    process.env.TEST_DATABASE_URL ??
-    process.env.DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/test'
-  )
-}
-
-export function withDatabase(url: string, name: string): string {
-  const u = new URL(url)
-  u.pathname = `/${name}`
-  return u.toString()
-}
+export { adminUrl, withDatabase }
 
 export interface TestDatabase extends Database {
   url: string
@@ -29,7 +16,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `quanqun_t_${randomBytes(6).toString('hex')}`
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} })
   try {
-    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`)
+    await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDb')}`)
   } finally {
     await admin.end()
   }

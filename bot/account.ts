@@ -1,0 +1,250 @@
+import type { Redis } from 'ioredis'
+import QRCode from 'qrcode'
+import type { Contact, Message, Room, RoomInvitation, Wechaty } from 'wechaty'
+import { types } from 'wechaty'
+import { recordAudit } from '../audit/record-audit.ts'
+import type { Db } from '../db/client.ts'
+import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts'
+import { findMemberByWechatId } from '../network/roles.ts'
+import type { OutboundMessage } from '../queues/outbound-message.ts'
+import type { PacingRules } from '../queues/pacing.ts'
+import { createSendQueue, enqueueSay, type SendQueue } from '../queues/send-queue.ts'
+import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
+import type { Logger } from '../runtime/logger.ts'
+import { rolesSatisfying } from './authorize.ts'
+import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
+import { handleMessage, type Reaction } from './handle-message.ts'
+import { handlers as defaultHandlers } from './handlers/index.ts'
+import { RoomRegistry } from './room-registry.ts'
+import { TalkerLimit } from './talker-limit.ts'
+
+export interface BotAccountOptions {
+  /** The account's name in `bot_accounts` (and in the network CSV). */
+  name: string
+  puppetName: string
+  wechaty: Wechaty
+  db: Db
+  log: Logger
+  connection: Redis
+  queuePrefix: string
+  pacing: PacingRules & { cooldownMs: number }
+  handlers?: HandlerTable
+  /** Printed login QR codes go here (the terminal by default). */
+  printQr?: (text: string) => void
+}
+
+/** Talker names are chosen by strangers: keep what we echo back short. */
+const MAX_NAME = 20
+
+/**
+ * One WeChat account: its Wechaty instance, its rooms, and its send queue. Only the process that
+ * holds the live puppet runs the account's send worker, since only it can say anything.
+ */
+export class BotAccount {
+  readonly name: string
+  readonly sendQueue: SendQueue
+  private sendWorker: SendWorker | undefined
+  private ref: BotAccountRef | undefined
+  private readonly log: Logger
+  private readonly limit = new TalkerLimit()
+  private registry: RoomRegistry | undefined
+
+  constructor(private readonly opts: BotAccountOptions) {
+    this.name = opts.name
+    this.log = opts.log.child({ account: opts.name })
+    this.sendQueue = createSendQueue({
+      connection: opts.connection,
+      prefix: opts.queuePrefix,
+      account: opts.name,
+    })
+  }
+
+  get wechaty(): Wechaty {
+    return this.opts.wechaty
+  }
+
+  get accountId(): number {
+    if (!this.ref) throw new Error(`bot account ${this.name} is not started`)
+    return this.ref.id
+  }
+
+  async start(): Promise<void> {
+    const { db, wechaty } = this.opts
+    const row = await ensureBotAccount(db, this.name, this.opts.puppetName)
+    this.ref = { id: row.id, name: this.name, names: [] }
+    this.registry = new RoomRegistry(db, this.log, row.id)
+    this.sendWorker = createSendWorker({
+      connection: this.opts.connection,
+      prefix: this.opts.queuePrefix,
+      account: this.name,
+      pacing: this.opts.pacing,
+      log: this.log,
+      say: (msg) => this.sayNow(msg),
+      onCooldown: (until, reason) => this.markCooling(until, reason),
+    })
+    this.attach(wechaty)
+    await wechaty.start()
+  }
+
+  /** Queues a message on this account's paced send queue. */
+  async say(msg: OutboundMessage, jobId?: string): Promise<void> {
+    await enqueueSay(this.sendQueue, msg, jobId === undefined ? {} : { jobId })
+  }
+
+  async stop(): Promise<void> {
+    await this.sendWorker?.close()
+    await this.sendQueue.close()
+    await this.opts.wechaty.stop()
+    if (this.ref) await setBotAccountState(this.opts.db, this.ref.id, 'offline')
+  }
+
+  private async sayNow(msg: OutboundMessage): Promise<void> {
+    const { Room, Contact } = this.opts.wechaty
+    // A private reply is addressed to the contact id; everything else to a room.
+    const target = (await Room.find({ id: msg.roomId })) ?? (await Contact.find({ id: msg.roomId }))
+    if (!target) throw new Error(`room ${msg.roomId} not found on account ${this.name}`)
+    await target.say(msg.text)
+  }
+
+  private async markCooling(until: number, reason: string): Promise<void> {
+    this.log.warn({ until: new Date(until).toISOString(), reason }, 'account cooling down')
+    await setBotAccountState(this.opts.db, this.accountId, 'cooling', {
+      coolingUntil: new Date(until),
+    })
+  }
+
+  /** Every event handler runs inside `guard`: one failing message never stops the bot. */
+  private guard<A extends unknown[]>(event: string, fn: (...args: A) => Promise<void>) {
+    return (...args: A) => {
+      fn(...args).catch((error: unknown) => this.log.error({ err: error, event }, 'event failed'))
+    }
+  }
+
+  private attach(wechaty: Wechaty): void {
+    const { db } = this.opts
+    wechaty.on(
+      'scan',
+      this.guard('scan', async (qrcode: string, status: types.ScanStatus) => {
+        if (status !== types.ScanStatus.Waiting && status !== types.ScanStatus.Timeout) return
+        const art = await QRCode.toString(qrcode, { type: 'terminal', small: true })
+        const print = this.opts.printQr ?? ((text: string) => process.stderr.write(text))
+        print(`[${this.name}] 请用微信扫码登录:\n${art}\n`)
+      }),
+    )
+    wechaty.on(
+      'login',
+      this.guard('login', async (user: Contact) => {
+        this.ref = { ...this.ref!, names: [user.name()].filter(Boolean) }
+        await setBotAccountState(db, this.accountId, 'online', { selfId: user.id })
+        this.log.info({ self: user.id }, 'logged in')
+      }),
+    )
+    wechaty.on(
+      'logout',
+      this.guard('logout', async () => {
+        await setBotAccountState(db, this.accountId, 'offline')
+        this.log.warn('logged out')
+      }),
+    )
+    wechaty.on('error', (error) => this.log.error({ err: error }, 'wechaty error'))
+    wechaty.on(
+      'ready',
+      this.guard('ready', async () => {
+        const rooms = await wechaty.Room.findAll()
+        const summary = await this.registry!.sync(
+          await Promise.all(rooms.map(async (r) => ({ roomId: r.id, topic: await r.topic() }))),
+        )
+        this.log.info(summary, 'rooms synced')
+      }),
+    )
+    wechaty.on(
+      'room-join',
+      this.guard('room-join', async (room: Room, invitees: Contact[]) => {
+        if (invitees.some((c) => c.self())) await this.registry!.joined(room.id, await room.topic())
+      }),
+    )
+    wechaty.on(
+      'room-topic',
+      this.guard('room-topic', async (room: Room, topic: string) => {
+        await this.registry!.renamed(room.id, topic)
+      }),
+    )
+    wechaty.on(
+      'room-leave',
+      this.guard('room-leave', async (room: Room, leavers: Contact[]) => {
+        if (leavers.some((c) => c.self())) await this.registry!.left(room.id)
+      }),
+    )
+    wechaty.on(
+      'room-invite',
+      this.guard('room-invite', (inv) => this.onInvite(inv)),
+    )
+    wechaty.on(
+      'message',
+      this.guard('message', (message) => this.onMessage(message)),
+    )
+  }
+
+  /** Invitations are accepted only from known staff, so strangers cannot pull the bot into rooms. */
+  private async onInvite(invitation: RoomInvitation): Promise<void> {
+    const inviter = await invitation.inviter()
+    const member = await findMemberByWechatId(this.opts.db, inviter.id)
+    const staff = member?.grants.find((g) => rolesSatisfying.staff.includes(g.role))
+    await recordAudit(this.opts.db, {
+      memberId: member?.id ?? null,
+      actorRef: inviter.id,
+      action: 'room.invite',
+      allowed: staff !== undefined,
+      detail: { topic: await invitation.topic().catch(() => '') },
+    })
+    if (staff) await invitation.accept()
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    const incoming = await toIncoming(message)
+    // Some puppets deliver WeChat's system notices as the bot's own messages: keep those.
+    if (message.self() && incoming.type !== 'system') return
+    const reaction = await handleMessage(
+      {
+        db: this.opts.db,
+        log: this.log,
+        account: this.ref!,
+        handlers: this.opts.handlers ?? defaultHandlers,
+        limit: this.limit,
+      },
+      incoming,
+    )
+    await this.act(incoming, reaction)
+  }
+
+  private async act(incoming: Incoming, reaction: Reaction): Promise<void> {
+    switch (reaction.kind) {
+      case 'silent':
+        return
+      case 'coolDown':
+        await this.sendWorker?.coolDown(this.opts.pacing.cooldownMs, reaction.reason)
+        return
+      case 'reply':
+        await this.say({
+          roomId: incoming.roomId ?? incoming.talkerId,
+          text: reaction.text,
+          kind: 'reply',
+        })
+    }
+  }
+}
+
+/** The Wechaty edge: a message becomes plain data, with the talker's name trimmed. */
+async function toIncoming(message: Message): Promise<Incoming> {
+  const room = message.room()
+  const talker = message.talker()
+  const type = message.type()
+  return {
+    ...(room ? { roomId: room.id, topic: await room.topic() } : {}),
+    talkerId: talker.id,
+    talkerName: (talker.name() || '居民').slice(0, MAX_NAME),
+    text: message.text(),
+    type:
+      type === types.Message.Text ? 'text' : type === types.Message.Unknown ? 'system' : 'other',
+  }
+}

@@ -1,0 +1,28 @@
+import type { Role } from '../db/schema/network.ts'
+import { findCoveringGrant, type RoleGrant } from '../network/permissions.ts'
+import type { RequiredRole } from './commands/types.ts'
+
+/** Which roles satisfy each requirement of the grammar; admins may do everything staff may. */
+export const rolesSatisfying: {
+  readonly [R in Exclude<RequiredRole, 'resident'>]: readonly Role[]
+} = {
+  worker: ['grid_worker', 'volunteer', 'station_staff', 'admin'],
+  station_staff: ['station_staff', 'admin'],
+  propagandist: ['propagandist', 'admin'],
+  staff: ['admin', 'propagandist', 'station_staff', 'grid_worker'],
+}
+
+export type Authorization =
+  | { allowed: true; grant?: RoleGrant }
+  | { allowed: false; required: Exclude<RequiredRole, 'resident'> }
+
+/** Anyone may act as a resident; every other requirement needs a role covering `unitPath`. */
+export function authorize(
+  required: RequiredRole,
+  grants: readonly RoleGrant[],
+  unitPath: string,
+): Authorization {
+  if (required === 'resident') return { allowed: true }
+  const grant = findCoveringGrant(grants, rolesSatisfying[required], unitPath)
+  return grant ? { allowed: true, grant } : { allowed: false, required }
+}

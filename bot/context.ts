@@ -1,0 +1,46 @@
+import type { Db } from '../db/client.ts'
+import type { BoundGroup } from '../network/groups.ts'
+import type { KnownMember } from '../network/roles.ts'
+import type { Logger } from '../runtime/logger.ts'
+import type { CommandOf, Intent } from './commands/types.ts'
+
+/** A chat message reduced to plain data at the Wechaty edge. */
+export interface Incoming {
+  roomId?: string
+  topic?: string
+  talkerId: string
+  talkerName: string
+  text: string
+  /** 'system' covers WeChat's own notices in a room (e.g. 操作过于频繁), never a person's text. */
+  type: 'text' | 'system' | 'other'
+}
+
+export interface BotAccountRef {
+  id: number
+  name: string
+  /** Names the bot is @-mentioned by. */
+  names: readonly string[]
+}
+
+/** What a command handler knows: who said it, where, and the storage to act on. */
+export interface ChatContext {
+  db: Db
+  log: Logger
+  account: BotAccountRef
+  incoming: Incoming
+  /** The group bound to the room; undefined in a private chat or an unbound room. */
+  group: BoundGroup | undefined
+  /** The member behind the talker; undefined for residents (unknown talkers). */
+  member: KnownMember | undefined
+}
+
+/** Handles one parsed command and returns the reply text, or nothing to stay silent. */
+export type Handler<I extends Intent> = (
+  ctx: ChatContext,
+  command: CommandOf<I>,
+) => Promise<string | undefined>
+
+export type HandlerTable = { readonly [I in Intent]?: Handler<I> }
+
+/** Intents a handler may run without a bound group (private chat or a room not yet bound). */
+export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu'])

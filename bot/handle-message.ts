@@ -1,0 +1,91 @@
+import { recordAudit } from '../audit/record-audit.ts'
+import { findGroupByRoomId } from '../network/groups.ts'
+import { findMemberByWechatId } from '../network/roles.ts'
+import { isThrottleSignal } from '../queues/throttle.ts'
+import { authorize } from './authorize.ts'
+import { requiredRole } from './commands/grammar.ts'
+import { parseCommand } from './commands/parse.ts'
+import type { Command } from './commands/types.ts'
+import {
+  type BotAccountRef,
+  type ChatContext,
+  type Handler,
+  type HandlerTable,
+  type Incoming,
+  UNBOUND_INTENTS,
+} from './context.ts'
+import type { TalkerLimit } from './talker-limit.ts'
+import { botTexts } from './templates.ts'
+
+export interface MessageDeps {
+  db: ChatContext['db']
+  log: ChatContext['log']
+  account: BotAccountRef
+  handlers: HandlerTable
+  limit: TalkerLimit
+}
+
+/** What the Wechaty edge should do about one message. */
+export type Reaction =
+  | { kind: 'silent' }
+  | { kind: 'reply'; text: string }
+  | { kind: 'coolDown'; reason: string }
+
+const SILENT: Reaction = { kind: 'silent' }
+
+/**
+ * One message, start to end: system signal → parse → rate-limit → who and where → authorize →
+ * handler → reply. Pure data in and out; the Wechaty adapter performs the reaction.
+ */
+export async function handleMessage(deps: MessageDeps, incoming: Incoming): Promise<Reaction> {
+  if (incoming.type === 'system') {
+    return isThrottleSignal(incoming.text) ? { kind: 'coolDown', reason: incoming.text } : SILENT
+  }
+  if (incoming.type !== 'text') return SILENT
+
+  const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
+  if (parsed.kind === 'none') return SILENT
+  if (!deps.limit.allow(incoming.talkerId)) return SILENT
+  if (parsed.kind === 'invalid') return reply(incoming, parsed.hint)
+
+  const command = parsed.command
+  const [group, member] = await Promise.all([
+    incoming.roomId ? findGroupByRoomId(deps.db, incoming.roomId) : undefined,
+    findMemberByWechatId(deps.db, incoming.talkerId),
+  ])
+  const ctx: ChatContext = {
+    db: deps.db,
+    log: deps.log,
+    account: deps.account,
+    incoming,
+    group,
+    member,
+  }
+
+  if (!UNBOUND_INTENTS.has(command.intent)) {
+    if (!group || !group.active) return incoming.roomId ? reply(incoming, botTexts.unbound) : SILENT
+    const required = requiredRole[command.intent]
+    const auth = authorize(required, member?.grants ?? [], group.unitPath)
+    if (!auth.allowed) {
+      await recordAudit(deps.db, {
+        memberId: member?.id ?? null,
+        actorRef: incoming.talkerId,
+        action: `command.${command.intent}`,
+        unitId: group.unitId,
+        groupId: group.id,
+        allowed: false,
+        detail: { required: auth.required, text: incoming.text.slice(0, 200) },
+      })
+      return reply(incoming, botTexts.refused(botTexts.roleName[auth.required]))
+    }
+  }
+
+  const handler = deps.handlers[command.intent] as Handler<Command['intent']> | undefined
+  const text = handler ? await handler(ctx, command) : botTexts.notYet
+  return text ? reply(incoming, text) : SILENT
+}
+
+/** Replies in a room name the talker, since a busy group cannot tell who was answered. */
+function reply(incoming: Incoming, text: string): Reaction {
+  return { kind: 'reply', text: incoming.roomId ? `@${incoming.talkerName} ${text}` : text }
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto'
+import type { EventEmitter } from 'node:events'
+import { eq, isNotNull } from 'drizzle-orm'
+import { types, type Wechaty } from 'wechaty'
+import { type mock, mock as mocks, PuppetMock } from 'wechaty-puppet-mock'
+import type { Db } from '../db/client.ts'
+import { botAccounts, groups, members } from '../db/schema/network.ts'
+import { buildWechaty, MOCK_PUPPET } from './puppet.ts'
+
+export interface MockPerson {
+  wechatId: string
+  name: string
+}
+
+/** One line said in a simulated room. */
+export interface Said {
+  account: string
+  roomId: string
+  topic: string
+  talkerId: string
+  talkerName: string
+  text: string
+  fromBot: boolean
+  at: number
+}
+
+export interface MockAccount {
+  name: string
+  mocker: mock.Mocker
+  wechaty: Wechaty
+  self: mock.ContactMock
+}
+
+interface MockRoomRef {
+  account: MockAccount
+  room: mock.RoomMock
+}
+
+export const MOCK_BOT_NAME = '圈群助手'
+
+/**
+ * A simulated district on wechaty-puppet-mock, built from the database: one mocker and Wechaty per
+ * bot account, a mock room for every imported group (holding the bot and the unit's staff), and a
+ * contact for every member and resident. The demo plays in it and the tests drive it.
+ */
+export class MockNetwork {
+  readonly transcript: Said[] = []
+  private readonly rooms = new Map<string, MockRoomRef>()
+  private readonly listeners = new Set<(said: Said) => void>()
+
+  private constructor(readonly accounts: MockAccount[]) {}
+
+  static async build(db: Db, residents: readonly MockPerson[] = []): Promise<MockNetwork> {
+    const people: MockPerson[] = [
+      ...(await db.select({ wechatId: members.wechatId, name: members.name }).from(members)),
+      ...residents,
+    ]
+    const accountRows = await db.select().from(botAccounts).orderBy(botAccounts.name)
+    const network = new MockNetwork(
+      accountRows.map((row) => {
+        const mocker = new mocks.Mocker()
+        for (const p of people) mocker.createContact({ id: p.wechatId, name: p.name })
+        const self = mocker.createContact({ id: `bot-${row.id}`, name: MOCK_BOT_NAME })
+        const wechaty = buildWechaty({
+          account: row.name,
+          puppet: MOCK_PUPPET,
+          mocker,
+          dataDir: '',
+        })
+        return { name: row.name, mocker, wechaty, self }
+      }),
+    )
+    const rows = await db
+      .select({ topic: groups.topic, account: botAccounts.name })
+      .from(groups)
+      .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
+      .where(isNotNull(groups.botAccountId))
+      .orderBy(groups.id)
+    for (const row of rows) {
+      const account = network.accounts.find((a) => a.name === row.account)
+      if (account) network.createRoom(account, row.topic)
+    }
+    return network
+  }
+
+  account(name: string): MockAccount {
+    const found = this.accounts.find((a) => a.name === name)
+    if (!found) throw new Error(`no mock account ${name}`)
+    return found
+  }
+
+  /** A room the bot sits in; tests also use it for rooms the import does not know. */
+  createRoom(account: MockAccount, topic: string): mock.RoomMock {
+    const room = account.mocker.createRoom({ topic, memberIdList: [account.self.id] })
+    this.rooms.set(room.id, { account, room })
+    // The mock's typed emitter loses its types in the published build; the event is real.
+    ;(room as unknown as EventEmitter).on('message', (message: mock.MessageMock) => {
+      const talker = message.talker()
+      const said: Said = {
+        account: account.name,
+        roomId: room.id,
+        topic: room.payload.topic,
+        talkerId: talker.id,
+        talkerName: talker.payload.name,
+        text: String(message.payload.text ?? ''),
+        fromBot: talker.id === account.self.id,
+        at: Date.now(),
+      }
+      this.transcript.push(said)
+      for (const listener of this.listeners) listener(said)
+    })
+    return room
+  }
+
+  /** Logs every account in and signals ready, as a real puppet does after a scan. */
+  login(): void {
+    for (const account of this.accounts) {
+      account.mocker.login(account.self)
+      const puppet = account.mocker.puppet
+      if (puppet instanceof PuppetMock) puppet.emit('ready', { data: 'mock network ready' })
+    }
+  }
+
+  room(topic: string): MockRoomRef {
+    for (const ref of this.rooms.values()) if (ref.room.payload.topic === topic) return ref
+    throw new Error(`no mock room with topic ${topic}`)
+  }
+
+  roomById(roomId: string): MockRoomRef | undefined {
+    return this.rooms.get(roomId)
+  }
+
+  /** `wechatId` says `text` in the room with `topic` (the person must exist in the network). */
+  say(wechatId: string, topic: string, text: string): void {
+    const { account, room } = this.room(topic)
+    account.mocker.ContactMock.load(wechatId).say(text).to(room)
+  }
+
+  /**
+   * WeChat's own notice in a room (e.g. 操作过于频繁), which no person can type: a message of
+   * unknown type, as puppets deliver system messages.
+   */
+  systemMessage(topic: string, text: string): void {
+    const { account, room } = this.room(topic)
+    const id = `sys-${randomUUID()}`
+    account.mocker.MessageMock.create({
+      id,
+      type: types.Message.Unknown,
+      text,
+      roomId: room.id,
+      talkerId: account.self.id,
+      timestamp: Date.now(),
+    })
+    account.mocker.puppet.emit('message', { messageId: id })
+  }
+
+  /** Everything the bot said into the room with `topic`, oldest first. */
+  botLines(topic: string): string[] {
+    return this.transcript.filter((s) => s.fromBot && s.topic === topic).map((s) => s.text)
+  }
+
+  /** Resolves with the first line matching `predicate`, said from now on, or rejects on timeout. */
+  waitFor(predicate: (said: Said) => boolean, timeoutMs = 10_000): Promise<Said> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener)
+        reject(new Error(`no matching message within ${timeoutMs} ms`))
+      }, timeoutMs)
+      const listener = (said: Said) => {
+        if (!predicate(said)) return
+        clearTimeout(timer)
+        this.listeners.delete(listener)
+        resolve(said)
+      }
+      this.listeners.add(listener)
+    })
+  }
+}

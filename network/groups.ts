@@ -1,0 +1,134 @@
+import { and, eq, isNull, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { type GroupKind, groups, units } from '../db/schema/network.ts'
+
+export interface BoundGroup {
+  id: number
+  unitId: number
+  unitPath: string
+  tier: number
+  topic: string
+  kind: GroupKind
+  botAccountId: number | null
+  active: boolean
+}
+
+const boundColumns = {
+  id: groups.id,
+  unitId: groups.unitId,
+  unitPath: units.path,
+  tier: units.tier,
+  topic: groups.topic,
+  kind: groups.kind,
+  botAccountId: groups.botAccountId,
+  active: groups.active,
+}
+
+export async function findGroupByRoomId(db: Db, roomId: string): Promise<BoundGroup | undefined> {
+  const [row] = await db
+    .select(boundColumns)
+    .from(groups)
+    .innerJoin(units, eq(units.id, groups.unitId))
+    .where(eq(groups.roomId, roomId))
+  return row
+}
+
+export interface RoomSighting {
+  roomId: string
+  topic: string
+  botAccountId: number
+}
+
+/**
+ * Binds a room the bot sits in: a room already bound keeps its unit (a topic change never unbinds
+ * it); an unbound room is bound to the imported group with the same topic that no room holds yet.
+ */
+export async function bindRoomByTopic(
+  db: Db,
+  sighting: RoomSighting,
+): Promise<BoundGroup | undefined> {
+  const known = await findGroupByRoomId(db, sighting.roomId)
+  if (known) {
+    await db
+      .update(groups)
+      .set({ active: true, botAccountId: sighting.botAccountId, updatedAt: sql`now()` })
+      .where(eq(groups.id, known.id))
+    return { ...known, active: true, botAccountId: sighting.botAccountId }
+  }
+  const [claimed] = await db
+    .update(groups)
+    .set({
+      roomId: sighting.roomId,
+      botAccountId: sighting.botAccountId,
+      active: true,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(groups.topic, sighting.topic), isNull(groups.roomId)))
+    .returning({ id: groups.id })
+  return claimed ? findGroupByRoomId(db, sighting.roomId) : undefined
+}
+
+/**
+ * Binds a room to a unit by a staff member's 绑定: re-points a bound room, claims an imported group
+ * of the same topic, or records a new group. A topic held by another room gets the room id appended,
+ * since WeChat allows two rooms with one topic but the registry keys topics uniquely.
+ */
+export async function bindRoomToUnit(
+  db: Db,
+  sighting: RoomSighting & { unitId: number; kind?: GroupKind },
+): Promise<BoundGroup> {
+  await db.transaction(async (tx) => {
+    const [byRoom] = await tx
+      .select({ id: groups.id })
+      .from(groups)
+      .where(eq(groups.roomId, sighting.roomId))
+    const patch = {
+      unitId: sighting.unitId,
+      botAccountId: sighting.botAccountId,
+      active: true,
+      updatedAt: sql`now()`,
+      ...(sighting.kind ? { kind: sighting.kind } : {}),
+    }
+    if (byRoom) {
+      await tx.update(groups).set(patch).where(eq(groups.id, byRoom.id))
+      return
+    }
+    const [byTopic] = await tx
+      .select({ id: groups.id, roomId: groups.roomId })
+      .from(groups)
+      .where(eq(groups.topic, sighting.topic))
+    if (byTopic && byTopic.roomId === null) {
+      await tx
+        .update(groups)
+        .set({ ...patch, roomId: sighting.roomId })
+        .where(eq(groups.id, byTopic.id))
+      return
+    }
+    const topic = byTopic ? `${sighting.topic}#${sighting.roomId}` : sighting.topic
+    await tx.insert(groups).values({
+      unitId: sighting.unitId,
+      topic,
+      kind: sighting.kind ?? 'residents',
+      botAccountId: sighting.botAccountId,
+      roomId: sighting.roomId,
+    })
+  })
+  const bound = await findGroupByRoomId(db, sighting.roomId)
+  if (!bound) throw new Error(`room ${sighting.roomId} was not bound`)
+  return bound
+}
+
+/** Follows a topic change of a bound room, unless the new topic belongs to another group. */
+export async function renameRoom(db: Db, roomId: string, topic: string): Promise<void> {
+  const [taken] = await db.select({ id: groups.id }).from(groups).where(eq(groups.topic, topic))
+  if (taken) return
+  await db.update(groups).set({ topic, updatedAt: sql`now()` }).where(eq(groups.roomId, roomId))
+}
+
+/** The bot was removed from the room: keep the row and its history, stop sending there. */
+export async function deactivateRoom(db: Db, roomId: string): Promise<void> {
+  await db
+    .update(groups)
+    .set({ active: false, updatedAt: sql`now()` })
+    .where(eq(groups.roomId, roomId))
+}
