@@ -63,7 +63,7 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   }
 
   if (!UNBOUND_INTENTS.has(command.intent)) {
-    if (!group || !group.active) return incoming.roomId ? reply(incoming, botTexts.unbound) : SILENT
+    if (!group?.active) return incoming.roomId ? reply(incoming, botTexts.unbound) : SILENT
     const required = requiredRole[command.intent]
     const auth = authorize(required, member?.grants ?? [], group.unitPath)
     if (!auth.allowed) {
