@@ -1,2 +1,4 @@
 export * from './audit.ts'
+export * from './broadcasts.ts'
 export * from './network.ts'
+export * from './orders.ts'

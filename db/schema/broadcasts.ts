@@ -1,0 +1,79 @@
+import { sql } from 'drizzle-orm'
+import {
+  index,
+  integer,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+import { botAccounts, type GroupKind, groups, members, units } from './network.ts'
+
+export const NOTICE_STATUSES = ['draft', 'confirmed', 'cancelled', 'done'] as const
+export type NoticeStatus = (typeof NOTICE_STATUSES)[number]
+
+/**
+ * An authoritative notice pushed down a subtree. Residents and staff refer to it as `N<id>`.
+ * `dedupeKey` makes a scheduled tick idempotent: two schedulers firing the same tick insert once.
+ */
+export const notices = pgTable(
+  'notices',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    authorMemberId: integer('author_member_id').references(() => members.id),
+    /** Chat contact id, or `cli:<user>` / `schedule:<name>` for notices not typed in a chat. */
+    authorRef: text('author_ref').notNull(),
+    scopeUnitId: integer('scope_unit_id')
+      .notNull()
+      .references(() => units.id),
+    /** Only these tiers of the subtree; null means all. */
+    tiers: smallint('tiers').array(),
+    kinds: text('kinds').array().$type<GroupKind[]>(),
+    text: text('text').notNull(),
+    status: text('status', { enum: NOTICE_STATUSES }).notNull().default('draft'),
+    /** Where progress and the final report go back to (the author's room or chat). */
+    replyAccount: text('reply_account'),
+    replyRoomId: text('reply_room_id'),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
+    dedupeKey: text('dedupe_key'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('notices_dedupe_key').on(t.dedupeKey),
+    index('notices_status_idx').on(t.status),
+  ],
+)
+
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/** The outbox: one row per (notice, group); PostgreSQL alone is enough to finish a notice. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    noticeId: integer('notice_id')
+      .notNull()
+      .references(() => notices.id),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id),
+    tier: smallint('tier').notNull(),
+    botAccountId: integer('bot_account_id').references(() => botAccounts.id),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('deliveries_notice_group_key').on(t.noticeId, t.groupId),
+    index('deliveries_notice_status_idx').on(t.noticeId, t.status),
+    index('deliveries_unfinished_idx')
+      .on(t.status, t.updatedAt)
+      .where(sql`${t.status} in ('pending', 'sending')`),
+  ],
+)

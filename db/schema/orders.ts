@@ -1,0 +1,145 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+import { groups, members, units } from './network.ts'
+
+/**
+ * What residents can order: data loaded from fixtures/service-catalog.json, not code. `tier` is
+ * where the matter is handled (自己能办自己办: 4 grid, 3 station, 2 institute, 1 centre).
+ */
+export const serviceCatalog = pgTable(
+  'service_catalog',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    platform: text('platform').notNull(),
+    keywords: text('keywords').array().notNull(),
+    tier: smallint('tier').notNull(),
+    acceptSlaMinutes: integer('accept_sla_minutes').notNull(),
+    completeSlaMinutes: integer('complete_sla_minutes').notNull(),
+    /** Volunteer hours credited for a completed order of this kind (love-bank points). */
+    hours: numeric('hours', { precision: 6, scale: 2 }).notNull().default('1'),
+  },
+  (t) => [
+    uniqueIndex('service_catalog_code_key').on(t.code),
+    check('service_catalog_tier_range', sql`${t.tier} between 1 and 5`),
+  ],
+)
+
+export const ORDER_STATUSES = [
+  'placed',
+  'dispatched',
+  'accepted',
+  'done',
+  'rated',
+  'returned',
+  'escalated',
+  'cancelled',
+] as const
+export type OrderStatus = (typeof ORDER_STATUSES)[number]
+
+/** A resident's service order; residents refer to it by `code` (e.g. A0042). */
+export const orders = pgTable(
+  'orders',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    code: text('code').notNull(),
+    residentRef: text('resident_ref').notNull(),
+    residentName: text('resident_name').notNull(),
+    groupId: integer('group_id').references(() => groups.id),
+    /** The resident's unit (the group's). */
+    unitId: integer('unit_id')
+      .notNull()
+      .references(() => units.id),
+    categoryId: integer('category_id').references(() => serviceCatalog.id),
+    text: text('text').notNull(),
+    status: text('status', { enum: ORDER_STATUSES }).notNull().default('placed'),
+    /** The unit answering for the order now; climbs the tree on escalation. */
+    handlingUnitId: integer('handling_unit_id')
+      .notNull()
+      .references(() => units.id),
+    assigneeMemberId: integer('assignee_member_id').references(() => members.id),
+    rating: smallint('rating'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('orders_code_key').on(t.code),
+    index('orders_resident_idx').on(t.residentRef, t.createdAt),
+    index('orders_handling_status_idx').on(t.handlingUnitId, t.status),
+    index('orders_assignee_status_idx').on(t.assigneeMemberId, t.status),
+  ],
+)
+
+/** The order's append-only timeline: every state change with its actor and note. */
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type').notNull(),
+    fromStatus: text('from_status', { enum: ORDER_STATUSES }),
+    toStatus: text('to_status', { enum: ORDER_STATUSES }).notNull(),
+    actorRef: text('actor_ref').notNull(),
+    actorMemberId: integer('actor_member_id').references(() => members.id),
+    unitId: integer('unit_id').references(() => units.id),
+    note: text('note'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('order_events_order_idx').on(t.orderId, t.at)],
+)
+
+/** Love-bank accounts: one per volunteer, plus system accounts points flow from and to. */
+export const pointsAccounts = pgTable(
+  'points_accounts',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    kind: text('kind', { enum: ['member', 'system'] }).notNull(),
+    memberId: integer('member_id').references(() => members.id),
+    /** For system accounts: 'issuance' (points are minted from here), 'redemption', … */
+    name: text('name').notNull(),
+  },
+  (t) => [
+    uniqueIndex('points_accounts_member_key').on(t.memberId),
+    uniqueIndex('points_accounts_name_key').on(t.kind, t.name),
+  ],
+)
+
+/**
+ * Double-entry ledger: the entries of one `txId` sum to zero; entries are never updated or
+ * deleted (a correction is a reversing transaction); a balance is the sum of an account's entries.
+ */
+export const pointsEntries = pgTable(
+  'points_entries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    txId: text('tx_id').notNull(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => pointsAccounts.id),
+    amount: integer('amount').notNull(),
+    orderId: integer('order_id').references(() => orders.id),
+    reason: text('reason').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('points_entries_account_idx').on(t.accountId),
+    // A deterministic txId (e.g. `order-42-rated`) posts once, however often a job retries.
+    uniqueIndex('points_entries_tx_account_key').on(t.txId, t.accountId),
+  ],
+)
