@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { DelayedError, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from '../runtime/logger.ts'
+import { type OutboundMessage, OutboundMessageSchema } from './outbound-message.ts'
+import { type PacingRules, SendLog } from './pacing.ts'
+import { holdOnlyLimiter, INLINE_WAIT_MAX_MS, SAY_JOB } from './send-options.ts'
+import type { SendJob } from './send-queue.ts'
+import { sendQueueName } from './send-queue.ts'
+import { errorText, isThrottleSignal } from './throttle.ts'
+
+export interface SendWorkerOptions {
+  connection: Redis
+  prefix: string
+  account: string
+  /** PacingConfig, optionally with a shorter window (see pacing.ts). */
+  pacing: PacingRules & { cooldownMs: number }
+  /** Says one message through the live puppet; a throw is retried, a throttling throw pauses. */
+  say: (msg: OutboundMessage) => Promise<void>
+  log: Logger
+  /** Told when the account starts (or extends) a cool-down: e.g. to mark the bot account. */
+  onCooldown?: (untilMs: number, reason: string) => void | Promise<void>
+  /** Source of the jitter, [0, 1); Math.random unless a test pins it. */
+  random?: () => number
+}
+
+export interface SendWorker {
+  readonly worker: Worker<OutboundMessage, void, typeof SAY_JOB>
+  /**
+   * Pauses the whole account for `ms` (never shortening a longer pause already running); the bot
+   * calls it when a room shows a throttling system message. Resolves to the end of the pause (ms).
+   */
+  coolDown(ms: number, reason: string): Promise<number>
+  /** End of the current cool-down in ms since the epoch, or 0. */
+  readonly cooldownUntil: number
+  /** Lets the job in hand finish, then stops. The connection stays open: it is the caller's. */
+  close(): Promise<void>
+}
+
+/**
+ * The one consumer of an account's send queue, run by the process holding the account's puppet.
+ *
+ * How a job goes out (concurrency 1, so jobs are looked at one by one, highest priority first):
+ * - cooling down → the job goes back to waiting at the head of its priority, the account is held;
+ * - its room is still inside the room gap and the account would be free earlier → the job is
+ *   parked as delayed until the room is free, and the next job (another room) gets its turn;
+ * - the account must wait (window cap, gap + jitter) → a short wait is slept, a long one puts the
+ *   job back and holds the account, so a reply queued meanwhile still goes first;
+ * - `say` throws a throttling error → cool-down, the job goes back; any other throw → BullMQ
+ *   retries with backoff; a payload that fails the schema → failed at once, never retried.
+ *
+ * A parked job rejoins the queue behind the jobs of its priority queued meanwhile, so order
+ * within one room is usual but not promised (priorities already reorder a room's messages).
+ * Parked jobs wake up to ~100 ms late (Redis times blocking calls with its 10 Hz clock).
+ */
+export function createSendWorker(opts: SendWorkerOptions): SendWorker {
+  const { account, pacing, say, onCooldown } = opts
+  const random = opts.random ?? Math.random
+  const name = sendQueueName(account)
+  const log = opts.log.child({ account, queue: name })
+  const sendLog = new SendLog(pacing)
+  if (!Number.isFinite(pacing.cooldownMs) || pacing.cooldownMs < 0) {
+    throw new RangeError(`pacing: cooldownMs must be a number >= 0, got ${pacing.cooldownMs}`)
+  }
+
+  // Used only to set the queue's limiter key: the documented way to hold the account.
+  const holder = new Queue(name, { connection: opts.connection, prefix: opts.prefix })
+  holder.on('error', (err) => log.error({ err }, 'send queue connection error'))
+
+  let cooldownUntil = 0
+  // One jitter roll per send: waking up early and asking again must not roll again, or the gap
+  // would drift towards minGap + jitterMs.
+  let jitterRoll = random()
+  const jitter = () => jitterRoll
+
+  // Limiter writes are chained so a short pacing hold can never land after, and cut, a cool-down.
+  let holds: Promise<void> = Promise.resolve()
+  const holdAccount = (ms: number): Promise<void> => {
+    const next = holds.then(async () => {
+      const until = Math.max(Date.now() + ms, cooldownUntil)
+      const remaining = Math.ceil(until - Date.now())
+      if (remaining > 0) await holder.rateLimit(remaining)
+    })
+    holds = next.catch(() => {})
+    return next
+  }
+
+  const coolDown = async (ms: number, reason: string): Promise<number> => {
+    const until = Date.now() + Math.max(ms, 0)
+    const extended = until > cooldownUntil
+    if (extended) cooldownUntil = until
+    await holdAccount(0)
+    if (extended) {
+      log.warn({ until: new Date(until).toISOString(), ms, reason }, 'account cooling down')
+      try {
+        await onCooldown?.(until, reason)
+      } catch (err) {
+        log.error({ err, reason }, 'onCooldown failed')
+      }
+    }
+    return cooldownUntil
+  }
+
+  const putBack = async (ms: number): Promise<never> => {
+    await holdAccount(ms)
+    // RateLimitError: BullMQ moves the job back to waiting (head of its priority) without using
+    // an attempt, and stops fetching until the limiter key expires.
+    throw new RateLimitError()
+  }
+
+  const sendOne = async (job: SendJob, token?: string): Promise<void> => {
+    if (job.name !== SAY_JOB) throw new UnrecoverableError(`unknown job name "${job.name}"`)
+    const parsed = OutboundMessageSchema.safeParse(job.data)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
+    }
+    const msg = parsed.data
+    const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref }
+
+    const now = Date.now()
+    if (cooldownUntil > now) return putBack(0)
+    const slot = sendLog.slot(msg.roomId, now, jitter)
+    if (slot.roomAt > slot.accountAt) {
+      // Only this room is blocked: park the job instead of making every other room wait.
+      log.debug({ ...ctx, until: slot.roomAt }, 'room gap: job delayed')
+      await job.moveToDelayed(slot.roomAt, token)
+      throw new DelayedError()
+    }
+    if (slot.at - now > INLINE_WAIT_MAX_MS) return putBack(slot.at - now)
+    // Timers may fire a millisecond early; the window guarantee needs "not before".
+    for (let wait = slot.at - Date.now(); wait > 0; wait = slot.at - Date.now()) await sleep(wait)
+    if (cooldownUntil > Date.now()) return putBack(0)
+
+    try {
+      await say(msg)
+    } catch (error) {
+      // A refused send still counts: WeChat may have seen it, and counting errs on the safe side.
+      sendLog.record(msg.roomId, Date.now())
+      jitterRoll = random()
+      const text = errorText(error)
+      if (isThrottleSignal(text)) {
+        await coolDown(pacing.cooldownMs, `say: ${text}`)
+        log.warn({ ...ctx, err: error }, 'say throttled, job kept for after the cool-down')
+        return putBack(0)
+      }
+      throw error
+    }
+    // Recorded when say returns, not when it started: later is the safe side for every limit.
+    sendLog.record(msg.roomId, Date.now())
+    jitterRoll = random()
+    log.debug({ ...ctx, attempt: job.attemptsMade + 1 }, 'said')
+  }
+
+  const worker = new Worker<OutboundMessage, void, typeof SAY_JOB>(name, sendOne, {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    // One send at a time per account: pacing is a sequence, and the puppet is one phone.
+    concurrency: 1,
+    limiter: holdOnlyLimiter,
+  })
+  worker.on('error', (err) => log.error({ err }, 'send worker error'))
+  worker.on('failed', (job, err) => {
+    const attempts = job?.opts.attempts ?? 1
+    const final =
+      job === undefined || err instanceof UnrecoverableError || job.attemptsMade >= attempts
+    const fields = {
+      err,
+      jobId: job?.id,
+      room: (job?.data as Partial<OutboundMessage> | undefined)?.roomId,
+      attemptsMade: job?.attemptsMade,
+      attempts,
+    }
+    if (final) log.error(fields, 'send failed for good')
+    else log.warn(fields, 'send failed, will retry')
+  })
+
+  return {
+    worker,
+    coolDown,
+    get cooldownUntil() {
+      return cooldownUntil > Date.now() ? cooldownUntil : 0
+    },
+    async close() {
+      await worker.close()
+      await holds
+      await holder.close()
+    },
+  }
+}

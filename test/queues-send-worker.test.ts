@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createRedis, redisAnswers } from '../queues/connection.ts'
+import type { OutboundMessage } from '../queues/outbound-message.ts'
+import type { PacingRules } from '../queues/pacing.ts'
+import {
+  createSendQueue,
+  enqueueSay,
+  enqueueSayBulk,
+  type SendQueue,
+  type SendQueueOptions,
+  sendQueueName,
+} from '../queues/send-queue.ts'
+import { createSendWorker, type SendWorker, type SendWorkerOptions } from '../queues/send-worker.ts'
+import { createLogger } from '../runtime/logger.ts'
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const prefix = `qqt-${randomBytes(4).toString('hex')}`
+const log = createLogger({ logLevel: 'silent' })
+
+let redis: Redis
+const queues: SendQueue[] = []
+const workers: SendWorker[] = []
+
+beforeAll(async () => {
+  if (!(await redisAnswers(REDIS_URL))) throw new Error(`Redis must answer at ${REDIS_URL}`)
+  redis = createRedis(REDIS_URL)
+})
+
+afterEach(async () => {
+  for (const w of workers.splice(0)) await w.close()
+  for (const q of queues.splice(0)) {
+    // The limiter key carries a TTL and is not one of the keys obliterate() removes.
+    await q.removeRateLimitKey()
+    await q.obliterate({ force: true })
+    await q.close()
+  }
+})
+
+afterAll(async () => {
+  // Nothing of this file's prefix may outlive it.
+  expect(await redis.keys(`${prefix}:*`)).toEqual([])
+  await redis.quit()
+})
+
+let accounts = 0
+function queueFor(extra: Partial<SendQueueOptions> = {}): { account: string; queue: SendQueue } {
+  const account = `机器人 ${++accounts}: test`
+  const queue = createSendQueue({ connection: redis, prefix, account, ...extra })
+  queues.push(queue)
+  return { account, queue }
+}
+
+interface Said {
+  at: number
+  msg: OutboundMessage
+}
+
+function startWorker(
+  account: string,
+  pacing: PacingRules,
+  say: (msg: OutboundMessage) => Promise<void>,
+  extra: Partial<SendWorkerOptions> = {},
+): SendWorker {
+  const w = createSendWorker({
+    connection: redis,
+    prefix,
+    account,
+    pacing: { cooldownMs: 1_000, ...pacing },
+    say,
+    log,
+    ...extra,
+  })
+  workers.push(w)
+  return w
+}
+
+/** A say that records when it was called; the test's view of what reached WeChat. */
+function recorder(): { said: Said[]; say: (msg: OutboundMessage) => Promise<void> } {
+  const said: Said[] = []
+  return {
+    said,
+    say: async (msg) => {
+      said.push({ at: Date.now(), msg })
+    },
+  }
+}
+
+async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+const notice = (roomId: string, ref: string, tier?: number): OutboundMessage => ({
+  roomId,
+  text: `通知 ${ref}`,
+  kind: 'notice',
+  ref,
+  ...(tier === undefined ? {} : { tier }),
+})
+
+describe('send queue (producer)', () => {
+  it('derives a safe, distinct queue name from any account name', () => {
+    const names = ['bot-01', '张三:bot 1', '张三:bot 2', 'a/b c', '🤖']
+    const encoded = names.map(sendQueueName)
+    for (const name of encoded) expect(name).toMatch(/^send-[\w-]+$/)
+    expect(new Set(encoded).size).toBe(names.length)
+    expect(() => sendQueueName('')).toThrow(/empty/)
+  })
+
+  it('collapses a duplicate add with the same job id, and refuses bad input before Redis', async () => {
+    const { queue } = queueFor()
+    const a = await enqueueSay(queue, notice('r1', 'n1', 2), { jobId: 'n1-r1' })
+    const b = await enqueueSay(queue, notice('r1', 'n1', 2), { jobId: 'n1-r1' })
+    const bulk = await enqueueSayBulk(queue, [
+      { msg: notice('r2', 'n1', 2), jobId: 'n1-r2' },
+      { msg: notice('r1', 'n1', 2), jobId: 'n1-r1' },
+    ])
+    expect([a.id, b.id, ...bulk.map((j) => j.id)]).toEqual(['n1-r1', 'n1-r1', 'n1-r2', 'n1-r1'])
+    expect(await queue.count()).toBe(2)
+    // Options from send-options.ts, priority from the kind and tier.
+    const job = await queue.getJob('n1-r1')
+    expect(job?.opts).toMatchObject({ attempts: 6, priority: 4, backoff: { type: 'exponential' } })
+
+    await expect(enqueueSay(queue, { ...notice('r1', 'x'), text: '' })).rejects.toThrow(/text/)
+    await expect(
+      enqueueSay(queue, { ...notice('r1', 'x'), text: '长'.repeat(4_001) }),
+    ).rejects.toThrow(/text/)
+    await expect(enqueueSay(queue, notice('r1', 'x', 6))).rejects.toThrow(/tier/)
+    await expect(enqueueSay(queue, notice('r1', 'x'), { jobId: 'a:b' })).rejects.toThrow(/":"/)
+    await expect(enqueueSay(queue, notice('r1', 'x'), { jobId: '42' })).rejects.toThrow(/integer/)
+    await expect(
+      enqueueSayBulk(queue, [{ msg: notice('r3', 'ok') }, { msg: notice('', 'bad') }]),
+    ).rejects.toThrow(/#1: roomId/)
+    expect(await queue.count()).toBe(2)
+  })
+})
+
+describe('send worker', () => {
+  it('says 200 messages over 10 rooms exactly once, within the cap in every window and the room gap', async () => {
+    // A 1 s window with a cap of 40 makes the cap bind within seconds; 5 ms + ≤10 ms jitter alone
+    // would allow ~100/s, and 100 ms per room 10/s per room.
+    const pacing: PacingRules = {
+      perMinute: 40,
+      windowMs: 1_000,
+      minGapMs: 5,
+      jitterMs: 10,
+      roomGapMs: 100,
+    }
+    const { account, queue } = queueFor()
+    const { said, say } = recorder()
+    // The first 12 are all for room-0: a worker that slept out the room gap would send nothing
+    // else for over a second. The other 188 are spread over rooms 1–9.
+    const msgs: OutboundMessage[] = []
+    for (let i = 0; i < 200; i++) {
+      const room = i < 12 ? 0 : 1 + ((i * 7) % 9)
+      msgs.push(notice(`room-${room}`, `m${i}`, 3))
+    }
+    await enqueueSayBulk(
+      queue,
+      msgs.map((msg) => ({ msg, jobId: msg.ref! })),
+    )
+    const started = Date.now()
+    startWorker(account, pacing, say)
+    await waitFor('200 messages said', () => said.length >= 200)
+    const took = Date.now() - started
+    await new Promise((r) => setTimeout(r, 200)) // nothing more may trickle in
+    expect(said.length).toBe(200)
+    expect(new Set(said.map((s) => s.msg.ref)).size).toBe(200)
+
+    const times = said.map((s) => s.at)
+    const crowded: number[] = []
+    let fullWindows = 0
+    for (let i = 0; i + pacing.perMinute < times.length; i++) {
+      const span = times[i + pacing.perMinute]! - times[i]!
+      if (span < pacing.windowMs!) crowded.push(i)
+      if (times[i + pacing.perMinute - 1]! - times[i]! < pacing.windowMs!) fullWindows++
+    }
+    expect(crowded).toEqual([])
+    // The cap did bind: many windows held exactly perMinute sends.
+    expect(fullWindows).toBeGreaterThan(10)
+
+    const lastByRoom = new Map<string, number>()
+    const roomTooSoon: string[] = []
+    for (const s of said) {
+      const prev = lastByRoom.get(s.msg.roomId)
+      if (prev !== undefined && s.at - prev < pacing.roomGapMs) roomTooSoon.push(s.msg.ref!)
+      lastByRoom.set(s.msg.roomId, s.at)
+    }
+    expect(roomTooSoon).toEqual([])
+    for (let i = 1; i < times.length; i++) {
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(pacing.minGapMs)
+    }
+    // room-0 did not block the rest: other rooms went while it sat out its gap.
+    const firstTen = new Set(said.slice(0, 10).map((s) => s.msg.roomId))
+    expect(firstTen.size).toBeGreaterThanOrEqual(5)
+    // 200 at 40 per second: a little over 4 s for the cap, plus room-0's tail. A parked job goes
+    // back behind the jobs of its priority and wakes up to ~100 ms late (Redis times blocking
+    // calls with its 10 Hz clock), so room-0's last few go one by one at the end: ~6 s in all.
+    expect(took).toBeGreaterThanOrEqual(4_000)
+    expect(took).toBeLessThan(10_000)
+    console.info(`200 messages paced in ${took} ms`)
+  })
+
+  it('serves a backlog by priority: replies, dispatches, then notices tier 1 to 5, untiered last', async () => {
+    const { account, queue } = queueFor()
+    const { said, say } = recorder()
+    const backlog: OutboundMessage[] = [
+      notice('r1', 'notice-t5', 5),
+      notice('r2', 'notice', undefined),
+      notice('r3', 'notice-t1', 1),
+      { roomId: 'r4', text: '派单', kind: 'dispatch', ref: 'dispatch' },
+      notice('r5', 'notice-t3', 3),
+      { roomId: 'r6', text: '收到', kind: 'reply', ref: 'reply-1' },
+      notice('r7', 'notice-t1b', 1),
+      { roomId: 'r8', text: '收到', kind: 'reply', ref: 'reply-2' },
+    ]
+    await enqueueSayBulk(
+      queue,
+      backlog.map((msg) => ({ msg })),
+    )
+    startWorker(account, { perMinute: 1_000, minGapMs: 0, jitterMs: 0, roomGapMs: 0 }, say)
+    await waitFor('backlog said', () => said.length >= backlog.length)
+    expect(said.map((s) => s.msg.ref)).toEqual([
+      'reply-1',
+      'reply-2',
+      'dispatch',
+      'notice-t1',
+      'notice-t1b',
+      'notice-t3',
+      'notice-t5',
+      'notice',
+    ])
+  })
+
+  it('lets a reply queued during a notice backlog overtake the notices', async () => {
+    const { account, queue } = queueFor()
+    const { said, say } = recorder()
+    await enqueueSayBulk(
+      queue,
+      Array.from({ length: 20 }, (_, i) => ({ msg: notice(`r${i}`, `n${i}`, 1) })),
+    )
+    // 400 ms between sends: longer than the worker sleeps in a job, so the job goes back and the
+    // account is held; the reply must win the next turn.
+    startWorker(account, { perMinute: 1_000, minGapMs: 400, jitterMs: 0, roomGapMs: 0 }, say)
+    await waitFor('first notice', () => said.length >= 1)
+    await enqueueSay(queue, { roomId: 'r-resident', text: '已收到', kind: 'reply', ref: 'reply' })
+    await waitFor('reply', () => said.some((s) => s.msg.ref === 'reply'), 5_000)
+    expect(said.findIndex((s) => s.msg.ref === 'reply')).toBe(1)
+  })
+
+  it('fails a bad payload or unknown job name at once, without retry and without saying it', async () => {
+    const { account, queue } = queueFor()
+    const { said, say } = recorder()
+    const bad = await queue.add('say', { roomId: '', text: 'x', kind: 'shout' } as never)
+    const unknown = await queue.add('yell' as never, notice('r1', 'n1'))
+    startWorker(account, { perMinute: 1_000, minGapMs: 0, jitterMs: 0, roomGapMs: 0 }, say)
+    await waitFor('both failed', async () => (await queue.getFailedCount()) === 2)
+    const badJob = await queue.getJob(bad.id!)
+    expect(badJob?.attemptsMade).toBe(1)
+    expect(badJob?.opts.attempts).toBe(6)
+    expect(badJob?.failedReason).toMatch(/bad payload: roomId/)
+    expect((await queue.getJob(unknown.id!))?.failedReason).toMatch(/unknown job name "yell"/)
+    expect(said).toEqual([])
+  })
+
+  it('retries an ordinary say failure with backoff and says the message once', async () => {
+    const { account, queue } = queueFor({ jobOptions: { backoff: { type: 'fixed', delay: 50 } } })
+    let calls = 0
+    const said: OutboundMessage[] = []
+    const job = await enqueueSay(queue, notice('r1', 'n1', 1), { jobId: 'retry-me' })
+    startWorker(
+      account,
+      { perMinute: 1_000, minGapMs: 0, jitterMs: 0, roomGapMs: 0 },
+      async (msg) => {
+        if (++calls <= 2) throw new Error('puppet: network down')
+        said.push(msg)
+      },
+    )
+    await waitFor('completed', async () => (await queue.getJobState(job.id!)) === 'completed')
+    expect(calls).toBe(3)
+    expect(said.map((m) => m.ref)).toEqual(['n1'])
+    expect((await queue.getJob(job.id!))?.attemptsMade).toBe(3)
+  })
+})
