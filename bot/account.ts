@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import { UnrecoverableError } from 'bullmq'
 import QRCode from 'qrcode'
 import type { Contact, Message, Room, RoomInvitation, Wechaty } from 'wechaty'
 import { types } from 'wechaty'
@@ -8,13 +8,15 @@ import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts
 import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import { createSendQueue, enqueueSay, type SendQueue } from '../queues/send-queue.ts'
+import { enqueueSay, type SendQueue } from '../queues/send-queue.ts'
 import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
 import type { Logger } from '../runtime/logger.ts'
+import type { Services } from '../runtime/services.ts'
 import { rolesSatisfying } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { handleMessage, type Reaction } from './handle-message.ts'
 import { handlers as defaultHandlers } from './handlers/index.ts'
+import { hooksFor, type OutboundHookTable } from './outbound-hooks.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { TalkerLimit } from './talker-limit.ts'
 
@@ -23,12 +25,10 @@ export interface BotAccountOptions {
   name: string
   puppetName: string
   wechaty: Wechaty
-  db: Db
-  log: Logger
-  connection: Redis
-  queuePrefix: string
+  services: Services
   pacing: PacingRules & { cooldownMs: number }
   handlers?: HandlerTable
+  outbound?: OutboundHookTable
   /** Printed login QR codes go here (the terminal by default). */
   printQr?: (text: string) => void
 }
@@ -49,14 +49,13 @@ export class BotAccount {
   private readonly limit = new TalkerLimit()
   private registry: RoomRegistry | undefined
 
+  private readonly db: Db
+
   constructor(private readonly opts: BotAccountOptions) {
     this.name = opts.name
-    this.log = opts.log.child({ account: opts.name })
-    this.sendQueue = createSendQueue({
-      connection: opts.connection,
-      prefix: opts.queuePrefix,
-      account: opts.name,
-    })
+    this.db = opts.services.db
+    this.log = opts.services.log.child({ account: opts.name })
+    this.sendQueue = opts.services.messenger.queueOf(opts.name)
   }
 
   get wechaty(): Wechaty {
@@ -69,18 +68,25 @@ export class BotAccount {
   }
 
   async start(): Promise<void> {
-    const { db, wechaty } = this.opts
+    const { db } = this
+    const { wechaty } = this.opts
     const row = await ensureBotAccount(db, this.name, this.opts.puppetName)
     this.ref = { id: row.id, name: this.name, names: [] }
     this.registry = new RoomRegistry(db, this.log, row.id)
     this.sendWorker = createSendWorker({
-      connection: this.opts.connection,
-      prefix: this.opts.queuePrefix,
+      connection: this.opts.services.connection,
+      prefix: this.opts.services.queuePrefix,
       account: this.name,
       pacing: this.opts.pacing,
       log: this.log,
-      say: (msg) => this.sayNow(msg),
+      say: (msg) => this.sayWithHooks(msg),
       onCooldown: (until, reason) => this.markCooling(until, reason),
+    })
+    this.sendWorker.worker.on('failed', (job, error) => {
+      if (!job) return
+      const final =
+        error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+      if (final) void this.onGaveUp(job.data, error)
     })
     this.attach(wechaty)
     await wechaty.start()
@@ -93,9 +99,28 @@ export class BotAccount {
 
   async stop(): Promise<void> {
     await this.sendWorker?.close()
-    await this.sendQueue.close()
     await this.opts.wechaty.stop()
-    if (this.ref) await setBotAccountState(this.opts.db, this.ref.id, 'offline')
+    if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
+  }
+
+  /** Domain hooks around the send: a delivery already sent is skipped, a sent one is recorded. */
+  private async sayWithHooks(msg: OutboundMessage): Promise<void> {
+    const found = hooksFor(this.opts.outbound ?? {}, msg.ref)
+    if (found?.hooks.before && (await found.hooks.before(msg, found.refId)) === 'skip') return
+    await this.sayNow(msg)
+    if (found?.hooks.after) {
+      await found.hooks.after(msg, found.refId).catch((error: unknown) => {
+        this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'after-send hook failed')
+      })
+    }
+  }
+
+  private async onGaveUp(msg: OutboundMessage, error: Error): Promise<void> {
+    this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'message given up')
+    const found = hooksFor(this.opts.outbound ?? {}, msg.ref)
+    await found?.hooks
+      .failed?.(msg, found.refId, error.message)
+      .catch((e: unknown) => this.log.error({ err: e, ref: msg.ref }, 'failed hook failed'))
   }
 
   private async sayNow(msg: OutboundMessage): Promise<void> {
@@ -108,7 +133,7 @@ export class BotAccount {
 
   private async markCooling(until: number, reason: string): Promise<void> {
     this.log.warn({ until: new Date(until).toISOString(), reason }, 'account cooling down')
-    await setBotAccountState(this.opts.db, this.accountId, 'cooling', {
+    await setBotAccountState(this.db, this.accountId, 'cooling', {
       coolingUntil: new Date(until),
     })
   }
@@ -121,7 +146,7 @@ export class BotAccount {
   }
 
   private attach(wechaty: Wechaty): void {
-    const { db } = this.opts
+    const { db } = this
     wechaty.on(
       'scan',
       this.guard('scan', async (qrcode: string, status: types.ScanStatus) => {
@@ -188,9 +213,9 @@ export class BotAccount {
   /** Invitations are accepted only from known staff, so strangers cannot pull the bot into rooms. */
   private async onInvite(invitation: RoomInvitation): Promise<void> {
     const inviter = await invitation.inviter()
-    const member = await findMemberByWechatId(this.opts.db, inviter.id)
+    const member = await findMemberByWechatId(this.db, inviter.id)
     const staff = member?.grants.find((g) => rolesSatisfying.staff.includes(g.role))
-    await recordAudit(this.opts.db, {
+    await recordAudit(this.db, {
       memberId: member?.id ?? null,
       actorRef: inviter.id,
       action: 'room.invite',
@@ -206,8 +231,7 @@ export class BotAccount {
     if (message.self() && incoming.type !== 'system') return
     const reaction = await handleMessage(
       {
-        db: this.opts.db,
-        log: this.log,
+        services: { ...this.opts.services, log: this.log },
         account: this.ref!,
         handlers: this.opts.handlers ?? defaultHandlers,
         limit: this.limit,

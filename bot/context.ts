@@ -1,7 +1,6 @@
-import type { Db } from '../db/client.ts'
 import type { BoundGroup } from '../network/groups.ts'
 import type { KnownMember } from '../network/roles.ts'
-import type { Logger } from '../runtime/logger.ts'
+import type { Services } from '../runtime/services.ts'
 import type { CommandOf, Intent } from './commands/types.ts'
 
 /** A chat message reduced to plain data at the Wechaty edge. */
@@ -22,10 +21,9 @@ export interface BotAccountRef {
   names: readonly string[]
 }
 
-/** What a command handler knows: who said it, where, and the storage to act on. */
+/** What a command handler knows: who said it, where, and the services to act with. */
 export interface ChatContext {
-  db: Db
-  log: Logger
+  services: Services
   account: BotAccountRef
   incoming: Incoming
   /** The group bound to the room; undefined in a private chat or an unbound room. */

@@ -2,6 +2,7 @@ import { recordAudit } from '../audit/record-audit.ts'
 import { findGroupByRoomId } from '../network/groups.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
 import { isThrottleSignal } from '../queues/throttle.ts'
+import type { Services } from '../runtime/services.ts'
 import { authorize } from './authorize.ts'
 import { requiredRole } from './commands/grammar.ts'
 import { parseCommand } from './commands/parse.ts'
@@ -18,8 +19,7 @@ import type { TalkerLimit } from './talker-limit.ts'
 import { botTexts } from './templates.ts'
 
 export interface MessageDeps {
-  db: ChatContext['db']
-  log: ChatContext['log']
+  services: Services
   account: BotAccountRef
   handlers: HandlerTable
   limit: TalkerLimit
@@ -50,12 +50,11 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
 
   const command = parsed.command
   const [group, member] = await Promise.all([
-    incoming.roomId ? findGroupByRoomId(deps.db, incoming.roomId) : undefined,
-    findMemberByWechatId(deps.db, incoming.talkerId),
+    incoming.roomId ? findGroupByRoomId(deps.services.db, incoming.roomId) : undefined,
+    findMemberByWechatId(deps.services.db, incoming.talkerId),
   ])
   const ctx: ChatContext = {
-    db: deps.db,
-    log: deps.log,
+    services: deps.services,
     account: deps.account,
     incoming,
     group,
@@ -67,7 +66,7 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
     const required = requiredRole[command.intent]
     const auth = authorize(required, member?.grants ?? [], group.unitPath)
     if (!auth.allowed) {
-      await recordAudit(deps.db, {
+      await recordAudit(deps.services.db, {
         memberId: member?.id ?? null,
         actorRef: incoming.talkerId,
         action: `command.${command.intent}`,

@@ -1,20 +1,17 @@
-import type { Redis } from 'ioredis'
 import type { Wechaty } from 'wechaty'
-import type { Db } from '../db/client.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import type { Logger } from '../runtime/logger.ts'
+import type { Services } from '../runtime/services.ts'
 import { BotAccount } from './account.ts'
 import type { HandlerTable } from './context.ts'
+import type { OutboundHookTable } from './outbound-hooks.ts'
 
 export interface BotRuntimeOptions {
-  db: Db
-  log: Logger
-  connection: Redis
-  queuePrefix: string
+  services: Services
   puppetName: string
   pacing: PacingRules & { cooldownMs: number }
   accounts: readonly { name: string; wechaty: Wechaty }[]
   handlers?: HandlerTable
+  outbound?: OutboundHookTable
 }
 
 export interface BotRuntime {
@@ -30,13 +27,11 @@ export async function startBots(opts: BotRuntimeOptions): Promise<BotRuntime> {
       new BotAccount({
         name,
         wechaty,
-        db: opts.db,
-        log: opts.log,
-        connection: opts.connection,
-        queuePrefix: opts.queuePrefix,
+        services: opts.services,
         puppetName: opts.puppetName,
         pacing: opts.pacing,
         ...(opts.handlers ? { handlers: opts.handlers } : {}),
+        ...(opts.outbound ? { outbound: opts.outbound } : {}),
       }),
   )
   for (const account of accounts) await account.start()

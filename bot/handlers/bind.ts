@@ -7,7 +7,8 @@ import { botTexts } from '../templates.ts'
 
 /** 绑定 <单位路径>: a staff member binds this room to a unit they hold a role over. */
 export const bindHandler: Handler<'bind'> = async (ctx, command) => {
-  const { db, incoming, member, account } = ctx
+  const { incoming, member, account } = ctx
+  const { db } = ctx.services
   if (!incoming.roomId) return botTexts.privateOnly
   const unit = command.path.includes('/')
     ? await findUnitByPath(db, command.path)

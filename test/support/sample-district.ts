@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { count, isNotNull } from 'drizzle-orm'
 import { pino } from 'pino'
+import { Messenger } from '../../bot/messenger.ts'
 import { MockNetwork } from '../../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../../bot/puppet.ts'
 import { type BotRuntime, startBots } from '../../bot/runtime.ts'
@@ -8,11 +9,13 @@ import { groups } from '../../db/schema/network.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { importNetwork } from '../../network/import.ts'
 import type { PacingRules } from '../../queues/pacing.ts'
+import type { Services } from '../../runtime/services.ts'
 import { createTestDatabase, type TestDatabase } from './pg.ts'
 import { createTestRedis } from './redis.ts'
 
 export interface SampleDistrict {
   t: TestDatabase
+  services: Services
   network: MockNetwork
   bots: BotRuntime
   prefix: string
@@ -41,11 +44,17 @@ export async function startSampleDistrict(
   if (!result.ok) throw new Error(`sample import failed: ${JSON.stringify(result.errors)}`)
   const redis = await createTestRedis()
   const network = await MockNetwork.build(t.db, sampleResidents)
-  const bots = await startBots({
+  const services: Services = {
     db: t.db,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     connection: redis.connection,
     queuePrefix: redis.prefix,
+    messenger: new Messenger(t.db, redis.connection, redis.prefix),
+    timezone: 'Asia/Shanghai',
+    now: () => new Date(),
+  }
+  const bots = await startBots({
+    services,
     puppetName: MOCK_PUPPET,
     pacing: opts.pacing ?? FAST_PACING,
     accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
@@ -58,11 +67,13 @@ export async function startSampleDistrict(
   })
   return {
     t,
+    services,
     network,
     bots,
     prefix: redis.prefix,
     async stop() {
       await bots.stop()
+      await services.messenger.close()
       await redis.close()
       await t.close()
     },

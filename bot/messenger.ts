@@ -1,0 +1,57 @@
+import { eq } from 'drizzle-orm'
+import type { Redis } from 'ioredis'
+import type { Db } from '../db/client.ts'
+import { botAccounts, groups } from '../db/schema/network.ts'
+import type { OutboundMessage } from '../queues/outbound-message.ts'
+import { createSendQueue, enqueueSay, type SendQueue } from '../queues/send-queue.ts'
+
+export type Say = Omit<OutboundMessage, 'roomId'>
+
+/**
+ * Says things into rooms from any process: it only queues on the room's bot account send queue,
+ * and the process holding that account's puppet does the saying, paced.
+ */
+export class Messenger {
+  private readonly queues = new Map<string, SendQueue>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly connection: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  queueOf(account: string): SendQueue {
+    let queue = this.queues.get(account)
+    if (!queue) {
+      queue = createSendQueue({ connection: this.connection, prefix: this.prefix, account })
+      this.queues.set(account, queue)
+    }
+    return queue
+  }
+
+  /** Queues on a known account; `jobId` makes a repeated call a no-op. */
+  async toRoom(account: string, roomId: string, msg: Say, jobId?: string): Promise<void> {
+    await enqueueSay(
+      this.queueOf(account),
+      { ...msg, roomId },
+      jobId === undefined ? {} : { jobId },
+    )
+  }
+
+  /** Queues into a group's room; false when the group has no bound room or no account yet. */
+  async toGroup(groupId: number, msg: Say, jobId?: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ roomId: groups.roomId, account: botAccounts.name, active: groups.active })
+      .from(groups)
+      .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
+      .where(eq(groups.id, groupId))
+    if (!row?.roomId || !row.active) return false
+    await this.toRoom(row.account, row.roomId, msg, jobId)
+    return true
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()))
+    this.queues.clear()
+  }
+}

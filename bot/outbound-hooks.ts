@@ -1,0 +1,28 @@
+import type { OutboundMessage } from '../queues/outbound-message.ts'
+
+/**
+ * Domain bookkeeping around a send, chosen by the message's `ref` ("delivery:42" → the
+ * 'delivery' hooks). The send worker itself knows nothing of deliveries or orders.
+ */
+export interface OutboundHooks {
+  /** Before saying; 'skip' drops the message (e.g. its delivery was already sent). */
+  before?(msg: OutboundMessage, refId: string): Promise<'say' | 'skip'>
+  /** After the puppet said it. Must not throw: the message is out, a retry would say it twice. */
+  after?(msg: OutboundMessage, refId: string): Promise<void>
+  /** It will never be said: retries exhausted or the payload was refused. */
+  failed?(msg: OutboundMessage, refId: string, error: string): Promise<void>
+}
+
+export type OutboundHookTable = Readonly<Record<string, OutboundHooks>>
+
+/** Splits "delivery:42" into the hooks for 'delivery' and the id "42". */
+export function hooksFor(
+  table: OutboundHookTable,
+  ref: string | undefined,
+): { hooks: OutboundHooks; refId: string } | undefined {
+  if (!ref) return undefined
+  const at = ref.indexOf(':')
+  if (at <= 0) return undefined
+  const hooks = table[ref.slice(0, at)]
+  return hooks ? { hooks, refId: ref.slice(at + 1) } : undefined
+}

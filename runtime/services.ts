@@ -1,0 +1,20 @@
+import type { Redis } from 'ioredis'
+import type { Messenger } from '../bot/messenger.ts'
+import type { Db } from '../db/client.ts'
+import type { Config } from './config.ts'
+import type { Logger } from './logger.ts'
+
+/**
+ * What domain code may use, built once by the entry point and passed down: storage, the queue
+ * connection and prefix, the messenger (says into any room through its account's paced queue),
+ * and the clock (tests and the demo move it).
+ */
+export interface Services {
+  db: Db
+  log: Logger
+  connection: Redis
+  queuePrefix: string
+  messenger: Messenger
+  timezone: Config['timezone']
+  now: () => Date
+}
