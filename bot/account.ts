@@ -16,6 +16,7 @@ import { rolesSatisfying } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { handleMessage, type Reaction } from './handle-message.ts'
 import { handlers as defaultHandlers } from './handlers/index.ts'
+import { defaultOutbound } from './outbound.ts'
 import { hooksFor, type OutboundHookTable } from './outbound-hooks.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { TalkerLimit } from './talker-limit.ts'
@@ -105,11 +106,15 @@ export class BotAccount {
 
   /** Domain hooks around the send: a delivery already sent is skipped, a sent one is recorded. */
   private async sayWithHooks(msg: OutboundMessage): Promise<void> {
-    const found = hooksFor(this.opts.outbound ?? {}, msg.ref)
-    if (found?.hooks.before && (await found.hooks.before(msg, found.refId)) === 'skip') return
+    const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
+    if (
+      found?.hooks.before &&
+      (await found.hooks.before(this.opts.services, msg, found.refId)) === 'skip'
+    )
+      return
     await this.sayNow(msg)
     if (found?.hooks.after) {
-      await found.hooks.after(msg, found.refId).catch((error: unknown) => {
+      await found.hooks.after(this.opts.services, msg, found.refId).catch((error: unknown) => {
         this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'after-send hook failed')
       })
     }
@@ -117,9 +122,9 @@ export class BotAccount {
 
   private async onGaveUp(msg: OutboundMessage, error: Error): Promise<void> {
     this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'message given up')
-    const found = hooksFor(this.opts.outbound ?? {}, msg.ref)
+    const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
     await found?.hooks
-      .failed?.(msg, found.refId, error.message)
+      .failed?.(this.opts.services, msg, found.refId, error.message)
       .catch((e: unknown) => this.log.error({ err: e, ref: msg.ref }, 'failed hook failed'))
   }
 

@@ -1,4 +1,5 @@
 import type { OutboundMessage } from '../queues/outbound-message.ts'
+import type { Services } from '../runtime/services.ts'
 
 /**
  * Domain bookkeeping around a send, chosen by the message's `ref` ("delivery:42" → the
@@ -6,11 +7,11 @@ import type { OutboundMessage } from '../queues/outbound-message.ts'
  */
 export interface OutboundHooks {
   /** Before saying; 'skip' drops the message (e.g. its delivery was already sent). */
-  before?(msg: OutboundMessage, refId: string): Promise<'say' | 'skip'>
+  before?(services: Services, msg: OutboundMessage, refId: string): Promise<'say' | 'skip'>
   /** After the puppet said it. Must not throw: the message is out, a retry would say it twice. */
-  after?(msg: OutboundMessage, refId: string): Promise<void>
+  after?(services: Services, msg: OutboundMessage, refId: string): Promise<void>
   /** It will never be said: retries exhausted or the payload was refused. */
-  failed?(msg: OutboundMessage, refId: string, error: string): Promise<void>
+  failed?(services: Services, msg: OutboundMessage, refId: string, error: string): Promise<void>
 }
 
 export type OutboundHookTable = Readonly<Record<string, OutboundHooks>>

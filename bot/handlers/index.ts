@@ -1,3 +1,5 @@
+import { broadcastHandlers } from '../../broadcasts/chat-handlers.ts'
+import { orderHandlers } from '../../orders/chat-handlers.ts'
 import type { HandlerTable } from '../context.ts'
 import { botTexts } from '../templates.ts'
 import { bindHandler } from './bind.ts'
@@ -7,4 +9,6 @@ export const handlers: HandlerTable = {
   bind: bindHandler,
   help: async () => botTexts.help,
   menu: async () => botTexts.menu,
+  ...broadcastHandlers,
+  ...orderHandlers,
 }

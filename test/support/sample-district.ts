@@ -10,6 +10,7 @@ import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { importNetwork } from '../../network/import.ts'
 import type { PacingRules } from '../../queues/pacing.ts'
 import type { Services } from '../../runtime/services.ts'
+import { startWorkers } from '../../runtime/workers.ts'
 import { createTestDatabase, type TestDatabase } from './pg.ts'
 import { createTestRedis } from './redis.ts'
 
@@ -59,6 +60,7 @@ export async function startSampleDistrict(
     pacing: opts.pacing ?? FAST_PACING,
     accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
   })
+  const workers = await startWorkers(services)
   network.login()
   const [total] = await t.db.select({ n: count() }).from(groups)
   await until(async () => {
@@ -72,6 +74,7 @@ export async function startSampleDistrict(
     bots,
     prefix: redis.prefix,
     async stop() {
+      await workers.close()
       await bots.stop()
       await services.messenger.close()
       await redis.close()
