@@ -286,7 +286,6 @@ describe('parseCommand fuzz', () => {
   it(`survives ${CASES} random and hostile strings (seed ${SEED})`, () => {
     const next = generator(prng(SEED))
     const counts = { none: 0, command: 0, invalid: 0 }
-    const started = performance.now()
     for (let i = 0; i < CASES; i++) {
       const text = next(i)
       const options = i % 3 === 0 ? {} : { botNames: BOT_NAMES }
@@ -306,12 +305,10 @@ describe('parseCommand fuzz', () => {
       }
       counts[result.kind]++
     }
-    const elapsed = performance.now() - started
     // The strings must reach every branch, not only the silent one.
     expect(counts.command).toBeGreaterThan(CASES / 20)
     expect(counts.invalid).toBeGreaterThan(CASES / 20)
     expect(counts.none).toBeGreaterThan(CASES / 20)
-    expect(elapsed).toBeLessThan(10_000)
   })
 
   it('gives the same result for the same string', () => {
