@@ -1,0 +1,139 @@
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  like,
+  or,
+  type SQL,
+} from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { groups, units } from '../db/schema/network.ts'
+import { ancestorPaths, descendantsPattern, normalizePath, normalizeText } from './names.ts'
+import {
+  emptyTierCounts,
+  type GroupKind,
+  type GroupWithUnit,
+  TIERS,
+  type TierCounts,
+  type Unit,
+} from './types.ts'
+
+/** The unit at `path` ("九龙坡区/石桥铺街道"); full-width characters and spaces are forgiven. */
+export async function findUnitByPath(db: Db, path: string): Promise<Unit | undefined> {
+  const normalized = normalizePath(path)
+  if (normalized === undefined) return undefined
+  const [unit] = await db.select().from(units).where(eq(units.path, normalized)).limit(1)
+  return unit
+}
+
+/** Units whose own name is `name` ("第一网格" is in many communities), by path. */
+export async function findUnitsByName(db: Db, name: string): Promise<Unit[]> {
+  return db
+    .select()
+    .from(units)
+    .where(eq(units.name, normalizeText(name)))
+    .orderBy(asc(units.path))
+}
+
+async function pathOf(db: Db, unitId: number): Promise<string | undefined> {
+  const [row] = await db.select({ path: units.path }).from(units).where(eq(units.id, unitId))
+  return row?.path
+}
+
+/**
+ * The unit at `path` and everything below it. The pattern is a constant with LIKE's wildcards
+ * escaped, so the text_pattern_ops index on path serves it as a range scan.
+ */
+function inSubtree(path: string): SQL {
+  return or(eq(units.path, path), like(units.path, descendantsPattern(path)))!
+}
+
+/** The unit itself and every unit below it, optionally only some tiers, by tier then path. */
+export async function subtreeUnits(
+  db: Db,
+  unitId: number,
+  opts: { tiers?: number[] } = {},
+): Promise<Unit[]> {
+  const path = await pathOf(db, unitId)
+  if (path === undefined) return []
+  return db
+    .select()
+    .from(units)
+    .where(and(inSubtree(path), opts.tiers ? inArray(units.tier, opts.tiers) : undefined))
+    .orderBy(asc(units.tier), asc(units.path))
+}
+
+export interface SubtreeGroupsOptions {
+  tiers?: number[]
+  kinds?: GroupKind[]
+  activeOnly?: boolean
+}
+
+/** The groups bound to the unit or any unit below it, by tier, then path, then id. */
+export async function subtreeGroups(
+  db: Db,
+  unitId: number,
+  opts: SubtreeGroupsOptions = {},
+): Promise<GroupWithUnit[]> {
+  const path = await pathOf(db, unitId)
+  if (path === undefined) return []
+  return db
+    .select({ ...getTableColumns(groups), tier: units.tier, unitPath: units.path })
+    .from(groups)
+    .innerJoin(units, eq(units.id, groups.unitId))
+    .where(
+      and(
+        inSubtree(path),
+        opts.tiers ? inArray(units.tier, opts.tiers) : undefined,
+        opts.kinds ? inArray(groups.kind, opts.kinds) : undefined,
+        opts.activeOnly ? eq(groups.active, true) : undefined,
+      ),
+    )
+    .orderBy(asc(units.tier), asc(units.path), asc(groups.id))
+}
+
+function toTierCounts(rows: { tier: number; n: number }[]): TierCounts {
+  const counts = emptyTierCounts()
+  for (const t of TIERS) counts[t] = Number(rows.find((r) => r.tier === t)?.n ?? 0)
+  return counts
+}
+
+/** Units per tier in the subtree (the unit itself included); every tier present, 0 when none. */
+export async function countUnitsByTier(db: Db, unitId: number): Promise<TierCounts> {
+  const path = await pathOf(db, unitId)
+  if (path === undefined) return emptyTierCounts()
+  const rows = await db
+    .select({ tier: units.tier, n: count() })
+    .from(units)
+    .where(inSubtree(path))
+    .groupBy(units.tier)
+  return toTierCounts(rows)
+}
+
+/** Groups per tier of the unit they are bound to, in the subtree; inactive groups count too. */
+export async function countGroupsByTier(db: Db, unitId: number): Promise<TierCounts> {
+  const path = await pathOf(db, unitId)
+  if (path === undefined) return emptyTierCounts()
+  const rows = await db
+    .select({ tier: units.tier, n: count() })
+    .from(groups)
+    .innerJoin(units, eq(units.id, groups.unitId))
+    .where(inSubtree(path))
+    .groupBy(units.tier)
+  return toTierCounts(rows)
+}
+
+/** The unit itself first, then its parent, and so on up to the district. */
+export async function ancestors(db: Db, unitId: number): Promise<Unit[]> {
+  const path = await pathOf(db, unitId)
+  if (path === undefined) return []
+  return db
+    .select()
+    .from(units)
+    .where(inArray(units.path, [path, ...ancestorPaths(path)]))
+    .orderBy(desc(units.tier))
+}

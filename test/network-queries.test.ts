@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs'
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { groups } from '../db/schema/network.ts'
+import { importNetwork } from '../network/import.ts'
+import {
+  ancestors,
+  countGroupsByTier,
+  countUnitsByTier,
+  findUnitByPath,
+  findUnitsByName,
+  subtreeGroups,
+  subtreeUnits,
+} from '../network/queries.ts'
+import type { Unit } from '../network/types.ts'
+import { createTestDatabase, type TestDatabase } from './support/pg.ts'
+
+const sample = readFileSync(new URL('../fixtures/sample-district.csv', import.meta.url))
+
+describe('network queries on the sample district', () => {
+  let t: TestDatabase
+  let district: Unit
+  let keyuan: Unit
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    const result = await importNetwork(t.db, sample)
+    expect(result.ok).toBe(true)
+    district = (await findUnitByPath(t.db, '九龙坡区'))!
+    keyuan = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区'))!
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  it('find a unit by path, forgiving full-width characters and spaces', async () => {
+    expect(district).toMatchObject({ tier: 1, name: '九龙坡区', parentId: null, body: 'centre' })
+    expect(await findUnitByPath(t.db, ' 九龙坡区／石桥铺街道／科园社区 ')).toEqual(keyuan)
+    expect(await findUnitByPath(t.db, '九龙坡区/不存在')).toBeUndefined()
+    expect(await findUnitByPath(t.db, '九龙坡区//科园社区')).toBeUndefined()
+  })
+
+  it('find units by their own name', async () => {
+    const grids = await findUnitsByName(t.db, '第一网格')
+    expect(grids.map((u) => u.path)).toEqual([
+      '九龙坡区/杨家坪街道/西郊路社区/第一网格',
+      '九龙坡区/石桥铺街道/渝州路社区/第一网格',
+      '九龙坡区/石桥铺街道/科园社区/第一网格',
+    ])
+    expect(await findUnitsByName(t.db, '九龙坡区')).toEqual([district])
+  })
+
+  it('count units and groups per tier as the CSV has them', async () => {
+    expect(await countUnitsByTier(t.db, district.id)).toEqual({ 1: 1, 2: 2, 3: 3, 4: 6, 5: 12 })
+    expect(await countGroupsByTier(t.db, district.id)).toEqual({ 1: 1, 2: 2, 3: 6, 4: 6, 5: 12 })
+    const street = (await findUnitByPath(t.db, '九龙坡区/杨家坪街道'))!
+    expect(await countUnitsByTier(t.db, street.id)).toEqual({ 1: 0, 2: 1, 3: 1, 4: 2, 5: 4 })
+    expect(await countGroupsByTier(t.db, keyuan.id)).toEqual({ 1: 0, 2: 0, 3: 2, 4: 2, 5: 4 })
+    expect(await countUnitsByTier(t.db, -1)).toEqual({ 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 })
+  })
+
+  it('list a subtree with the unit itself, by tier then path, optionally some tiers only', async () => {
+    const all = await subtreeUnits(t.db, keyuan.id)
+    expect(all.map((u) => u.path.replace('九龙坡区/石桥铺街道/', ''))).toEqual([
+      '科园社区',
+      '科园社区/第一网格',
+      '科园社区/第二网格',
+      '科园社区/第一网格/1栋',
+      '科园社区/第一网格/2栋',
+      '科园社区/第二网格/1栋',
+      '科园社区/第二网格/2栋',
+    ])
+    const buildings = await subtreeUnits(t.db, district.id, { tiers: [5] })
+    expect(buildings).toHaveLength(12)
+    expect(buildings.every((u) => u.tier === 5)).toBe(true)
+  })
+
+  it('list a subtree’s groups with their unit, filtered by tier, kind and activity', async () => {
+    const all = await subtreeGroups(t.db, district.id)
+    expect(all).toHaveLength(27)
+    expect(all.map((g) => g.tier)).toEqual([...all.map((g) => g.tier)].sort())
+    expect(all[0]).toMatchObject({
+      topic: '九龙坡区文明实践中心工作群',
+      kind: 'staff',
+      tier: 1,
+      unitPath: '九龙坡区',
+      unitId: district.id,
+      active: true,
+    })
+    const workers = await subtreeGroups(t.db, district.id, { kinds: ['workers'] })
+    expect(workers.map((g) => g.topic)).toEqual([
+      '西郊路社区志愿服务工作群',
+      '渝州路社区志愿服务工作群',
+      '科园社区志愿服务工作群',
+    ])
+    const grids = await subtreeGroups(t.db, keyuan.id, { tiers: [4] })
+    expect(grids.map((g) => g.topic)).toEqual(['科园社区第一网格居民群', '科园社区第二网格居民群'])
+
+    await t.db
+      .update(groups)
+      .set({ active: false })
+      .where(eq(groups.topic, '科园社区第一网格居民群'))
+    const active = await subtreeGroups(t.db, keyuan.id, { tiers: [4], activeOnly: true })
+    expect(active.map((g) => g.topic)).toEqual(['科园社区第二网格居民群'])
+    await t.db
+      .update(groups)
+      .set({ active: true })
+      .where(eq(groups.topic, '科园社区第一网格居民群'))
+  })
+
+  it('walk from a building up to the district', async () => {
+    const building = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区/第一网格/1栋'))!
+    const chain = await ancestors(t.db, building.id)
+    expect(chain.map((u) => u.name)).toEqual([
+      '1栋',
+      '第一网格',
+      '科园社区',
+      '石桥铺街道',
+      '九龙坡区',
+    ])
+    expect(chain.map((u) => u.tier)).toEqual([5, 4, 3, 2, 1])
+    expect(await ancestors(t.db, district.id)).toEqual([district])
+  })
+
+  it('take LIKE wildcards in names literally', async () => {
+    const csv = ['路径', '测试_区', '测试_区/甲', '测试X区', '测试X区/乙', '百分%区', '百分%区/丙']
+    csv.push('百分比区', '百分比区/丁', '反\\斜区', '反\\斜区/戊', '反斜区', '反斜区/己')
+    const result = await importNetwork(t.db, new TextEncoder().encode(csv.join('\n')))
+    expect(result.ok).toBe(true)
+    for (const [root, child] of [
+      ['测试_区', '测试_区/甲'],
+      ['百分%区', '百分%区/丙'],
+      ['反\\斜区', '反\\斜区/戊'],
+    ] as const) {
+      const unit = (await findUnitByPath(t.db, root))!
+      expect((await subtreeUnits(t.db, unit.id)).map((u) => u.path)).toEqual([root, child])
+    }
+  })
+})
