@@ -1,6 +1,15 @@
 import type { CliCommand } from '../command.ts'
 import { dbMigrate } from './db-migrate.ts'
+import { networkGenerate } from './network-generate.ts'
+import { networkImport } from './network-import.ts'
+import { networkShow } from './network-show.ts'
 import { parseCli } from './parse.ts'
 
 /** Every CLI command; --help lists them in this order. */
-export const commands: readonly CliCommand[] = [dbMigrate, parseCli]
+export const commands: readonly CliCommand[] = [
+  dbMigrate,
+  networkImport,
+  networkShow,
+  networkGenerate,
+  parseCli,
+]
