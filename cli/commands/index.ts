@@ -4,6 +4,7 @@ import { networkGenerate } from './network-generate.ts'
 import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
 import { parseCli } from './parse.ts'
+import { botCli, schedulerCli, workerCli } from './roles.ts'
 
 /** Every CLI command; --help lists them in this order. */
 export const commands: readonly CliCommand[] = [
@@ -12,4 +13,7 @@ export const commands: readonly CliCommand[] = [
   networkShow,
   networkGenerate,
   parseCli,
+  botCli,
+  workerCli,
+  schedulerCli,
 ]

@@ -1,0 +1,47 @@
+import { openApp } from '../../runtime/app.ts'
+import { startBotRole, startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
+import { onShutdown } from '../../runtime/shutdown.ts'
+import type { Stoppable } from '../../runtime/stoppable.ts'
+import type { CliCommand, CommandContext } from '../command.ts'
+
+/** Runs one role until SIGINT/SIGTERM, then closes it before the connections it uses. */
+async function runRole(
+  ctx: CommandContext,
+  role: string,
+  start: (app: Awaited<ReturnType<typeof openApp>>) => Promise<Stoppable>,
+): Promise<number> {
+  const app = await openApp(ctx.config, ctx.log)
+  const running = await start(app)
+  ctx.log.info({ role }, 'role started')
+  await onShutdown(ctx.log, async () => {
+    await running.close()
+    await app.close()
+  })
+  return 0
+}
+
+export const workerCli: CliCommand = {
+  name: 'worker',
+  usage: 'worker',
+  summary: '运行后台任务（通知分发、对账、超时上报）；可多开以扩容',
+  run: (ctx) => runRole(ctx, 'worker', (app) => startWorkerRole(app)),
+}
+
+export const schedulerCli: CliCommand = {
+  name: 'scheduler',
+  usage: 'scheduler',
+  summary: '运行定时任务（周期通知、每日汇总）；多开也不会重复发送',
+  run: (ctx) => runRole(ctx, 'scheduler', async (app) => startSchedulerRole(app)),
+}
+
+export const botCli: CliCommand = {
+  name: 'bot',
+  usage: 'bot [--accounts 名1,名2]',
+  summary: '运行机器人账号（登录微信、收发消息、按账号限速发送）',
+  run: (ctx) => {
+    const names = typeof ctx.flags.accounts === 'string' ? ctx.flags.accounts.split(',') : []
+    return runRole(ctx, 'bot', (app) =>
+      startBotRole(app, ctx.config, { accounts: names.map((n) => n.trim()).filter(Boolean) }),
+    )
+  },
+}

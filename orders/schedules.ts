@@ -1,0 +1,4 @@
+import type { Schedule } from '../runtime/scheduler.ts'
+
+/** Recurring jobs of this domain; each run only enqueues. */
+export const orderSchedules: readonly Schedule[] = []
