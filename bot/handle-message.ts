@@ -46,13 +46,19 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
   if (parsed.kind === 'none') return SILENT
   if (!deps.limit.allow(incoming.talkerId)) return SILENT
-  if (parsed.kind === 'invalid') return reply(incoming, parsed.hint)
 
-  const command = parsed.command
   const [group, member] = await Promise.all([
     incoming.roomId ? findGroupByRoomId(deps.services.db, incoming.roomId) : undefined,
     findMemberByWechatId(deps.services.db, incoming.talkerId),
   ])
+  if (parsed.kind === 'invalid') {
+    // Words like 确认 or 完成 are everyday chat too: only people who can use a staff command
+    // get its format hint; residents hear nothing.
+    const staffOnly = requiredRole[parsed.intent] !== 'resident'
+    return staffOnly && !member?.grants.length ? SILENT : reply(incoming, parsed.hint)
+  }
+
+  const command = parsed.command
   const ctx: ChatContext = {
     services: deps.services,
     account: deps.account,

@@ -56,6 +56,16 @@ describe('the bot on the sample district', () => {
     expect((await hint).text).toContain('格式')
   })
 
+  it('gives staff-command hints only to staff: a resident saying 确认 alone is chat', async () => {
+    const topic = '科园社区第二网格1栋居民群'
+    const before = d.network.botLines(topic).length
+    d.network.say('wxid_yangguilan', topic, '确认')
+    const hint = reply('石桥铺街道新时代文明实践所工作群', '确认 N12')
+    d.network.say('wxid_liuyang', '石桥铺街道新时代文明实践所工作群', '确认')
+    await hint
+    expect(d.network.botLines(topic).length).toBe(before)
+  })
+
   it('binds an unknown room by 绑定 from staff of that unit', async () => {
     const account = d.network.account('bot-shiqiaopu')
     const room = d.network.createRoom(account, '石桥铺街道志愿者临时群')
