@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   smallint,
   text,
@@ -50,6 +51,12 @@ export const ORDER_STATUSES = [
 ] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
+/**
+ * Order codes come from this sequence (orders/code.ts turns 1 into A0001), so two residents
+ * ordering at the same instant get distinct codes without retrying on a unique violation.
+ */
+export const orderCodeSeq = pgSequence('order_code_seq', { startWith: 1, minValue: 1 })
+
 /** A resident's service order; residents refer to it by `code` (e.g. A0042). */
 export const orders = pgTable(
   'orders',
@@ -72,6 +79,14 @@ export const orders = pgTable(
       .references(() => units.id),
     assigneeMemberId: integer('assignee_member_id').references(() => members.id),
     rating: smallint('rating'),
+    /**
+     * When the running SLA step (accept or complete) runs out; null when no step runs (done,
+     * rated, cancelled). The SLA job compares its own due time with this one, so a stale timer
+     * never escalates, and overdue lists are one indexed range.
+     */
+    dueAt: timestamp('due_at', { withTimezone: true }),
+    /** How many tiers the order has climbed above the unit it was routed to (四个必接). */
+    escalations: smallint('escalations').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -80,6 +95,7 @@ export const orders = pgTable(
     index('orders_resident_idx').on(t.residentRef, t.createdAt),
     index('orders_handling_status_idx').on(t.handlingUnitId, t.status),
     index('orders_assignee_status_idx').on(t.assigneeMemberId, t.status),
+    index('orders_due_idx').on(t.dueAt),
   ],
 )
 
