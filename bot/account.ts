@@ -49,6 +49,7 @@ export class BotAccount {
   private readonly log: Logger
   private readonly limit = new TalkerLimit()
   private registry: RoomRegistry | undefined
+  private stopping = false
 
   private readonly db: Db
 
@@ -99,6 +100,7 @@ export class BotAccount {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true
     await this.sendWorker?.close()
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
@@ -173,7 +175,9 @@ export class BotAccount {
       'logout',
       this.guard('logout', async () => {
         await setBotAccountState(db, this.accountId, 'offline')
-        this.log.warn('logged out')
+        // Logged out by our own shutdown is routine; any other logout needs a re-scan.
+        if (this.stopping) this.log.info('logged out')
+        else this.log.warn('logged out')
       }),
     )
     wechaty.on('error', (error) => this.log.error({ err: error }, 'wechaty error'))

@@ -159,6 +159,12 @@ export class MockNetwork {
     return this.transcript.filter((s) => s.fromBot && s.topic === topic).map((s) => s.text)
   }
 
+  /** Calls `listener` for every line said from now on; returns the unsubscribe function. */
+  onSaid(listener: (said: Said) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
   /** Resolves with the first line matching `predicate`, said from now on, or rejects on timeout. */
   waitFor(predicate: (said: Said) => boolean, timeoutMs = 10_000): Promise<Said> {
     return new Promise((resolve, reject) => {

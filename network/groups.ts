@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { type GroupKind, groups, units } from '../db/schema/network.ts'
 
@@ -131,4 +131,21 @@ export async function deactivateRoom(db: Db, roomId: string): Promise<void> {
     .update(groups)
     .set({ active: false, updatedAt: sql`now()` })
     .where(eq(groups.roomId, roomId))
+}
+
+/** Groups of the given accounts (all when omitted) that no room is bound to yet. */
+export async function countUnboundGroups(
+  db: Db,
+  botAccountIds?: readonly number[],
+): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(groups)
+    .where(
+      and(
+        isNull(groups.roomId),
+        botAccountIds ? inArray(groups.botAccountId, [...botAccountIds]) : undefined,
+      ),
+    )
+  return row?.n ?? 0
 }

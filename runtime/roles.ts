@@ -4,11 +4,13 @@ import { buildWechaty, MOCK_PUPPET } from '../bot/puppet.ts'
 import { type BotRuntime, startBots } from '../bot/runtime.ts'
 import { broadcastSchedules } from '../broadcasts/schedules.ts'
 import { botAccounts } from '../db/schema/network.ts'
+import { countUnboundGroups } from '../network/groups.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import type { App } from './app.ts'
 import type { Config } from './config.ts'
 import { type Schedule, startScheduler } from './scheduler.ts'
 import type { Stoppable } from './stoppable.ts'
+import { until } from './until.ts'
 import { startWorkers } from './workers.ts'
 
 export const schedules: readonly Schedule[] = [...broadcastSchedules, ...orderSchedules]
@@ -67,6 +69,11 @@ export async function startBotRole(
     pacing: config.pacing,
     accounts: accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
   })
-  network?.login()
+  if (network) {
+    network.login()
+    // The simulated rooms bind within milliseconds; waiting here means nothing is said too early.
+    const ids = rows.map((r) => r.id)
+    await until(async () => (await countUnboundGroups(db, ids)) === 0, 30_000)
+  }
   return { bots, network, close: () => bots.stop() }
 }

@@ -5,9 +5,11 @@ import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
 import { parseCli } from './parse.ts'
 import { botCli, schedulerCli, workerCli } from './roles.ts'
+import { startCli } from './start.ts'
 
 /** Every CLI command; --help lists them in this order. */
 export const commands: readonly CliCommand[] = [
+  startCli,
   dbMigrate,
   networkImport,
   networkShow,

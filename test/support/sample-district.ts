@@ -1,16 +1,19 @@
 import { readFile } from 'node:fs/promises'
-import { count, isNotNull } from 'drizzle-orm'
 import { pino } from 'pino'
 import { Messenger } from '../../bot/messenger.ts'
 import { MockNetwork } from '../../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../../bot/puppet.ts'
 import { type BotRuntime, startBots } from '../../bot/runtime.ts'
-import { groups } from '../../db/schema/network.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
+import { countUnboundGroups } from '../../network/groups.ts'
 import { importNetwork } from '../../network/import.ts'
 import type { PacingRules } from '../../queues/pacing.ts'
 import type { Services } from '../../runtime/services.ts'
+import { until } from '../../runtime/until.ts'
 import { startWorkers } from '../../runtime/workers.ts'
+
+export { until }
+
 import { createTestDatabase, type TestDatabase } from './pg.ts'
 import { createTestRedis } from './redis.ts'
 
@@ -62,11 +65,7 @@ export async function startSampleDistrict(
   })
   const workers = await startWorkers(services)
   network.login()
-  const [total] = await t.db.select({ n: count() }).from(groups)
-  await until(async () => {
-    const [bound] = await t.db.select({ n: count() }).from(groups).where(isNotNull(groups.roomId))
-    return bound!.n === total!.n
-  })
+  await until(async () => (await countUnboundGroups(t.db)) === 0)
   return {
     t,
     services,
@@ -80,14 +79,5 @@ export async function startSampleDistrict(
       await redis.close()
       await t.close()
     },
-  }
-}
-
-/** Polls `check` every 20 ms until it is true; throws after `timeoutMs`. */
-export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 20))
   }
 }
