@@ -48,7 +48,10 @@ export class MockNetwork {
   private readonly rooms = new Map<string, MockRoomRef>()
   private readonly listeners = new Set<(said: Said) => void>()
 
-  private constructor(readonly accounts: MockAccount[]) {}
+  private constructor(
+    readonly accounts: MockAccount[],
+    private readonly people: ReadonlyMap<string, string>,
+  ) {}
 
   static async build(db: Db, residents: readonly MockPerson[] = []): Promise<MockNetwork> {
     const people: MockPerson[] = [
@@ -59,7 +62,6 @@ export class MockNetwork {
     const network = new MockNetwork(
       accountRows.map((row) => {
         const mocker = new mocks.Mocker()
-        for (const p of people) mocker.createContact({ id: p.wechatId, name: p.name })
         const self = mocker.createContact({ id: `bot-${row.id}`, name: MOCK_BOT_NAME })
         const wechaty = buildWechaty({
           account: row.name,
@@ -69,6 +71,7 @@ export class MockNetwork {
         })
         return { name: row.name, mocker, wechaty, self }
       }),
+      new Map(people.map((p) => [p.wechatId, p.name])),
     )
     const rows = await db
       .select({ topic: groups.topic, account: botAccounts.name })
@@ -126,14 +129,33 @@ export class MockNetwork {
     throw new Error(`no mock room with topic ${topic}`)
   }
 
+  /** The mock rooms one account sits in. */
+  roomsOf(account: string): mock.RoomMock[] {
+    return [...this.rooms.values()].filter((r) => r.account.name === account).map((r) => r.room)
+  }
+
   roomById(roomId: string): MockRoomRef | undefined {
     return this.rooms.get(roomId)
+  }
+
+  /**
+   * The mock contact of a known person on one account, created on first use: a district has
+   * thousands of members and 22 accounts, and each account only ever meets a few of them.
+   */
+  contact(account: MockAccount, wechatId: string): mock.ContactMock {
+    const name = this.people.get(wechatId)
+    if (name === undefined) throw new Error(`no person ${wechatId} in the mock network`)
+    try {
+      return account.mocker.ContactMock.load(wechatId)
+    } catch {
+      return account.mocker.createContact({ id: wechatId, name })
+    }
   }
 
   /** `wechatId` says `text` in the room with `topic` (the person must exist in the network). */
   say(wechatId: string, topic: string, text: string): void {
     const { account, room } = this.room(topic)
-    account.mocker.ContactMock.load(wechatId).say(text).to(room)
+    this.contact(account, wechatId).say(text).to(room)
   }
 
   /**

@@ -117,7 +117,7 @@ describe('the bot on the sample district', () => {
   it('keeps a room bound when its topic changes, and binds a room the bot is added to', async () => {
     const { room, account } = d.network.room('渝州路社区第一网格2栋居民群')
     const groupBefore = await groupOfRoom(room.id)
-    room.topic('渝州路2栋邻里守望群').by(account.mocker.ContactMock.load('wxid_zhengshuang'))
+    room.topic('渝州路2栋邻里守望群').by(d.network.contact(account, 'wxid_zhengshuang'))
     await until(async () => (await groupOfRoom(room.id))?.topic === '渝州路2栋邻里守望群')
     const groupAfter = await groupOfRoom(room.id)
     expect(groupAfter?.id).toBe(groupBefore!.id)
@@ -127,7 +127,7 @@ describe('the bot on the sample district', () => {
     // An imported group whose room the bot has not met yet: bound when the bot is added.
     const [unit] = await d.t.db.select().from(units).where(eq(units.path, SHIQIAOPU))
     await d.t.db.insert(groups).values({ unitId: unit!.id, topic: '石桥铺街道楼长群' })
-    const staff = account.mocker.ContactMock.load('wxid_liuyang')
+    const staff = d.network.contact(account, 'wxid_liuyang')
     const newRoom = account.mocker.createRoom({
       topic: '石桥铺街道楼长群',
       memberIdList: [staff.id],
@@ -138,7 +138,7 @@ describe('the bot on the sample district', () => {
 
   it('deactivates the group of a room the bot was removed from', async () => {
     const { room, account } = d.network.room('西郊路社区第二网格2栋居民群')
-    room.remove(account.self).by(account.mocker.ContactMock.load('wxid_luoyong'))
+    room.remove(account.self).by(d.network.contact(account, 'wxid_luoyong'))
     await until(async () => (await groupOfRoom(room.id))?.active === false)
   })
 

@@ -14,11 +14,11 @@ import { startWorkers } from '../../runtime/workers.ts'
 
 export { until }
 
-import { createTestDatabase, type TestDatabase } from './pg.ts'
 import { createTestRedis } from './redis.ts'
+import type { ScratchDatabase } from './scratch-db.ts'
 
 export interface SampleDistrict {
-  t: TestDatabase
+  t: ScratchDatabase
   services: Services
   network: MockNetwork
   bots: BotRuntime
@@ -40,9 +40,14 @@ export const FAST_PACING: PacingRules & { cooldownMs: number } = {
  * prefix, a mock room per group, the bots logged in and every room bound.
  */
 export async function startSampleDistrict(
-  opts: { pacing?: PacingRules & { cooldownMs: number } } = {},
+  opts: {
+    pacing?: PacingRules & { cooldownMs: number }
+    /** Where the district lives; a clone of the test run's template by default. */
+    database?: () => Promise<ScratchDatabase>
+  } = {},
 ): Promise<SampleDistrict> {
-  const t = await createTestDatabase()
+  // Imported lazily: pg.ts reads vitest's run context, which benchmarks do not have.
+  const t = await (opts.database ?? (await import('./pg.ts')).createTestDatabase)()
   const csv = await readFile(new URL('../../fixtures/sample-district.csv', import.meta.url))
   const result = await importNetwork(t.db, csv)
   if (!result.ok) throw new Error(`sample import failed: ${JSON.stringify(result.errors)}`)

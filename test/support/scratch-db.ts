@@ -19,7 +19,9 @@ export async function createScratchDatabase(
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} })
   try {
     await admin.unsafe(
-      opts.template ? `CREATE DATABASE ${name} TEMPLATE ${opts.template}` : `CREATE DATABASE ${name}`,
+      opts.template
+        ? `CREATE DATABASE ${name} TEMPLATE ${opts.template}`
+        : `CREATE DATABASE ${name}`,
     )
   } finally {
     await admin.end()

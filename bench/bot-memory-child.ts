@@ -1,0 +1,58 @@
+// One process, one measurement: all rooms of the generated district on mock puppets, either run by
+// quanqun's bots ("quanqun") or by bare Wechaty instances that only log in and list rooms ("bare").
+import { pino } from 'pino'
+import { Messenger } from '../bot/messenger.ts'
+import { MockNetwork } from '../bot/mock-network.ts'
+import { MOCK_PUPPET } from '../bot/puppet.ts'
+import { startBots } from '../bot/runtime.ts'
+import { openDatabase } from '../db/client.ts'
+import { countUnboundGroups } from '../network/groups.ts'
+import { createRedis } from '../queues/connection.ts'
+import { until } from '../runtime/until.ts'
+
+const [mode = 'quanqun'] = process.argv.slice(2)
+const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: 4 })
+const connection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+const prefix = process.env.BENCH_PREFIX ?? 'qqbench'
+const network = await MockNetwork.build(database.db)
+let rooms = 0
+let stop: () => Promise<void>
+if (mode === 'quanqun') {
+  const services = {
+    db: database.db,
+    log: pino({ level: 'silent' }),
+    connection,
+    queuePrefix: prefix,
+    messenger: new Messenger(database.db, connection, prefix),
+    timezone: 'Asia/Shanghai',
+    now: () => new Date(),
+  }
+  const bots = await startBots({
+    services,
+    puppetName: MOCK_PUPPET,
+    pacing: { perMinute: 30, minGapMs: 1500, jitterMs: 1000, roomGapMs: 3000, cooldownMs: 600_000 },
+    accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
+  })
+  network.login()
+  await until(async () => (await countUnboundGroups(database.db)) === 0, 300_000, 200)
+  rooms = (await Promise.all(network.accounts.map((a) => a.wechaty.Room.findAll()))).flat().length
+  stop = () => bots.stop()
+} else {
+  for (const a of network.accounts) await a.wechaty.start()
+  network.login()
+  const lists = await Promise.all(network.accounts.map((a) => a.wechaty.Room.findAll()))
+  for (const list of lists) await Promise.all(list.map((r) => r.topic()))
+  rooms = lists.flat().length
+  stop = async () => {
+    for (const a of network.accounts) await a.wechaty.stop()
+  }
+}
+global.gc?.()
+const { rss, heapUsed } = process.memoryUsage()
+process.stdout.write(
+  `${JSON.stringify({ mode, rooms, rssMB: rss / 2 ** 20, heapMB: heapUsed / 2 ** 20 })}\n`,
+)
+await stop()
+await connection.quit()
+await database.close()
+process.exit(0)
