@@ -1,4 +1,277 @@
-import type { HandlerTable } from '../bot/context.ts'
+/**
+ * Chat commands of the service loop: 点单 … 评价 (residents), 接单 … 我的任务 (workers), 派单 and
+ * 上报 (station staff). The pipeline already checked the role against the group's unit; each
+ * handler here checks the order itself (whose it is, where it is) through the state machine, calls
+ * one domain function and renders the reply. Refusals are audited like the pipeline's.
+ */
+import { recordAudit } from '../audit/record-audit.ts'
+import type { Intent } from '../bot/commands/types.ts'
+import type { ChatContext, Handler, HandlerTable } from '../bot/context.ts'
+import { ancestors } from '../network/queries.ts'
+import { type ActResult, applyAction } from './act.ts'
+import { FALLBACK_CATEGORY, listCategories } from './catalogue.ts'
+import { findMembersByNameOrId } from './dispatch.ts'
+import { afterMove } from './effects.ts'
+import { hoursFromNote } from './hours.ts'
+import { placeOrder } from './intake.ts'
+import { rateOrder } from './rating.ts'
+import type { Actor } from './state-machine.ts'
+import { WORKER_ROLES } from './state-machine.ts'
+import { findOrderByCode, unitById } from './store.ts'
+import { replies, unitLabel } from './templates.ts'
+import { mayRead, menuText, renderProgress, tasksOf } from './views.ts'
 
-/** Chat commands of the service loop: 点单 … 评价, 接单 … 我的任务, 派单, 上报. */
-export const orderHandlers: HandlerTable = {}
+function actorOf(ctx: ChatContext): Actor {
+  return {
+    kind: 'person',
+    ref: ctx.incoming.talkerId,
+    ...(ctx.member ? { memberId: ctx.member.id } : {}),
+    grants: ctx.member?.grants ?? [],
+  }
+}
+
+function who(ctx: ChatContext) {
+  return {
+    actor: actorOf(ctx),
+    actorRef: ctx.incoming.talkerId,
+    actorMemberId: ctx.member?.id ?? null,
+  }
+}
+
+/** A refused move: audited with its reason, answered with it. */
+async function refused(ctx: ChatContext, intent: Intent, code: string, reason: string) {
+  await recordAudit(ctx.services.db, {
+    memberId: ctx.member?.id ?? null,
+    actorRef: ctx.incoming.talkerId,
+    action: `order.${intent}`,
+    unitId: ctx.group?.unitId ?? null,
+    groupId: ctx.group?.id ?? null,
+    allowed: false,
+    detail: { code, reason },
+  })
+  return reason
+}
+
+/** Replies for a finished move: the reason when refused, `ok` after telling everyone concerned. */
+async function settle(
+  ctx: ChatContext,
+  intent: Intent,
+  code: string,
+  result: ActResult,
+  ok: (r: Extract<ActResult, { ok: true }>) => string | Promise<string>,
+): Promise<string> {
+  if (!result.ok) return refused(ctx, intent, code, result.reason)
+  ctx.services.log.info(
+    { order: code, event: result.event.type, actor: ctx.incoming.talkerId },
+    'order moved',
+  )
+  await afterMove(ctx.services, result)
+  return ok(result)
+}
+
+/**
+ * Keeps one failing command from going silent: the error is logged with the order, and the
+ * person hears that nothing happened (so a resident knows to send the order again).
+ */
+function guarded<I extends Intent>(intent: I, handler: Handler<I>): Handler<I> {
+  return async (ctx, command) => {
+    try {
+      return await handler(ctx, command)
+    } catch (err) {
+      ctx.services.log.error(
+        {
+          err,
+          intent,
+          order: 'code' in command ? command.code : undefined,
+          talker: ctx.incoming.talkerId,
+        },
+        'order command failed',
+      )
+      return replies.failed
+    }
+  }
+}
+
+const order: Handler<'order'> = async (ctx, command) => {
+  const { group, incoming, services } = ctx
+  if (!group) return undefined
+  const placed = await placeOrder(services, {
+    residentRef: incoming.talkerId,
+    residentName: incoming.talkerName,
+    groupId: group.id,
+    unitId: group.unitId,
+    text: command.text,
+    verb: command.verb,
+  })
+  switch (placed.kind) {
+    case 'duplicate':
+      return replies.duplicate(placed.code)
+    case 'limited':
+      return replies.rateLimited(placed.max, placed.minutes)
+    case 'placed': {
+      const unit = unitLabel(placed.handlingUnit)
+      return placed.category.code === FALLBACK_CATEGORY
+        ? replies.placedUnsorted(placed.order.code, unit)
+        : replies.placed(placed.order.code, placed.category.name, unit, placed.assignee)
+    }
+  }
+}
+
+const progress: Handler<'progress'> = async (ctx, { code }) => {
+  const { services, incoming, member, group } = ctx
+  const found = await findOrderByCode(services.db, code)
+  if (!found) return replies.notFound(code)
+  const [unit, handling] = await Promise.all([
+    unitById(services.db, found.unitId),
+    unitById(services.db, found.handlingUnitId),
+  ])
+  const readable = mayRead(
+    found,
+    { ref: incoming.talkerId, groupId: group?.id, grants: member?.grants ?? [] },
+    { unit: unit?.path ?? '', handling: handling?.path ?? '' },
+  )
+  if (!readable) return refused(ctx, 'progress', code, replies.notFound(code))
+  return renderProgress(services, found)
+}
+
+const rate: Handler<'rate'> = async (ctx, command) => {
+  const { result, earned } = await rateOrder(ctx.services, {
+    code: command.code,
+    stars: command.stars,
+    comment: command.comment,
+    ...who(ctx),
+  })
+  if (!result.ok) return refused(ctx, 'rate', command.code, result.reason)
+  await afterMove(ctx.services, result, {
+    stars: command.stars,
+    ...(command.comment ? { comment: command.comment } : {}),
+    ...(earned ? { points: { amount: earned.amount, balance: earned.balance } } : {}),
+  })
+  return result.event.type === 'reopened'
+    ? replies.reopened(command.code)
+    : replies.rated(command.code, command.stars)
+}
+
+const cancelOrder: Handler<'cancelOrder'> = async (ctx, { code }) =>
+  settle(
+    ctx,
+    'cancelOrder',
+    code,
+    await applyAction(ctx.services, { code, action: { kind: 'cancel' }, ...who(ctx) }),
+    () => replies.cancelled(code),
+  )
+
+const accept: Handler<'accept'> = async (ctx, { code }) =>
+  settle(
+    ctx,
+    'accept',
+    code,
+    await applyAction(ctx.services, { code, action: { kind: 'accept' }, ...who(ctx) }),
+    () => replies.accepted(code),
+  )
+
+const complete: Handler<'complete'> = async (ctx, { code, note }) => {
+  const hours = hoursFromNote(note)
+  return settle(
+    ctx,
+    'complete',
+    code,
+    await applyAction(ctx.services, {
+      code,
+      action: { kind: 'complete' },
+      ...who(ctx),
+      note: note ?? null,
+      ...(hours !== undefined ? { data: { hours } } : {}),
+    }),
+    () => replies.done(code),
+  )
+}
+
+const returnOrder: Handler<'returnOrder'> = async (ctx, { code, reason }) =>
+  settle(
+    ctx,
+    'returnOrder',
+    code,
+    await applyAction(ctx.services, {
+      code,
+      action: { kind: 'return' },
+      ...who(ctx),
+      note: reason,
+    }),
+    () => replies.returned(code),
+  )
+
+const myTasks: Handler<'myTasks'> = async (ctx) => {
+  if (!ctx.member) return replies.noTasks
+  const lists = await tasksOf(ctx.services, ctx.member)
+  if (lists.mine.length === 0 && lists.waiting.length === 0) return replies.noTasks
+  return replies.tasks(lists.mine, lists.waiting)
+}
+
+const dispatch: Handler<'dispatch'> = async (ctx, { code, assignee }) => {
+  const found = await findMembersByNameOrId(ctx.services.db, assignee)
+  // Namesakes: keep those who could work on orders at all, then ask for the 微信号.
+  const workers = found.filter((m) => m.grants.some((g) => WORKER_ROLES.includes(g.role)))
+  const pool = workers.length > 0 ? workers : found
+  if (pool.length === 0) return refused(ctx, 'dispatch', code, replies.unknownAssignee(assignee))
+  if (pool.length > 1) {
+    return refused(ctx, 'dispatch', code, replies.ambiguousAssignee(assignee, pool.length))
+  }
+  const target = pool[0]!
+  return settle(
+    ctx,
+    'dispatch',
+    code,
+    await applyAction(ctx.services, {
+      code,
+      action: {
+        kind: 'dispatch',
+        assignee: { memberId: target.id, name: target.name, grants: target.grants },
+      },
+      ...who(ctx),
+      note: target.name,
+    }),
+    () => replies.dispatched(code, target.name),
+  )
+}
+
+const escalate: Handler<'escalate'> = async (ctx, { code, reason }) =>
+  settle(
+    ctx,
+    'escalate',
+    code,
+    await applyAction(ctx.services, {
+      code,
+      ...who(ctx),
+      note: reason,
+      action: async (snapshot, tx) => {
+        const parent = (await ancestors(tx, snapshot.handlingUnit.id))[1]
+        return {
+          kind: 'escalate',
+          parent: parent && { id: parent.id, path: parent.path, tier: parent.tier },
+        }
+      },
+    }),
+    async (r) => {
+      const unit = await unitById(ctx.services.db, r.order.handlingUnitId)
+      return replies.escalated(code, unit ? unitLabel(unit) : '')
+    },
+  )
+
+const menu: Handler<'menu'> = async (ctx) =>
+  menuText(await listCategories(ctx.services.db), FALLBACK_CATEGORY)
+
+/** Chat commands of the service loop, keyed by intent (the bot merges them into its table). */
+export const orderHandlers: HandlerTable = {
+  order: guarded('order', order),
+  progress: guarded('progress', progress),
+  rate: guarded('rate', rate),
+  cancelOrder: guarded('cancelOrder', cancelOrder),
+  accept: guarded('accept', accept),
+  complete: guarded('complete', complete),
+  returnOrder: guarded('returnOrder', returnOrder),
+  myTasks: guarded('myTasks', myTasks),
+  dispatch: guarded('dispatch', dispatch),
+  escalate: guarded('escalate', escalate),
+  menu: guarded('menu', menu),
+}

@@ -1,4 +1,24 @@
+import { enqueueDigest, enqueueSweep } from '../queues/sla-queue.ts'
 import type { Schedule } from '../runtime/scheduler.ts'
+import { dayOf } from './digest.ts'
+import { slaQueueOf } from './sla-timer.ts'
 
-/** Recurring jobs of this domain; each run only enqueues. */
-export const orderSchedules: readonly Schedule[] = []
+/**
+ * The order side's recurring jobs. Each tick only enqueues, with an id from the tick, so two
+ * schedulers enqueue once: the digest by calendar day, the sweep by minute.
+ */
+export const orderSchedules: Schedule[] = [
+  {
+    name: 'orders-daily-digest',
+    // 08:00 every day in the configured zone: before the stations' working day starts.
+    cron: '0 8 * * *',
+    run: (services, tick) =>
+      enqueueDigest(slaQueueOf(services), { day: dayOf(tick, services.timezone) }),
+  },
+  {
+    name: 'orders-sla-sweep',
+    // Every 5 minutes: a lost SLA timer costs at most 5 minutes of escalation delay.
+    cron: '*/5 * * * *',
+    run: (services, tick) => enqueueSweep(slaQueueOf(services), { tick: tick.getTime() }),
+  },
+]

@@ -1,7 +1,42 @@
+import { createSlaWorker } from '../queues/sla-worker.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Stoppable } from '../runtime/stoppable.ts'
+import { loadCatalog } from './catalogue.ts'
+import { sendDigest } from './digest.ts'
+import { onStepDue, sweepOverdue } from './sla.ts'
+import { closeSlaQueue } from './sla-timer.ts'
 
-/** The order side's background work (SLA escalation), run by `quanqun worker`. */
-export async function startOrderWorkers(_services: Services): Promise<Stoppable[]> {
-  return []
+/**
+ * The order side's background work, run by `quanqun worker`: SLA escalation, the daily digest,
+ * the re-arming sweep. Start-up loads the catalogue (idempotent) and re-arms overdue steps once,
+ * so a worker starting after Redis lost its data catches up at once.
+ */
+export async function startOrderWorkers(services: Services): Promise<Stoppable[]> {
+  const categories = await loadCatalog(services.db)
+  const worker = createSlaWorker({
+    connection: services.connection,
+    prefix: services.queuePrefix,
+    log: services.log,
+    processors: {
+      stepDue: (due) => onStepDue(services, due),
+      digest: async ({ day }) => {
+        await sendDigest(services, day)
+      },
+      sweep: async () => {
+        const n = await sweepOverdue(services)
+        if (n > 0) services.log.info({ rearmed: n }, 'overdue SLA timers re-armed')
+      },
+    },
+  })
+  await worker.waitUntilReady()
+  const rearmed = await sweepOverdue(services)
+  services.log.info({ categories, rearmed }, 'order workers started')
+  return [
+    {
+      async close() {
+        await worker.close()
+        await closeSlaQueue(services)
+      },
+    },
+  ]
 }

@@ -1,0 +1,149 @@
+/**
+ * The service catalogue (服务菜单) as data: fixtures/service-catalog.json is validated here and
+ * upserted into `service_catalog` by code. Loading twice changes nothing; editing the file and
+ * loading again updates categories in place, so orders keep pointing at the same rows.
+ */
+import { readFile } from 'node:fs/promises'
+import { asc, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Db } from '../db/client.ts'
+import { serviceCatalog } from '../db/schema/orders.ts'
+
+/** The ten practice platforms of a 新时代文明实践 centre; every category sits under one. */
+export const PLATFORMS = [
+  '理论宣讲',
+  '教育服务',
+  '文化服务',
+  '科技与科普',
+  '卫生健康与体育',
+  '法律服务',
+  '关爱帮扶',
+  '文明创建',
+  '基层治理',
+  '全媒体',
+] as const
+
+// A one-character keyword ("灯", "水") matches half the messages people write: two at least.
+const Keyword = z
+  .string()
+  .transform((k) => k.normalize('NFKC').trim().toLowerCase())
+  .pipe(z.string().min(2).max(20))
+
+const CategorySchema = z.object({
+  code: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'lower-case letters, digits and -'),
+  name: z.string().min(1).max(20),
+  platform: z.enum(PLATFORMS),
+  /** 4 grid/courtyard (自己能办自己办), 3 station (一般事项站办), 2 institute, 1 centre (重大事项中心办). */
+  tier: z.number().int().min(1).max(4),
+  keywords: z.array(Keyword).max(100),
+  /** Colloquial words and common typos; they score like keywords. */
+  synonyms: z.array(Keyword).max(100).default([]),
+  sla: z.object({
+    // Minutes: at least 1, at most 90 days (129,600 min).
+    acceptMinutes: z.number().int().min(1).max(129_600),
+    completeMinutes: z.number().int().min(1).max(129_600),
+  }),
+  /** Volunteer hours credited when an order of this kind is rated (love-bank points). */
+  hours: z.number().min(0).max(100),
+})
+
+export const CatalogSchema = z
+  .object({
+    version: z.literal(1),
+    /** The category an order takes when no keyword matches: it is never lost, the station sorts it. */
+    fallback: z.string(),
+    categories: z.array(CategorySchema).min(1),
+  })
+  .superRefine((c, ctx) => {
+    const codes = new Set<string>()
+    for (const cat of c.categories) {
+      if (codes.has(cat.code)) ctx.addIssue({ code: 'custom', message: `重复的分类 ${cat.code}` })
+      codes.add(cat.code)
+    }
+    if (!codes.has(c.fallback)) {
+      ctx.addIssue({ code: 'custom', message: `兜底分类 ${c.fallback} 不在目录里` })
+    }
+  })
+
+export type CatalogFile = z.infer<typeof CatalogSchema>
+
+/** A category as the rest of orders/ uses it (a row of `service_catalog`). */
+export interface Category {
+  id: number
+  code: string
+  name: string
+  platform: string
+  keywords: string[]
+  tier: number
+  acceptSlaMinutes: number
+  completeSlaMinutes: number
+  hours: number
+}
+
+export const FALLBACK_CATEGORY = 'general'
+
+export const defaultCatalogUrl = new URL('../fixtures/service-catalog.json', import.meta.url)
+
+/** Reads and validates a catalogue file; a bad file throws with the first problem named. */
+export async function readCatalogFile(url: URL | string = defaultCatalogUrl): Promise<CatalogFile> {
+  const raw = JSON.parse(await readFile(url, 'utf8')) as unknown
+  return parseCatalog(raw)
+}
+
+export function parseCatalog(raw: unknown): CatalogFile {
+  const parsed = CatalogSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new Error(`服务目录有误 ${issue.path.join('.')}: ${issue.message}`)
+  }
+  if (parsed.data.fallback !== FALLBACK_CATEGORY) {
+    // intake relies on the fallback's code to never lose an order; one name keeps that simple.
+    throw new Error(`服务目录有误 fallback: 兜底分类须为 ${FALLBACK_CATEGORY}`)
+  }
+  return parsed.data
+}
+
+/**
+ * Upserts every category by code in one statement; returns how many rows the file holds.
+ * Categories missing from a later file stay (old orders reference them).
+ */
+export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number> {
+  const file = catalog ?? (await readCatalogFile())
+  const rows = file.categories.map((c) => ({
+    code: c.code,
+    name: c.name,
+    platform: c.platform,
+    keywords: [...new Set([...c.keywords, ...c.synonyms])],
+    tier: c.tier,
+    acceptSlaMinutes: c.sla.acceptMinutes,
+    completeSlaMinutes: c.sla.completeMinutes,
+    hours: c.hours.toFixed(2),
+  }))
+  await db
+    .insert(serviceCatalog)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: serviceCatalog.code,
+      set: {
+        name: sql`excluded.name`,
+        platform: sql`excluded.platform`,
+        keywords: sql`excluded.keywords`,
+        tier: sql`excluded.tier`,
+        acceptSlaMinutes: sql`excluded.accept_sla_minutes`,
+        completeSlaMinutes: sql`excluded.complete_sla_minutes`,
+        hours: sql`excluded.hours`,
+      },
+    })
+  return rows.length
+}
+
+/** Every category in catalogue order; loads the shipped file first when the table is empty. */
+export async function listCategories(db: Db): Promise<Category[]> {
+  let rows = await db.select().from(serviceCatalog).orderBy(asc(serviceCatalog.id))
+  if (rows.length === 0) {
+    // A bot process may start before any worker loaded the catalogue: an order must not wait.
+    await loadCatalog(db)
+    rows = await db.select().from(serviceCatalog).orderBy(asc(serviceCatalog.id))
+  }
+  return rows.map((r) => ({ ...r, hours: Number(r.hours) }))
+}

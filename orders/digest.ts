@@ -1,0 +1,132 @@
+/**
+ * The daily digest: every workers or staff group hears the open and overdue orders handled at
+ * its unit or below, overdue first. Composition is pure; sending uses one job id per group and
+ * day, so a retried digest job says nothing twice.
+ */
+import { and, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { groups, units } from '../db/schema/network.ts'
+import { orders, serviceCatalog } from '../db/schema/orders.ts'
+import { isWithin } from '../network/permissions.ts'
+import type { Services } from '../runtime/services.ts'
+import { isOverdue } from './sla-time.ts'
+import { OPEN_STATUSES, type OpenStatus } from './state-machine.ts'
+import { notices, orderLine, unitLabel } from './templates.ts'
+
+/** The calendar day of `at` in `timezone`, "2026-06-01": the digest's identity. */
+export function dayOf(at: Date, timezone: string): string {
+  // en-CA formats dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at)
+}
+
+export interface DigestGroup {
+  groupId: number
+  unitPath: string
+  unitTier: number
+  unitBody: string | null
+}
+
+export interface DigestOrder {
+  code: string
+  categoryName: string
+  status: OpenStatus
+  text: string
+  dueAt: Date | null
+  handlingPath: string
+}
+
+export interface Digest {
+  groupId: number
+  text: string
+  open: number
+  overdue: number
+}
+
+// Lines per digest: enough to act on, short enough to read on a phone.
+const MAX_LINES = 10
+
+/** One digest per group with at least one open order under it. */
+export function composeDigests(
+  teamGroups: readonly DigestGroup[],
+  open: readonly DigestOrder[],
+  now: Date,
+): Digest[] {
+  const out: Digest[] = []
+  for (const g of teamGroups) {
+    const mine = open
+      .filter((o) => isWithin(o.handlingPath, g.unitPath))
+      .map((o) => ({ o, overdue: isOverdue(o.dueAt, now) }))
+      .sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.o.code.localeCompare(b.o.code))
+    if (mine.length === 0) continue
+    const overdue = mine.filter((m) => m.overdue).length
+    const lines = mine.slice(0, MAX_LINES).map((m) =>
+      orderLine({
+        code: m.o.code,
+        categoryName: m.o.categoryName,
+        status: m.o.status,
+        text: m.o.text,
+        overdue: m.overdue,
+      }),
+    )
+    const label = unitLabel({ path: g.unitPath, tier: g.unitTier, body: g.unitBody })
+    out.push({
+      groupId: g.groupId,
+      open: mine.length,
+      overdue,
+      text: notices.digest(label, mine.length, overdue, lines, mine.length - lines.length),
+    })
+  }
+  return out
+}
+
+/** The digest job: reads the open orders once, composes, queues one message per group. */
+export async function sendDigest(services: Services, day: string): Promise<number> {
+  const { db } = services
+  const teamGroups = await db
+    .select({
+      groupId: groups.id,
+      unitPath: units.path,
+      unitTier: units.tier,
+      unitBody: units.body,
+    })
+    .from(groups)
+    .innerJoin(units, eq(units.id, groups.unitId))
+    .where(
+      and(
+        or(eq(groups.kind, 'workers'), eq(groups.kind, 'staff')),
+        eq(groups.active, true),
+        isNotNull(groups.roomId),
+      ),
+    )
+  const open = await db
+    .select({
+      code: orders.code,
+      categoryName: serviceCatalog.name,
+      status: orders.status,
+      text: orders.text,
+      dueAt: orders.dueAt,
+      handlingPath: units.path,
+    })
+    .from(orders)
+    .innerJoin(units, eq(units.id, orders.handlingUnitId))
+    .leftJoin(serviceCatalog, eq(serviceCatalog.id, orders.categoryId))
+    .where(inArray(orders.status, [...OPEN_STATUSES]))
+  const digests = composeDigests(
+    teamGroups,
+    open.map((o) => ({ ...o, categoryName: o.categoryName ?? '', status: o.status as OpenStatus })),
+    services.now(),
+  )
+  for (const d of digests) {
+    await services.messenger.toGroup(
+      d.groupId,
+      { text: d.text, kind: 'dispatch', ref: `digest:${day}` },
+      `digest-${day}-${d.groupId}`,
+    )
+  }
+  services.log.info({ day, groups: digests.length, open: open.length }, 'order digest queued')
+  return digests.length
+}

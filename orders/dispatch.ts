@@ -1,0 +1,150 @@
+/**
+ * Who gets an order and where they are told. Candidates are the grid workers and volunteers
+ * holding a role on the handling unit itself; the least loaded (fewest open orders) goes first,
+ * ties to the longest-registered member, so dispatch is deterministic and spreads the work.
+ */
+import { and, asc, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { botAccounts, groups, members, roles, units } from '../db/schema/network.ts'
+import type { RoleGrant } from '../network/permissions.ts'
+import { ancestors } from '../network/queries.ts'
+import { type OrderRow, openLoads, type Tx } from './store.ts'
+
+export interface Candidate {
+  memberId: number
+  name: string
+  wechatId: string
+  load: number
+}
+
+/** Pure: the candidate with the fewest open orders; equal loads go to the lowest member id. */
+export function pickLeastLoaded(candidates: readonly Candidate[]): Candidate | undefined {
+  let best: Candidate | undefined
+  for (const c of candidates) {
+    if (!best || c.load < best.load || (c.load === best.load && c.memberId < best.memberId)) {
+      best = c
+    }
+  }
+  return best
+}
+
+/** Grid workers and volunteers with a role on exactly this unit, with their open load. */
+export async function candidatesFor(db: Db | Tx, unitId: number): Promise<Candidate[]> {
+  const rows = await db
+    .selectDistinct({ memberId: members.id, name: members.name, wechatId: members.wechatId })
+    .from(roles)
+    .innerJoin(members, eq(members.id, roles.memberId))
+    .where(and(eq(roles.unitId, unitId), inArray(roles.role, ['grid_worker', 'volunteer'])))
+    .orderBy(asc(members.id))
+  const loads = await openLoads(
+    db,
+    rows.map((r) => r.memberId),
+  )
+  return rows.map((r) => ({ ...r, load: loads.get(r.memberId) ?? 0 }))
+}
+
+export interface TeamGroup {
+  groupId: number
+  unitId: number
+  topic: string
+}
+
+/**
+ * Where a unit's workers are told: the unit's own workers (or else staff) group, or the nearest
+ * ancestor's. A grid has no workers group of its own in most districts; its grid worker sits in
+ * the community's 志愿服务工作群. Only bound, active groups count: a message must reach a room.
+ */
+export async function teamGroupFor(db: Db | Tx, unitId: number): Promise<TeamGroup | undefined> {
+  const chain = await ancestors(db as Db, unitId)
+  if (chain.length === 0) return undefined
+  const rows = await db
+    .select({ groupId: groups.id, unitId: groups.unitId, topic: groups.topic, kind: groups.kind })
+    .from(groups)
+    .where(
+      and(
+        inArray(
+          groups.unitId,
+          chain.map((u) => u.id),
+        ),
+        or(eq(groups.kind, 'workers'), eq(groups.kind, 'staff')),
+        eq(groups.active, true),
+        isNotNull(groups.roomId),
+      ),
+    )
+    .orderBy(asc(groups.id))
+  for (const unit of chain) {
+    const own = rows.filter((r) => r.unitId === unit.id)
+    const pick = own.find((r) => r.kind === 'workers') ?? own[0]
+    if (pick) return { groupId: pick.groupId, unitId: pick.unitId, topic: pick.topic }
+  }
+  return undefined
+}
+
+/** The bot account that sits in the order's group, to speak privately through it. */
+export async function accountOfOrder(db: Db | Tx, order: OrderRow): Promise<string | undefined> {
+  if (order.groupId === null) return undefined
+  const [row] = await db
+    .select({ name: botAccounts.name })
+    .from(groups)
+    .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
+    .where(eq(groups.id, order.groupId))
+  return row?.name
+}
+
+export interface MemberWithGrants {
+  id: number
+  name: string
+  wechatId: string
+  grants: RoleGrant[]
+}
+
+async function withGrants(
+  db: Db | Tx,
+  found: { id: number; name: string; wechatId: string }[],
+): Promise<MemberWithGrants[]> {
+  if (found.length === 0) return []
+  const rows = await db
+    .select({
+      memberId: roles.memberId,
+      role: roles.role,
+      unitId: roles.unitId,
+      unitPath: units.path,
+    })
+    .from(roles)
+    .innerJoin(units, eq(units.id, roles.unitId))
+    .where(
+      inArray(
+        roles.memberId,
+        found.map((m) => m.id),
+      ),
+    )
+  return found.map((m) => ({
+    ...m,
+    grants: rows
+      .filter((r) => r.memberId === m.id)
+      .map((r) => ({ role: r.role, unitId: r.unitId, unitPath: r.unitPath })),
+  }))
+}
+
+/** Members named `who` (display name) or with 微信号 `who`, with their roles. */
+export async function findMembersByNameOrId(db: Db | Tx, who: string): Promise<MemberWithGrants[]> {
+  const name = who.normalize('NFKC').trim()
+  if (name === '') return []
+  const found = await db
+    .select({ id: members.id, name: members.name, wechatId: members.wechatId })
+    .from(members)
+    .where(or(eq(members.wechatId, name), eq(members.name, name)))
+    .orderBy(asc(members.id))
+  return withGrants(db, found)
+}
+
+export async function memberWithGrants(
+  db: Db | Tx,
+  id: number,
+): Promise<MemberWithGrants | undefined> {
+  const found = await db
+    .select({ id: members.id, name: members.name, wechatId: members.wechatId })
+    .from(members)
+    .where(eq(members.id, id))
+  return (await withGrants(db, found))[0]
+}

@@ -1,0 +1,205 @@
+/**
+ * Who hears about a move, after it is committed: the unit's workers or staff group (or the
+ * assignee privately when the unit has no such group), and the resident in their own group.
+ * Every message has a job id derived from the event id, so a retried job never says it twice.
+ */
+import { eq } from 'drizzle-orm'
+import { members, units } from '../db/schema/network.ts'
+import type { Services } from '../runtime/services.ts'
+import type { Moved } from './act.ts'
+import { accountOfOrder, candidatesFor, teamGroupFor } from './dispatch.ts'
+import { orderOptions } from './options.ts'
+import { slaMinutes } from './sla-time.ts'
+import { categoryOf, type OrderRow } from './store.ts'
+import { notices, unitLabel } from './templates.ts'
+
+export interface AnnounceExtras {
+  /** A low rating's stars and comment (reopened). */
+  stars?: number
+  comment?: string
+  /** Points posted on a rating, with the volunteer's new balance. */
+  points?: { amount: number; balance: number }
+}
+
+async function unitRow(services: Services, id: number) {
+  const [row] = await services.db.select().from(units).where(eq(units.id, id))
+  return row
+}
+
+async function member(services: Services, id: number | null) {
+  if (id === null) return undefined
+  const [row] = await services.db.select().from(members).where(eq(members.id, id))
+  return row
+}
+
+/** Says `text` to the handling unit's team; privately to `fallbackTo` when it has none. */
+async function toTeam(
+  services: Services,
+  order: OrderRow,
+  text: string,
+  jobKey: string,
+  fallbackTo?: { wechatId: string },
+): Promise<void> {
+  const ref = `order:${order.code}`
+  const team = await teamGroupFor(services.db, order.handlingUnitId)
+  if (team) {
+    const said = await services.messenger.toGroup(
+      team.groupId,
+      { text, kind: 'dispatch', ref },
+      `order-${jobKey}-team`,
+    )
+    if (said) return
+  }
+  const account = fallbackTo ? await accountOfOrder(services.db, order) : undefined
+  if (fallbackTo && account) {
+    await services.messenger.toRoom(
+      account,
+      fallbackTo.wechatId,
+      { text, kind: 'dispatch', ref },
+      `order-${jobKey}-private`,
+    )
+    return
+  }
+  services.log.warn(
+    { order: order.code, unitId: order.handlingUnitId },
+    'no group to tell about the order',
+  )
+}
+
+async function toResident(services: Services, order: OrderRow, text: string, jobKey: string) {
+  if (order.groupId === null) return
+  const said = await services.messenger.toGroup(
+    order.groupId,
+    { text, kind: 'reply', ref: `order:${order.code}` },
+    `order-${jobKey}-resident`,
+  )
+  if (!said)
+    services.log.warn({ order: order.code, groupId: order.groupId }, 'resident group unreachable')
+}
+
+/** Tells everyone concerned about one committed move. Never throws: the move is already done. */
+export async function announce(services: Services, moved: Moved, extras: AnnounceExtras = {}) {
+  try {
+    await announceOrThrow(services, moved, extras)
+  } catch (err) {
+    services.log.error(
+      { err, order: moved.order.code, event: moved.event.type },
+      'announcing failed',
+    )
+  }
+}
+
+async function announceOrThrow(services: Services, moved: Moved, extras: AnnounceExtras) {
+  const { order, event, before } = moved
+  const key = String(event.id)
+  const category = await categoryOf(services.db, order.categoryId)
+  const categoryName = category?.name ?? ''
+  const assignee = await member(services, order.assigneeMemberId)
+  const residentUnit = await unitRow(services, order.unitId)
+  const about = {
+    code: order.code,
+    category: categoryName,
+    resident: order.residentName,
+    where: residentUnit ? unitLabel(residentUnit) : '',
+    text: order.text,
+  }
+  switch (event.type) {
+    case 'placed': {
+      // Nobody was assigned: the team hears it is up for grabs, or that someone must dispatch.
+      const open = orderOptions(services).dispatch === 'open'
+      const anyone = open && (await candidatesFor(services.db, order.handlingUnitId)).length > 0
+      const minutes = category ? Math.ceil(slaMinutes(category, 'accept')) : 0
+      const text = anyone
+        ? notices.dispatch({ ...about, acceptMinutes: minutes })
+        : notices.unstaffed(about)
+      await toTeam(services, order, text, key)
+      return
+    }
+    case 'dispatched':
+    case 'reopened': {
+      if (!assignee) return
+      const text =
+        event.type === 'reopened'
+          ? notices.reopened(order.code, extras.stars ?? 0, extras.comment, assignee.name)
+          : notices.dispatch({
+              ...about,
+              assignee: assignee.name,
+              acceptMinutes: category ? slaMinutes(category, 'accept') : 0,
+            })
+      await toTeam(services, order, text, key, assignee)
+      return
+    }
+    case 'accepted':
+      await toResident(
+        services,
+        order,
+        notices.toResident.accepted(order.residentName, order.code, assignee?.name ?? ''),
+        key,
+      )
+      return
+    case 'done':
+      await toResident(
+        services,
+        order,
+        notices.toResident.done(
+          order.residentName,
+          order.code,
+          assignee?.name ?? '',
+          event.note ?? undefined,
+        ),
+        key,
+      )
+      return
+    case 'returned': {
+      const who = (await member(services, before.assigneeMemberId))?.name ?? ''
+      await toTeam(services, order, notices.returned(order.code, who, event.note ?? ''), key)
+      return
+    }
+    case 'escalated': {
+      const [from, to] = await Promise.all([
+        unitRow(services, before.handlingUnitId),
+        unitRow(services, order.handlingUnitId),
+      ])
+      const toLabel = to ? unitLabel(to) : ''
+      await toTeam(
+        services,
+        order,
+        notices.escalated({
+          ...about,
+          from: from ? unitLabel(from) : '',
+          to: toLabel,
+          why: event.note ?? '',
+        }),
+        key,
+      )
+      await toResident(
+        services,
+        order,
+        notices.toResident.escalated(order.residentName, order.code, toLabel),
+        key,
+      )
+      return
+    }
+    case 'cancelled': {
+      if (before.assigneeMemberId === null) return
+      await toTeam(services, order, notices.cancelled(order.code), key)
+      return
+    }
+    case 'rated': {
+      if (!assignee || !extras.points) return
+      await toTeam(
+        services,
+        order,
+        notices.pointsPosted(
+          order.code,
+          order.rating ?? 0,
+          assignee.name,
+          extras.points.amount,
+          extras.points.balance,
+        ),
+        key,
+      )
+      return
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Settings of the service loop, with defaults. Read from `services.orders` when the entry point
+ * (or a test) sets it; see the report on issue 5 for adding the field to `Services` proper.
+ */
+import type { Services } from '../runtime/services.ts'
+
+export interface OrderOptions {
+  /** Multiplies every SLA duration: 1 in production; tests use ~0.0005 (30 min → 0.9 s). */
+  slaScale: number
+  /** A resident may place at most this many orders per window (polite refusal beyond). */
+  ordersPerWindow: number
+  windowMinutes: number
+  /**
+   * 'least-loaded': one assignee, the worker of the unit with the fewest open orders.
+   * 'open': nobody is assigned; the unit's workers are told and the first to 接单 takes it.
+   */
+  dispatch: 'least-loaded' | 'open'
+  /** Love-bank points per volunteer hour (10: half an hour is 5 points, amounts stay integers). */
+  pointsPerHour: number
+  /** How many times a low rating (≤ 2 stars) may reopen one order before a rating closes it. */
+  maxReopens: number
+}
+
+export const defaultOrderOptions: OrderOptions = {
+  slaScale: 1,
+  ordersPerWindow: 3,
+  windowMinutes: 10,
+  dispatch: 'least-loaded',
+  pointsPerHour: 10,
+  maxReopens: 1,
+}
+
+/** Services that may carry order settings (the field is optional until Services declares it). */
+export type OrderServices = Services & { orders?: Partial<OrderOptions> }
+
+export function orderOptions(services: Services): OrderOptions {
+  return { ...defaultOrderOptions, ...(services as OrderServices).orders }
+}

@@ -1,0 +1,93 @@
+/**
+ * 评价: the resident closes the loop. A rating of 3-5 stars (or any rating once the reopen
+ * allowance is spent) closes the order and, in the same transaction, credits the volunteer's
+ * hours to the love bank; 1-2 stars reopens it for whoever did the work.
+ */
+import { and, desc, eq } from 'drizzle-orm'
+import { orderEvents } from '../db/schema/orders.ts'
+import type { Services } from '../runtime/services.ts'
+import { type ActResult, applyAction } from './act.ts'
+import { hoursFromNote } from './hours.ts'
+import { pointsFor, transfer } from './ledger.ts'
+import { orderOptions } from './options.ts'
+import { issuanceAccount, memberAccount, memberBalance, postTx } from './points.ts'
+import type { Actor } from './state-machine.ts'
+import { categoryOf, type Tx } from './store.ts'
+import { pointsTexts } from './templates.ts'
+
+export interface RateInput {
+  code: string
+  stars: number
+  comment?: string | undefined
+  actor: Actor
+  actorRef: string
+  actorMemberId?: number | null
+}
+
+export interface Earned {
+  memberId: number
+  hours: number
+  amount: number
+  balance: number
+  txId: string
+}
+
+/** The txId of an order's earning: one per order, whatever retries or re-ratings happen. */
+export function earningTxId(orderId: number): string {
+  return `order-${orderId}-rated`
+}
+
+/** Hours the volunteer reported at the last 完成, or the catalogue's for the category. */
+async function hoursWorked(tx: Tx, orderId: number, categoryId: number | null): Promise<number> {
+  const [done] = await tx
+    .select({ data: orderEvents.data, note: orderEvents.note })
+    .from(orderEvents)
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, 'done')))
+    .orderBy(desc(orderEvents.id))
+    .limit(1)
+  const reported = done?.data?.hours
+  if (typeof reported === 'number' && reported > 0) return reported
+  const fromNote = hoursFromNote(done?.note)
+  if (fromNote !== undefined) return fromNote
+  const category = await categoryOf(tx, categoryId)
+  return category ? Number(category.hours) : 0
+}
+
+export async function rateOrder(
+  services: Services,
+  input: RateInput,
+): Promise<{ result: ActResult; earned?: Earned }> {
+  const options = orderOptions(services)
+  let earned: Earned | undefined
+  const result = await applyAction(services, {
+    code: input.code,
+    actor: input.actor,
+    actorRef: input.actorRef,
+    actorMemberId: input.actorMemberId ?? null,
+    action: { kind: 'rate', stars: input.stars },
+    note: `${input.stars} 星${input.comment ? `：${input.comment}` : ''}`,
+    data: { stars: input.stars, ...(input.comment ? { comment: input.comment } : {}) },
+    patch: { rating: input.stars },
+    within: async (tx, moved) => {
+      const memberId = moved.order.assigneeMemberId
+      if (moved.event.type !== 'rated' || memberId === null) return
+      const hours = await hoursWorked(tx, moved.order.id, moved.order.categoryId)
+      const amount = pointsFor(hours, options.pointsPerHour)
+      if (amount <= 0) return
+      const txId = earningTxId(moved.order.id)
+      const posting = transfer(
+        txId,
+        await issuanceAccount(tx),
+        await memberAccount(tx, memberId),
+        amount,
+        pointsTexts.earned(moved.order.code, hours),
+      )
+      await postTx(tx, posting, moved.order.id, services.now())
+      earned = { memberId, hours, amount, balance: await memberBalance(tx, memberId), txId }
+    },
+  })
+  if (earned) {
+    services.log.info({ order: input.code, ...earned }, 'love-bank points posted')
+  }
+  return earned ? { result, earned } : { result }
+}

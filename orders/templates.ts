@@ -1,0 +1,218 @@
+/**
+ * Every Chinese line of the service loop, so wording is reviewed and changed in one place.
+ * Residents are often elderly: short sentences, the code repeated, the next thing to type quoted.
+ */
+import type { OrderStatus } from '../db/schema/orders.ts'
+
+export const statusName: Readonly<Record<OrderStatus, string>> = {
+  placed: '待派单',
+  dispatched: '已派单待接单',
+  accepted: '办理中',
+  done: '已办结待评价',
+  rated: '已评价结单',
+  returned: '已退回待重派',
+  escalated: '已上报待接单',
+  cancelled: '已撤销',
+}
+
+export const eventName: Readonly<Record<string, string>> = {
+  placed: '点单',
+  dispatched: '派单',
+  accepted: '接单',
+  done: '办结',
+  rated: '评价',
+  returned: '退单',
+  escalated: '上报',
+  cancelled: '撤单',
+  reopened: '重新办理',
+}
+
+const BODY_SUFFIX: Readonly<Record<string, string>> = {
+  centre: '文明实践中心',
+  institute: '新时代文明实践所',
+  station: '实践站',
+  point: '实践点',
+}
+
+/**
+ * How residents know a unit: "科园社区实践站", "科园社区第一网格实践点" (a grid's name alone,
+ * 第一网格, exists in every community, so its community goes in front).
+ */
+export function unitLabel(unit: { path: string; tier: number; body?: string | null }): string {
+  const names = unit.path.split('/')
+  const own = unit.tier >= 4 ? names.slice(-2).join('') : names.at(-1)!
+  return own + (unit.body ? (BODY_SUFFIX[unit.body] ?? '') : '')
+}
+
+/** Why an action was refused; the state machine picks one, the handler says it. */
+export const refusals = {
+  cannot: (code: string) => `单号 ${code} 当前不能这样操作。`,
+  alreadyDone: (code: string) => `单号 ${code} 已办结，不能再改动。`,
+  alreadyCancelled: (code: string) => `单号 ${code} 已撤销。`,
+  alreadyRated: (code: string) => `单号 ${code} 已评价过了，谢谢您！`,
+  notDoneYet: (code: string) => `单号 ${code} 还没有办结，办结后才能评价。`,
+  badStars: '评价请用 1 到 5 星，例如「评价 A0042 5」。',
+  onlyResidentRates: (code: string) => `只有点单的居民本人可以评价 ${code}。`,
+  onlyResidentCancels: (code: string) => `只有点单的居民本人可以撤销 ${code}。`,
+  acceptFirst: (code: string) => `单号 ${code} 还没有接单，请先发送「接单 ${code}」。`,
+  onlyAssigneeCompletes: (code: string) => `只有接单人可以报完成 ${code}。`,
+  notYoursToReturn: (code: string) => `只有已派给您的单才能退单，${code} 不是。`,
+  youAccepted: (code: string) => `您已接下 ${code}，完成后请发送「完成 ${code}」。`,
+  takenByOther: (code: string) => `单号 ${code} 已由他人接单。`,
+  assignedToOther: (code: string) =>
+    `单号 ${code} 已派给其他人；如需改派，请站点人员「派单 ${code} @姓名」。`,
+  notYourArea: (code: string) => `单号 ${code} 不在您负责的范围内。`,
+  dispatchNotStaff: (code: string) => `只有负责该单的站点人员可以派 ${code}。`,
+  escalateNotStaff: (code: string) => `只有负责该单的站点人员可以上报 ${code}。`,
+  atTop: (code: string) => `单号 ${code} 已在区文明实践中心，无法再上报。`,
+  notAWorkerHere: (name: string) => `${name} 不是该单所在单位的网格员或志愿者，不能派给 ta。`,
+} as const
+
+export interface OrderLine {
+  code: string
+  categoryName: string
+  status: OrderStatus
+  text: string
+  overdue: boolean
+}
+
+/** One order in a list: "A0042 公共设施维修 办理中（超时）：楼道灯坏了". */
+export function orderLine(o: OrderLine): string {
+  const text = o.text.length > 30 ? `${o.text.slice(0, 30)}…` : o.text
+  return `${o.code} ${o.categoryName} ${statusName[o.status]}${o.overdue ? '（超时）' : ''}：${text}`
+}
+
+/** Replies to the person who typed the command. */
+export const replies = {
+  placed: (code: string, category: string, unit: string, assignee?: string) =>
+    `已收到您的点单 ${code}（${category}），由${unit}办理${assignee ? `，已派给${assignee}` : ''}。` +
+    `发送「进度 ${code}」可随时查看。`,
+  placedUnsorted: (code: string, unit: string) =>
+    `已收到您的求助 ${code}，已交${unit}分派办理。发送「进度 ${code}」可随时查看，发送「菜单」可看服务类别。`,
+  duplicate: (code: string) => `已有相同点单 ${code}，正在办理中，发送「进度 ${code}」查看。`,
+  rateLimited: (max: number, minutes: number) =>
+    `您 ${minutes} 分钟内已点单 ${max} 次，请稍后再试；急事请直接联系网格员。`,
+  notFound: (code: string) => `未找到单号 ${code}，请核对后再试。`,
+  failed: '系统繁忙，刚才的指令没有办成，请稍后再发一次。',
+  accepted: (code: string) => `已接单 ${code}。办完请发送「完成 ${code} 用时1小时」。`,
+  done: (code: string) => `${code} 已办结，已请居民评价。`,
+  returned: (code: string) => `${code} 已退回站点重新派单。`,
+  cancelled: (code: string) => `点单 ${code} 已撤销。`,
+  rated: (code: string, stars: number) => `感谢您的评价！${code} 已评 ${stars} 星，本单已办结。`,
+  reopened: (code: string) => `抱歉没让您满意，${code} 已交回重新办理。`,
+  dispatched: (code: string, name: string) => `已将 ${code} 派给${name}。`,
+  escalated: (code: string, unit: string) => `已将 ${code} 上报至${unit}。`,
+  unknownAssignee: (name: string) => `未找到成员「${name}」，请用通讯录里的姓名或微信号。`,
+  ambiguousAssignee: (name: string, n: number) =>
+    `「${name}」有 ${n} 位同名成员，请改用微信号，例如「派单 A0042 @wxid_xxx」。`,
+  noTasks: '您目前没有待办的工单。',
+  tasks: (lines: readonly string[], waiting: readonly string[]) =>
+    [
+      ...(lines.length > 0
+        ? [`您的待办工单（${lines.length}）：`, ...lines]
+        : ['您目前没有待办的工单。']),
+      ...(waiting.length > 0 ? ['本单位待接单：', ...waiting] : []),
+    ].join('\n'),
+  progressHeader: (code: string, category: string, status: OrderStatus, unit: string) =>
+    `${code} ${category}｜${statusName[status]}｜${unit}`,
+  menu: (platforms: readonly { platform: string; names: readonly string[] }[]) =>
+    [
+      '可点的服务：',
+      ...platforms.map((p) => `· ${p.platform}：${p.names.join('、')}`),
+      '发送「点单 需求内容」即可，例如「点单 楼道灯坏了」。',
+    ].join('\n'),
+} as const
+
+/** What the bot tells a unit's workers or staff group, and the resident in their group. */
+export const notices = {
+  dispatch: (o: {
+    code: string
+    category: string
+    resident: string
+    where: string
+    text: string
+    assignee?: string
+    acceptMinutes: number
+  }) =>
+    [
+      `【派单】${o.code} ${o.category}${o.assignee ? ` @${o.assignee}` : ''}`,
+      `居民：${o.resident}（${o.where}）`,
+      `内容：${o.text}`,
+      o.assignee
+        ? `请在 ${o.acceptMinutes} 分钟内回复「接单 ${o.code}」；办不了请「退单 ${o.code} 原因」。`
+        : `本单位网格员、志愿者均可回复「接单 ${o.code}」，请在 ${o.acceptMinutes} 分钟内接单。`,
+    ].join('\n'),
+  unstaffed: (o: {
+    code: string
+    category: string
+    resident: string
+    where: string
+    text: string
+  }) =>
+    [
+      `【待派单】${o.code} ${o.category}`,
+      `居民：${o.resident}（${o.where}）`,
+      `内容：${o.text}`,
+      `本单位暂无可派人员，请站点人员「派单 ${o.code} @姓名」或「接单 ${o.code}」。`,
+    ].join('\n'),
+  escalated: (o: {
+    code: string
+    category: string
+    from: string
+    to: string
+    why: string
+    text: string
+  }) =>
+    [
+      `【上报】${o.code} ${o.category}：${o.why}（原由${o.from}办理），现由${o.to}负责。`,
+      `内容：${o.text}`,
+      `请回复「接单 ${o.code}」或「派单 ${o.code} @姓名」。`,
+    ].join('\n'),
+  returned: (code: string, who: string, reason: string) =>
+    `【退单】${code} 被${who}退回：${reason}。请站点人员「派单 ${code} @姓名」重新派单。`,
+  reopened: (
+    code: string,
+    stars: number,
+    comment: string | undefined,
+    assignee: string | undefined,
+  ) =>
+    `【重办】${code} 居民评价 ${stars} 星${comment ? `：${comment}` : ''}。` +
+    (assignee ? `请 @${assignee} 回访处理，回复「接单 ${code}」。` : `请站点人员重新派单。`),
+  cancelled: (code: string) => `【撤单】${code} 居民已撤单，无需再办。`,
+  pointsPosted: (code: string, stars: number, name: string, points: number, balance: number) =>
+    `【评价】${code} 居民评价 ${stars} 星。${name} 获爱心积分 ${points} 分，累计 ${balance} 分。`,
+  toResident: {
+    accepted: (resident: string, code: string, worker: string) =>
+      `@${resident} 您的点单 ${code} 已由${worker}接单，正在办理。`,
+    done: (resident: string, code: string, worker: string, note: string | undefined) =>
+      `@${resident} 您的点单 ${code} 已由${worker}办结${note ? `（${note}）` : ''}。` +
+      `请发送「评价 ${code} 5」打分（1-5 星），您的评价会计入志愿者的爱心积分。`,
+    escalated: (resident: string, code: string, unit: string) =>
+      `@${resident} 您的点单 ${code} 已转至${unit}负责办理，我们会尽快处理。`,
+  },
+  digest: (unit: string, open: number, overdue: number, lines: readonly string[], more: number) =>
+    [
+      `【每日工单】${unit}：未办结 ${open} 单，其中超时 ${overdue} 单。`,
+      ...lines,
+      ...(more > 0 ? [`…另有 ${more} 单，发送「我的任务」或在后台查看。`] : []),
+    ].join('\n'),
+} as const
+
+/** Why an escalation happened, as the timeline and the upper tier read it. */
+export const escalationWhy = {
+  acceptOverdue: (minutes: number) => `超过 ${minutes} 分钟无人接单`,
+  completeOverdue: (minutes: number) => `超过 ${minutes} 分钟未办结`,
+} as const
+
+/** Timeline line: "06-01 10:00 林秀英 点单：楼道灯坏了". */
+export function timelineLine(at: string, actor: string, type: string, note: string | null): string {
+  return `${at} ${actor} ${eventName[type] ?? type}${note ? `：${note}` : ''}`
+}
+
+export const SYSTEM_ACTOR_NAME = '系统'
+
+export const pointsTexts = {
+  issuance: 'issuance',
+  earned: (code: string, hours: number) => `完成 ${code}，志愿服务 ${hours} 小时`,
+  reversal: (txId: string, reason: string) => `冲正 ${txId}：${reason}`,
+} as const

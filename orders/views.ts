@@ -1,0 +1,165 @@
+/**
+ * What people read: an order's timeline (进度), a worker's open orders (我的任务), the menu.
+ * Queries and rendering only; nothing here changes an order.
+ */
+import { and, asc, eq, inArray, isNull, like, or } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { units } from '../db/schema/network.ts'
+import { orders } from '../db/schema/orders.ts'
+import { isWithin, type RoleGrant } from '../network/permissions.ts'
+import type { Services } from '../runtime/services.ts'
+import { type Category, PLATFORMS } from './catalogue.ts'
+import { isOverdue } from './sla-time.ts'
+import { OPEN_STATUSES, WORKER_ROLES } from './state-machine.ts'
+import { categoryOf, type OrderRow, timelineOf, unitById } from './store.ts'
+import { orderLine, replies, SYSTEM_ACTOR_NAME, timelineLine, unitLabel } from './templates.ts'
+
+/** "06-01 10:00" in the district's time zone. */
+export function shortTime(at: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at)
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? ''
+  return `${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`
+}
+
+/**
+ * Who may read an order: anyone in the group it was placed in, its resident anywhere, and staff
+ * or workers whose role covers the resident's or the handling unit. Others are told it does not
+ * exist: an order holds a resident's name and needs.
+ */
+export function mayRead(
+  order: OrderRow,
+  reader: { ref: string; groupId: number | undefined; grants: readonly RoleGrant[] },
+  paths: { unit: string; handling: string },
+): boolean {
+  if (reader.ref === order.residentRef) return true
+  if (reader.groupId !== undefined && reader.groupId === order.groupId) return true
+  return reader.grants.some(
+    (g) => isWithin(paths.unit, g.unitPath) || isWithin(paths.handling, g.unitPath),
+  )
+}
+
+// A timeline longer than this shows its last lines: WeChat folds long messages anyway.
+const MAX_TIMELINE = 12
+
+export async function renderProgress(services: Services, order: OrderRow): Promise<string> {
+  const { db, timezone } = services
+  const [category, handling, events] = await Promise.all([
+    categoryOf(db, order.categoryId),
+    unitById(db, order.handlingUnitId),
+    timelineOf(db, order.id),
+  ])
+  const lines = events.slice(-MAX_TIMELINE).map((e) => {
+    const actor =
+      e.actorName ??
+      (e.actorRef === 'system'
+        ? SYSTEM_ACTOR_NAME
+        : e.actorRef === order.residentRef
+          ? order.residentName
+          : '')
+    // The first event's note is empty: the order's own text says what was asked.
+    const note = e.type === 'placed' ? order.text : e.note
+    return timelineLine(shortTime(e.at, timezone), actor, e.type, note)
+  })
+  const header = replies.progressHeader(
+    order.code,
+    category?.name ?? '',
+    order.status,
+    handling ? unitLabel(handling) : '',
+  )
+  return [header, ...lines].join('\n')
+}
+
+export interface TaskLists {
+  mine: string[]
+  waiting: string[]
+}
+
+async function linesOf(db: Db, rows: OrderRow[], now: Date): Promise<string[]> {
+  const names = new Map<number, string>()
+  for (const r of rows) {
+    if (r.categoryId !== null && !names.has(r.categoryId)) {
+      names.set(r.categoryId, (await categoryOf(db, r.categoryId))?.name ?? '')
+    }
+  }
+  return rows.map((r) =>
+    orderLine({
+      code: r.code,
+      categoryName: r.categoryId === null ? '' : (names.get(r.categoryId) ?? ''),
+      status: r.status,
+      text: r.text,
+      overdue: isOverdue(r.dueAt, now),
+    }),
+  )
+}
+
+/**
+ * 我的任务: orders assigned to the member and still open, and unassigned open orders of units
+ * their worker roles cover (what they could 接单 now). At most `limit` of each, oldest first.
+ */
+export async function tasksOf(
+  services: Services,
+  member: { id: number; grants: readonly RoleGrant[] },
+  limit = 10,
+): Promise<TaskLists> {
+  const { db } = services
+  const now = services.now()
+  const mine = await db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.assigneeMemberId, member.id),
+        inArray(orders.status, ['dispatched', 'accepted']),
+      ),
+    )
+    .orderBy(asc(orders.createdAt))
+    .limit(limit)
+  const scopes = member.grants.filter((g) => WORKER_ROLES.includes(g.role))
+  const waiting =
+    scopes.length === 0
+      ? []
+      : await db
+          .select({ order: orders })
+          .from(orders)
+          .innerJoin(units, eq(units.id, orders.handlingUnitId))
+          .where(
+            and(
+              isNull(orders.assigneeMemberId),
+              inArray(orders.status, [...OPEN_STATUSES]),
+              or(
+                ...scopes.flatMap((g) => [
+                  eq(units.path, g.unitPath),
+                  like(units.path, `${g.unitPath.replace(/[\\%_]/g, '\\$&')}/%`),
+                ]),
+              ),
+            ),
+          )
+          .orderBy(asc(orders.createdAt))
+          .limit(limit)
+  return {
+    mine: await linesOf(db, mine, now),
+    waiting: await linesOf(
+      db,
+      waiting.map((w) => w.order),
+      now,
+    ),
+  }
+}
+
+/** The menu: the catalogue's categories under their platforms, the catch-all left out. */
+export function menuText(categories: readonly Category[], fallback: string): string {
+  const byPlatform = PLATFORMS.map((platform) => ({
+    platform,
+    names: categories
+      .filter((c) => c.platform === platform && c.code !== fallback)
+      .map((c) => c.name),
+  })).filter((p) => p.names.length > 0)
+  return replies.menu(byPlatform)
+}

@@ -1,0 +1,60 @@
+import { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { z } from 'zod'
+import { SLA_JOBS, SLA_QUEUE, type SlaJobName, slaJobOptions } from './sla-options.ts'
+
+/** Payloads, parsed again by the worker: data read back from Redis is untrusted. */
+export const StepDueSchema = z.object({
+  code: z.string().regex(/^[A-MO-Z]\d{4,6}$/),
+  step: z.enum(['accept', 'complete']),
+  level: z.number().int().min(0).max(10),
+  /** When the step runs out, ms since the epoch; compared with the order's own due time. */
+  dueAt: z.number().int().positive(),
+})
+export const DigestSchema = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })
+export const SweepSchema = z.object({ tick: z.number().int().positive() })
+
+export type StepDue = z.infer<typeof StepDueSchema>
+export type Digest = z.infer<typeof DigestSchema>
+export type Sweep = z.infer<typeof SweepSchema>
+
+export type SlaQueue = Queue<unknown, void, SlaJobName>
+
+export interface SlaQueueOptions {
+  connection: Redis
+  /** QUEUE_PREFIX; tests pass their own. */
+  prefix: string
+}
+
+/** The producer side; the caller closes it, the connection stays the caller's. */
+export function createSlaQueue(opts: SlaQueueOptions): SlaQueue {
+  return new Queue<unknown, void, SlaJobName>(SLA_QUEUE, {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    defaultJobOptions: slaJobOptions,
+  })
+}
+
+/** Wakes up at `dueAt` (never before `now`); `jobId` makes arming the same step twice a no-op. */
+export async function enqueueStepDue(
+  queue: SlaQueue,
+  payload: StepDue,
+  opts: { jobId: string; now: number },
+): Promise<void> {
+  const data = StepDueSchema.parse(payload)
+  await queue.add(SLA_JOBS.stepDue, data, {
+    jobId: opts.jobId,
+    delay: Math.max(0, data.dueAt - opts.now),
+  })
+}
+
+/** One digest per day: two schedulers ticking the same morning enqueue it once. */
+export async function enqueueDigest(queue: SlaQueue, payload: Digest): Promise<void> {
+  const data = DigestSchema.parse(payload)
+  await queue.add(SLA_JOBS.digest, data, { jobId: `digest-${data.day}` })
+}
+
+export async function enqueueSweep(queue: SlaQueue, payload: Sweep): Promise<void> {
+  const data = SweepSchema.parse(payload)
+  await queue.add(SLA_JOBS.sweep, data, { jobId: `sweep-${data.tick}` })
+}
