@@ -1,4 +1,69 @@
-import type { HandlerTable } from '../bot/context.ts'
+import type { ChatContext, HandlerTable } from '../bot/context.ts'
+import type { Actor } from './authorize.ts'
+import { parseNoticeCode } from './codes.ts'
+import { cancelNotice, confirmNotice } from './confirm-notice.ts'
+import { createNotice, previewOf } from './create-notice.ts'
+import { CHAT_MISSED_LIMIT, readReceipt } from './receipt.ts'
+import { noticeTexts } from './templates.ts'
 
-/** Chat commands of propaganda staff: 通知, 确认, 取消, 回执. */
-export const broadcastHandlers: HandlerTable = {}
+/** The talker as the domain sees them: held to their grants, never an operator. */
+function actorOf(ctx: ChatContext): Actor {
+  return { kind: 'member', ref: ctx.incoming.talkerId, member: ctx.member }
+}
+
+/**
+ * Chat commands of propaganda staff. The pipeline has already checked that the talker is a
+ * propagandist (or admin) over the room's unit; the domain checks the notice's own scope.
+ */
+export const broadcastHandlers: HandlerTable = {
+  // 通知 [范围] [仅…] 正文 → a draft and its preview; nothing is sent before 确认.
+  notice: async (ctx, command) => {
+    const result = await createNotice(ctx.services, {
+      actor: actorOf(ctx),
+      scope: command.scope,
+      herePath: ctx.group?.unitPath,
+      groupId: ctx.group?.id,
+      tiers: command.tiers,
+      text: command.text,
+      replyTo: {
+        account: ctx.account.name,
+        roomId: ctx.incoming.roomId ?? ctx.incoming.talkerId,
+      },
+    })
+    return result.ok ? previewOf(ctx.services, result, { chat: true }) : result.message
+  },
+
+  confirmNotice: async (ctx, command) => {
+    const id = parseNoticeCode(command.code)
+    if (id === undefined) return noticeTexts.unknownNotice(command.code)
+    const result = await confirmNotice(ctx.services, {
+      id,
+      actor: actorOf(ctx),
+      groupId: ctx.group?.id,
+    })
+    return result.message
+  },
+
+  cancelNotice: async (ctx, command) => {
+    const id = parseNoticeCode(command.code)
+    if (id === undefined) return noticeTexts.unknownNotice(command.code)
+    const result = await cancelNotice(ctx.services, {
+      id,
+      actor: actorOf(ctx),
+      groupId: ctx.group?.id,
+    })
+    return result.message
+  },
+
+  receipt: async (ctx, command) => {
+    const id = parseNoticeCode(command.code)
+    if (id === undefined) return noticeTexts.unknownNotice(command.code)
+    const result = await readReceipt(ctx.services, {
+      id,
+      actor: actorOf(ctx),
+      groupId: ctx.group?.id,
+      missedLimit: CHAT_MISSED_LIMIT,
+    })
+    return result.lines.join('\n')
+  },
+}

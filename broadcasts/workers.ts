@@ -1,7 +1,96 @@
+import type { DefaultJobOptions } from 'bullmq'
+import type { Tier } from '../network/types.ts'
+import { createFanoutQueue } from '../queues/fanout-queue.ts'
+import { createFanoutWorker, type FanoutWorker } from '../queues/fanout-worker.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Stoppable } from '../runtime/stoppable.ts'
+import { fanOutTier, type TierQueued } from './fan-out.ts'
+import { type Reconciler, type ReconcilerOptions, startReconciler } from './reconciler.ts'
+import { SendQueues } from './send-queues.ts'
 
-/** The broadcast side's background work (fan-out, reconciliation), run by `quanqun worker`. */
-export async function startBroadcastWorkers(_services: Services): Promise<Stoppable[]> {
-  return []
+export interface BroadcastWorkerOptions {
+  /** The fan-out worker; false runs none in this process (a test's other half runs it). */
+  fanout?:
+    | false
+    | {
+        concurrency?: number
+        /** See fanout-worker.ts: how soon a killed worker's job is taken over. */
+        lockDurationMs?: number
+        stalledIntervalMs?: number
+        onTierQueued?: (event: TierQueued) => void | Promise<void>
+      }
+  /** The reconciler loop; false runs none in this process. */
+  reconcile?: false | ReconcilerOptions
+  /** Merged over send-options.ts for the notice send jobs (tests shorten the backoff). */
+  sendJobOptions?: DefaultJobOptions
+}
+
+export interface BroadcastWorkers extends Stoppable {
+  /** The fan-out worker, when this process runs one (tests close it abruptly). */
+  fanoutWorker: FanoutWorker | undefined
+  reconciler: Reconciler | undefined
+}
+
+/**
+ * The broadcast side's background work, run by `quanqun worker` (any number of them): the fan-out
+ * worker walking confirmed notices down the tiers, and the reconciler finishing from PostgreSQL
+ * whatever Redis lost. Closing lets the tier in hand finish, then closes the queues they add to.
+ */
+export async function runBroadcastWorkers(
+  services: Services,
+  options: BroadcastWorkerOptions = {},
+): Promise<BroadcastWorkers> {
+  const sendQueues = new SendQueues(
+    services.connection,
+    services.queuePrefix,
+    options.sendJobOptions,
+  )
+  const fanoutQueue = createFanoutQueue({
+    connection: services.connection,
+    prefix: services.queuePrefix,
+  })
+  let fanoutWorker: FanoutWorker | undefined
+  if (options.fanout !== false) {
+    const fo = options.fanout ?? {}
+    fanoutWorker = createFanoutWorker({
+      connection: services.connection,
+      prefix: services.queuePrefix,
+      log: services.log,
+      ...(fo.concurrency === undefined ? {} : { concurrency: fo.concurrency }),
+      ...(fo.lockDurationMs === undefined ? {} : { lockDurationMs: fo.lockDurationMs }),
+      ...(fo.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: fo.stalledIntervalMs }),
+      process: (payload) =>
+        fanOutTier(
+          {
+            services,
+            sendQueues,
+            fanoutQueue,
+            ...(fo.onTierQueued ? { onTierQueued: fo.onTierQueued } : {}),
+          },
+          payload.noticeId,
+          payload.tier as Tier,
+        ),
+    })
+  }
+  const reconciler =
+    options.reconcile === false
+      ? undefined
+      : startReconciler({ services, sendQueues }, options.reconcile ?? {})
+  return {
+    fanoutWorker,
+    reconciler,
+    async close() {
+      await Promise.all([fanoutWorker?.close(), reconciler?.close()])
+      // Last: the queues close after the worker and reconciler that add to them.
+      await Promise.all([sendQueues.close(), fanoutQueue.close()])
+    },
+  }
+}
+
+/** The `worker` role's entry (runtime/workers.ts): defaults from the options' comments. */
+export async function startBroadcastWorkers(
+  services: Services,
+  options: BroadcastWorkerOptions = {},
+): Promise<Stoppable[]> {
+  return [await runBroadcastWorkers(services, options)]
 }

@@ -1,0 +1,63 @@
+import type { Role } from '../db/schema/network.ts'
+import { findCoveringGrant, grantsFor, isWithin, type RoleGrant } from '../network/permissions.ts'
+import type { KnownMember } from '../network/roles.ts'
+
+/**
+ * Who acts on a notice. A chat member is held to their role grants; an operator (`cli:<os user>`,
+ * `schedule:<name>`) already holds the database and the configuration, so is trusted, and audited
+ * by its ref. Making operator-ness explicit means a chat path that forgets the member is refused,
+ * never promoted.
+ */
+export type Actor =
+  | { kind: 'member'; ref: string; member: KnownMember | undefined }
+  | { kind: 'operator'; ref: string }
+
+/** Roles that may push notices down their subtree. */
+export const AUTHOR_ROLES: readonly Role[] = ['propagandist', 'admin']
+
+export function memberIdOf(actor: Actor): number | null {
+  return actor.kind === 'member' ? (actor.member?.id ?? null) : null
+}
+
+/** The grant that lets `actor` author a notice for the unit at `scopePath`, if any. */
+export function mayAuthor(actor: Actor, scopePath: string): boolean {
+  if (actor.kind === 'operator') return true
+  return findCoveringGrant(actor.member?.grants ?? [], AUTHOR_ROLES, scopePath) !== undefined
+}
+
+/**
+ * The scope when none is written: the author's narrowest propagandist or admin unit, preferring
+ * one that covers the room the command was typed in (a township propagandist typing in their
+ * township's staff group means that township).
+ */
+export function defaultScope(
+  grants: readonly RoleGrant[],
+  herePath: string | undefined,
+): RoleGrant | undefined {
+  const candidates = grantsFor(grants, AUTHOR_ROLES)
+  const here =
+    herePath === undefined ? [] : candidates.filter((g) => isWithin(herePath, g.unitPath))
+  return here[0] ?? candidates[0]
+}
+
+export interface NoticeOwnership {
+  authorRef: string
+  authorMemberId: number | null
+  scopePath: string
+}
+
+/** Confirm and cancel: the author, an admin over the scope, or an operator. */
+export function mayManage(actor: Actor, notice: NoticeOwnership): boolean {
+  if (actor.kind === 'operator') return true
+  const member = actor.member
+  if (!member) return false
+  if (notice.authorMemberId !== null && notice.authorMemberId === member.id) return true
+  if (notice.authorRef === actor.ref) return true
+  return findCoveringGrant(member.grants, ['admin'], notice.scopePath) !== undefined
+}
+
+/** The receipt: whoever may manage it, and any propagandist over its whole scope. */
+export function mayView(actor: Actor, notice: NoticeOwnership): boolean {
+  if (mayManage(actor, notice)) return true
+  return actor.kind === 'member' && mayAuthor(actor, notice.scopePath)
+}

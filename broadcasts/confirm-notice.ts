@@ -1,0 +1,189 @@
+import { recordAudit } from '../audit/record-audit.ts'
+import type { Services } from '../runtime/services.ts'
+import { type Actor, mayManage, memberIdOf } from './authorize.ts'
+import { noticeCode } from './codes.ts'
+import { startFanout } from './fan-out.ts'
+import { formatLocalTime } from './local-time.ts'
+import {
+  findNotice,
+  markCancelled,
+  markConfirmed,
+  type NoticeWithScope,
+  noticeProgress,
+} from './notice-store.ts'
+import { noticeTexts } from './templates.ts'
+
+/** A draft older than this is refused on 确认: a day-old preview is not an informed decision. */
+export const DRAFT_TTL_MS = 24 * 3600 * 1000
+
+export interface NoticeAction {
+  id: number
+  actor: Actor
+  /** The group the command was typed in, for the audit line. */
+  groupId?: number | undefined
+}
+
+export interface ConfirmOptions {
+  /**
+   * False when the caller knows Redis is unreachable (the CLI probes it): the notice is confirmed
+   * in PostgreSQL only and the reconciler queues it once its deliveries are stale.
+   */
+  queueFanout?: boolean
+}
+
+export type ConfirmOutcome =
+  | 'confirmed'
+  | 'alreadyConfirmed'
+  | 'alreadyDone'
+  | 'cancelled'
+  | 'expired'
+  | 'unknown'
+  | 'refused'
+
+export interface ActionResult<O extends string> {
+  outcome: O
+  /** One line for the chat reply or the CLI. */
+  message: string
+  /** False when the fan-out could not be queued now (Redis down): the reconciler will. */
+  queued?: boolean
+}
+
+type Found =
+  | { ok: true; notice: NoticeWithScope; code: string }
+  | { ok: false; result: ActionResult<'unknown' | 'refused'> }
+
+async function findManageable(
+  services: Services,
+  action: NoticeAction,
+  auditAction: string,
+): Promise<Found> {
+  const code = noticeCode(action.id)
+  const notice = await findNotice(services.db, action.id)
+  if (!notice) {
+    return { ok: false, result: { outcome: 'unknown', message: noticeTexts.unknownNotice(code) } }
+  }
+  if (!mayManage(action.actor, notice)) {
+    await recordAudit(services.db, {
+      memberId: memberIdOf(action.actor),
+      actorRef: action.actor.ref,
+      action: auditAction,
+      unitId: notice.scopeUnitId,
+      groupId: action.groupId ?? null,
+      allowed: false,
+      detail: { notice: code },
+    })
+    return { ok: false, result: { outcome: 'refused', message: noticeTexts.notAuthor(code) } }
+  }
+  return { ok: true, notice, code }
+}
+
+/**
+ * 确认: draft → confirmed, then the fan-out is queued. The state change is one conditional UPDATE,
+ * so a replayed 确认, a double click in the CLI or two people confirming at once start one fan-out;
+ * the others are told it is already going out.
+ */
+export async function confirmNotice(
+  services: Services,
+  action: NoticeAction,
+  opts: ConfirmOptions = {},
+): Promise<ActionResult<ConfirmOutcome>> {
+  const found = await findManageable(services, action, 'notice.confirm')
+  if (!found.ok) return found.result
+  const { notice, code } = found
+  const audit = {
+    memberId: memberIdOf(action.actor),
+    actorRef: action.actor.ref,
+    action: 'notice.confirm',
+    unitId: notice.scopeUnitId,
+    groupId: action.groupId ?? null,
+  }
+  if (
+    notice.status === 'draft' &&
+    services.now().getTime() - notice.createdAt.getTime() > DRAFT_TTL_MS
+  ) {
+    const cancelled = await markCancelled(services.db, notice.id)
+    if (cancelled) {
+      await recordAudit(services.db, {
+        ...audit,
+        allowed: true,
+        detail: { notice: code, expired: true },
+      })
+      return { outcome: 'expired', message: noticeTexts.expired(code) }
+    }
+  }
+  const confirmed = await markConfirmed(services.db, notice.id)
+  if (!confirmed) {
+    const now = await findNotice(services.db, notice.id)
+    switch (now?.status) {
+      case 'confirmed':
+        return { outcome: 'alreadyConfirmed', message: noticeTexts.alreadyConfirmed(code) }
+      case 'done':
+        return { outcome: 'alreadyDone', message: noticeTexts.alreadyDone(code) }
+      default:
+        return { outcome: 'cancelled', message: noticeTexts.alreadyCancelled(code) }
+    }
+  }
+  await recordAudit(services.db, { ...audit, allowed: true, detail: { notice: code } })
+  const queued = opts.queueFanout === false ? false : await startFanout(services, confirmed)
+  const { totals } = await noticeProgress(services.db, notice.id)
+  services.log.info(
+    { notice: code, actor: action.actor.ref, groups: totals.total, queued },
+    'notice confirmed',
+  )
+  const message = confirmed.scheduledAt
+    ? noticeTexts.confirmedFor(
+        code,
+        totals.total,
+        formatLocalTime(confirmed.scheduledAt, services.timezone),
+      )
+    : noticeTexts.confirmed(code, totals.total)
+  return { outcome: 'confirmed', message, queued }
+}
+
+export type CancelOutcome =
+  | 'cancelledDraft'
+  | 'cancelledSending'
+  | 'alreadyCancelled'
+  | 'alreadyDone'
+  | 'unknown'
+  | 'refused'
+
+/**
+ * 取消: a draft is dropped; a notice being sent stops (what was said stays said). Only the author,
+ * an admin over the scope or an operator may.
+ */
+export async function cancelNotice(
+  services: Services,
+  action: NoticeAction,
+): Promise<ActionResult<CancelOutcome>> {
+  const found = await findManageable(services, action, 'notice.cancel')
+  if (!found.ok) return found.result
+  const { notice, code } = found
+  const cancelled = await markCancelled(services.db, notice.id)
+  if (!cancelled) {
+    return notice.status === 'done'
+      ? { outcome: 'alreadyDone', message: noticeTexts.cannotCancelDone(code) }
+      : { outcome: 'alreadyCancelled', message: noticeTexts.alreadyCancelled(code) }
+  }
+  await recordAudit(services.db, {
+    memberId: memberIdOf(action.actor),
+    actorRef: action.actor.ref,
+    action: 'notice.cancel',
+    unitId: notice.scopeUnitId,
+    groupId: action.groupId ?? null,
+    allowed: true,
+    detail: { notice: code, was: notice.status, stopped: cancelled.stopped },
+  })
+  services.log.info(
+    { notice: code, actor: action.actor.ref, stopped: cancelled.stopped },
+    'notice cancelled',
+  )
+  if (notice.status === 'draft') {
+    return { outcome: 'cancelledDraft', message: noticeTexts.cancelledDraft(code) }
+  }
+  const { totals } = await noticeProgress(services.db, notice.id)
+  return {
+    outcome: 'cancelledSending',
+    message: noticeTexts.cancelledSending(code, totals.sent, cancelled.stopped),
+  }
+}

@@ -1,0 +1,180 @@
+import { recordAudit } from '../audit/record-audit.ts'
+import { limits } from '../bot/commands/grammar.ts'
+import { codePointLength } from '../network/names.ts'
+import { subtreeGroups } from '../network/queries.ts'
+import type { GroupKind, Tier, Unit } from '../network/types.ts'
+import type { Services } from '../runtime/services.ts'
+import { type AudiencePlan, planAudience } from './audience.ts'
+import { type Actor, mayAuthor, memberIdOf } from './authorize.ts'
+import { noticeCode } from './codes.ts'
+import { formatLocalTime } from './local-time.ts'
+import { insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
+import { resolveScope } from './scope.ts'
+import { noticeTexts, preview } from './templates.ts'
+
+/** Longest notice body in code points; the chat grammar refuses longer ones with the same cap. */
+export const NOTICE_TEXT_MAX = limits.noticeText
+
+/** A scheduled time this far in the past is a typo, not "now". */
+const PAST_GRACE_MS = 60_000
+
+export interface CreateNoticeInput {
+  actor: Actor
+  /** A unit name or path; the actor's own unit when absent. */
+  scope?: string | undefined
+  /** The unit of the room the command was typed in: the default scope prefers it. */
+  herePath?: string | undefined
+  /** The group it was typed in, for the audit line. */
+  groupId?: number | undefined
+  tiers?: readonly Tier[] | undefined
+  kinds?: readonly GroupKind[] | undefined
+  text: string
+  /** Where progress and the final summary are said; none for the CLI. */
+  replyTo?: { account: string; roomId: string } | undefined
+  scheduledAt?: Date | undefined
+  /** A scheduler's `<schedule>:<tick ISO>`: a second create with the key returns the first. */
+  dedupeKey?: string | undefined
+}
+
+export type CreateNoticeRefusal =
+  | 'emptyText'
+  | 'tooLong'
+  | 'unknownScope'
+  | 'ambiguousScope'
+  | 'noDefaultScope'
+  | 'refused'
+  | 'noGroups'
+  | 'scheduledInPast'
+
+export type CreateNoticeResult =
+  | { ok: true; notice: Notice; scope: Unit; plan: AudiencePlan; created: boolean }
+  | { ok: false; reason: CreateNoticeRefusal; message: string }
+
+const refuse = (reason: CreateNoticeRefusal, message: string): CreateNoticeResult => ({
+  ok: false,
+  reason,
+  message,
+})
+
+/**
+ * The one way a notice is written, from chat, the CLI, a schedule or code: check the text, resolve
+ * and authorize the scope, resolve the audience, then write the notice (a draft) and its delivery
+ * rows in one transaction. Nothing is sent until the notice is confirmed.
+ */
+export async function createNotice(
+  services: Services,
+  input: CreateNoticeInput,
+): Promise<CreateNoticeResult> {
+  const { db } = services
+  const text = input.text.trim()
+  if (text === '') return refuse('emptyText', noticeTexts.emptyText)
+  const length = codePointLength(text)
+  if (length > NOTICE_TEXT_MAX) {
+    return refuse('tooLong', noticeTexts.tooLong(length, NOTICE_TEXT_MAX))
+  }
+  if (input.scheduledAt && input.scheduledAt.getTime() < services.now().getTime() - PAST_GRACE_MS) {
+    return refuse(
+      'scheduledInPast',
+      noticeTexts.scheduledInPast(formatLocalTime(input.scheduledAt, services.timezone)),
+    )
+  }
+
+  const resolved = await resolveScope(db, {
+    scope: input.scope,
+    actor: input.actor,
+    herePath: input.herePath,
+  })
+  switch (resolved.kind) {
+    case 'unknown':
+      return refuse('unknownScope', noticeTexts.unknownScope(resolved.scope))
+    case 'ambiguous':
+      return refuse('ambiguousScope', noticeTexts.ambiguousScope(resolved.scope, resolved.paths))
+    case 'noDefault':
+      return refuse('noDefaultScope', noticeTexts.noDefaultScope)
+  }
+  const scope = resolved.unit
+  const audit = {
+    memberId: memberIdOf(input.actor),
+    actorRef: input.actor.ref,
+    action: 'notice.create',
+    unitId: scope.id,
+    groupId: input.groupId ?? null,
+  }
+  if (!mayAuthor(input.actor, scope.path)) {
+    await recordAudit(db, {
+      ...audit,
+      allowed: false,
+      detail: { scope: scope.path, text: text.slice(0, 200) },
+    })
+    services.log.warn({ actor: input.actor.ref, scope: scope.path }, 'notice refused: scope')
+    return refuse('refused', noticeTexts.scopeRefused(scope.path))
+  }
+
+  const tiers = input.tiers?.length ? [...new Set(input.tiers)].sort((a, b) => a - b) : undefined
+  const kinds = input.kinds?.length ? [...new Set(input.kinds)] : undefined
+  const audience = await subtreeGroups(db, scope.id, {
+    ...(tiers ? { tiers: [...tiers] } : {}),
+    ...(kinds ? { kinds: [...kinds] } : {}),
+  })
+  const plan = planAudience(audience)
+  if (plan.total === 0) return refuse('noGroups', noticeTexts.noGroups(scope.path, tiers))
+
+  const { notice, created } = await insertNoticeWithDeliveries(
+    db,
+    {
+      authorMemberId: memberIdOf(input.actor),
+      authorRef: input.actor.ref,
+      scopeUnitId: scope.id,
+      tiers: tiers ?? null,
+      kinds: kinds ?? null,
+      text,
+      replyAccount: input.replyTo?.account ?? null,
+      replyRoomId: input.replyTo?.roomId ?? null,
+      scheduledAt: input.scheduledAt ?? null,
+      dedupeKey: input.dedupeKey ?? null,
+    },
+    plan,
+  )
+  if (created) {
+    await recordAudit(db, {
+      ...audit,
+      allowed: true,
+      detail: {
+        notice: noticeCode(notice.id),
+        groups: plan.total,
+        ...(tiers && { tiers }),
+        ...(kinds && { kinds }),
+        ...(input.scheduledAt && { scheduledAt: input.scheduledAt.toISOString() }),
+        ...(input.dedupeKey && { dedupeKey: input.dedupeKey }),
+      },
+    })
+    services.log.info(
+      {
+        notice: noticeCode(notice.id),
+        actor: input.actor.ref,
+        scope: scope.path,
+        groups: plan.total,
+      },
+      'notice drafted',
+    )
+  }
+  return { ok: true, notice, scope, plan, created }
+}
+
+/** The preview of a freshly drafted notice, for a chat reply or the CLI. */
+export function previewOf(
+  services: Pick<Services, 'timezone'>,
+  result: Extract<CreateNoticeResult, { ok: true }>,
+  opts: { chat: boolean },
+): string {
+  const { notice, plan } = result
+  return preview({
+    code: noticeCode(notice.id),
+    total: plan.total,
+    perTier: plan.perTier,
+    unreachable: plan.unreachable,
+    text: notice.text,
+    at: notice.scheduledAt ? formatLocalTime(notice.scheduledAt, services.timezone) : undefined,
+    chat: opts.chat,
+  })
+}

@@ -1,0 +1,195 @@
+import { and, asc, eq, exists, gt, inArray, isNull, ne, not, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { deliveries, notices } from '../db/schema/broadcasts.ts'
+import { botAccounts, groups } from '../db/schema/network.ts'
+import type { Tier } from '../network/types.ts'
+import { OPEN_STATUSES } from './notice-store.ts'
+import { skipReasons } from './templates.ts'
+
+/** A delivery ready to be queued: where it goes and on which account's send queue. */
+export interface Sendable {
+  id: number
+  noticeId: number
+  tier: Tier
+  roomId: string
+  account: string
+}
+
+/** Which notice and tier a delivery belongs to, for progress once it changed state. */
+export interface DeliveryRef {
+  noticeId: number
+  tier: Tier
+}
+
+/** Longest error text kept per delivery; puppet errors can carry whole HTTP bodies. */
+const MAX_ERROR = 500
+
+const refColumns = { noticeId: deliveries.noticeId, tier: deliveries.tier }
+const asRef = (row: { noticeId: number; tier: number } | undefined): DeliveryRef | undefined =>
+  row && { noticeId: row.noticeId, tier: row.tier as Tier }
+
+/**
+ * Marks the tier's deliveries whose group the bot cannot say into (removed from the room, room not
+ * bound yet, no account) as skipped with the reason, and points the others at the account that
+ * holds the room now (a room may have moved since the notice was written).
+ */
+export async function settleTierAudience(db: Db, noticeId: number, tier: Tier): Promise<number> {
+  const mine = and(
+    eq(deliveries.noticeId, noticeId),
+    eq(deliveries.tier, tier),
+    eq(deliveries.status, 'pending'),
+    eq(groups.id, deliveries.groupId),
+  )
+  const skipped = await db
+    .update(deliveries)
+    .set({
+      status: 'skipped',
+      lastError: sql`case
+        when ${groups.botAccountId} is null then ${skipReasons.noAccount}
+        when ${groups.roomId} is null then ${skipReasons.unbound}
+        else ${skipReasons.inactive} end`,
+      updatedAt: sql`now()`,
+    })
+    .from(groups)
+    .where(
+      and(
+        mine,
+        or(isNull(groups.botAccountId), isNull(groups.roomId), not(eq(groups.active, true))),
+      ),
+    )
+    .returning({ id: deliveries.id })
+  await db
+    .update(deliveries)
+    .set({ botAccountId: sql`${groups.botAccountId}` })
+    .from(groups)
+    .where(and(mine, sql`${deliveries.botAccountId} is distinct from ${groups.botAccountId}`))
+  return skipped.length
+}
+
+/** Pending deliveries of one tier with their room and account, a page at a time by id. */
+export async function pendingOfTier(
+  db: Db,
+  noticeId: number,
+  tier: Tier,
+  afterId: number,
+  limit: number,
+): Promise<Sendable[]> {
+  const rows = await db
+    .select({
+      id: deliveries.id,
+      noticeId: deliveries.noticeId,
+      tier: deliveries.tier,
+      roomId: groups.roomId,
+      account: botAccounts.name,
+    })
+    .from(deliveries)
+    .innerJoin(groups, eq(groups.id, deliveries.groupId))
+    .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
+    .where(
+      and(
+        eq(deliveries.noticeId, noticeId),
+        eq(deliveries.tier, tier),
+        eq(deliveries.status, 'pending'),
+        gt(deliveries.id, afterId),
+      ),
+    )
+    .orderBy(asc(deliveries.id))
+    .limit(limit)
+  return rows.flatMap((r) =>
+    r.roomId === null ? [] : [{ ...r, tier: r.tier as Tier, roomId: r.roomId }],
+  )
+}
+
+export type BeginSend =
+  | { say: true }
+  | { say: false; changed?: DeliveryRef; why: 'done' | 'cancelled' | 'inactive' | 'missing' }
+
+/**
+ * The send hook's gate, before the puppet says anything. One conditional UPDATE takes the
+ * delivery (pending or sending → sending, attempts + 1) only while its notice is confirmed and its
+ * group active; when it does not, the delivery's state says why: already sent or given up (never
+ * say it again), the notice cancelled, the bot out of the room (both recorded as skipped).
+ */
+export async function beginSend(db: Db, id: number): Promise<BeginSend> {
+  const [taken] = await db
+    .update(deliveries)
+    .set({ status: 'sending', attempts: sql`${deliveries.attempts} + 1`, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(deliveries.id, id),
+        inArray(deliveries.status, [...OPEN_STATUSES]),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(notices)
+            .where(and(eq(notices.id, deliveries.noticeId), eq(notices.status, 'confirmed'))),
+        ),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(groups)
+            .where(and(eq(groups.id, deliveries.groupId), eq(groups.active, true))),
+        ),
+      ),
+    )
+    .returning({ id: deliveries.id })
+  if (taken) return { say: true }
+
+  const [row] = await db
+    .select({
+      status: deliveries.status,
+      noticeStatus: notices.status,
+      active: groups.active,
+    })
+    .from(deliveries)
+    .innerJoin(notices, eq(notices.id, deliveries.noticeId))
+    .innerJoin(groups, eq(groups.id, deliveries.groupId))
+    .where(eq(deliveries.id, id))
+  if (!row) return { say: false, why: 'missing' }
+  if (!(OPEN_STATUSES as readonly string[]).includes(row.status)) return { say: false, why: 'done' }
+  if (row.noticeStatus !== 'confirmed') {
+    // A draft never has send jobs; anything else not confirmed was cancelled (or is done, which
+    // cannot have open deliveries). Either way nothing more goes out for it.
+    const changed = await markSkipped(db, id, skipReasons.cancelled)
+    return { say: false, why: 'cancelled', ...(changed && { changed }) }
+  }
+  const changed = await markSkipped(db, id, skipReasons.inactive)
+  return { say: false, why: 'inactive', ...(changed && { changed }) }
+}
+
+/** Said: recorded whatever the row said before, since the message is out. */
+export async function markSent(db: Db, id: number): Promise<DeliveryRef | undefined> {
+  const [row] = await db
+    .update(deliveries)
+    .set({ status: 'sent', sentAt: sql`now()`, lastError: null, updatedAt: sql`now()` })
+    .where(and(eq(deliveries.id, id), ne(deliveries.status, 'sent')))
+    .returning(refColumns)
+  return asRef(row)
+}
+
+/** Retries exhausted: failed with the error, unless it was meanwhile recorded otherwise. */
+export async function markFailed(
+  db: Db,
+  id: number,
+  error: string,
+): Promise<DeliveryRef | undefined> {
+  const [row] = await db
+    .update(deliveries)
+    .set({ status: 'failed', lastError: error.slice(0, MAX_ERROR), updatedAt: sql`now()` })
+    .where(and(eq(deliveries.id, id), inArray(deliveries.status, [...OPEN_STATUSES])))
+    .returning(refColumns)
+  return asRef(row)
+}
+
+export async function markSkipped(
+  db: Db,
+  id: number,
+  reason: string,
+): Promise<DeliveryRef | undefined> {
+  const [row] = await db
+    .update(deliveries)
+    .set({ status: 'skipped', lastError: reason, updatedAt: sql`now()` })
+    .where(and(eq(deliveries.id, id), inArray(deliveries.status, [...OPEN_STATUSES])))
+    .returning(refColumns)
+  return asRef(row)
+}

@@ -1,0 +1,203 @@
+import { and, asc, count, eq, getTableColumns, inArray, isNull, notExists, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { deliveries, notices } from '../db/schema/broadcasts.ts'
+import { groups, units } from '../db/schema/network.ts'
+import type { Tier } from '../network/types.ts'
+import { type AudiencePlan, chunk } from './audience.ts'
+import { type MissedGroup, type NoticeProgress, summarize } from './report.ts'
+import { skipReasons } from './templates.ts'
+
+export type Notice = typeof notices.$inferSelect
+export type NewNotice = typeof notices.$inferInsert
+export type NoticeWithScope = Notice & { scopePath: string }
+
+/** Rows per INSERT: 1,000 rows × 4 columns stays far below PostgreSQL's 65,535 parameters. */
+export const DELIVERY_BATCH = 1_000
+
+/** Deliveries still to be said: queued, or taken by a send worker and not yet recorded. */
+export const OPEN_STATUSES = ['pending', 'sending'] as const
+
+/**
+ * The outbox write: the notice and one delivery row per target group, in one transaction and in
+ * multi-row statements. With a `dedupeKey` already present nothing is written and the existing
+ * notice is returned, so a scheduler tick fired twice (or by two schedulers) creates one notice.
+ */
+export async function insertNoticeWithDeliveries(
+  db: Db,
+  values: NewNotice,
+  plan: AudiencePlan,
+  batchSize = DELIVERY_BATCH,
+): Promise<{ notice: Notice; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(notices)
+      .values(values)
+      .onConflictDoNothing({ target: notices.dedupeKey })
+      .returning()
+    if (!row) {
+      const [existing] = await tx
+        .select()
+        .from(notices)
+        .where(eq(notices.dedupeKey, values.dedupeKey ?? ''))
+      if (!existing) throw new Error(`notice insert conflicted but no notice has that dedupe key`)
+      return { notice: existing, created: false }
+    }
+    for (const rows of chunk(plan.deliveries, batchSize)) {
+      await tx.insert(deliveries).values(rows.map((r) => ({ noticeId: row.id, ...r })))
+    }
+    return { notice: row, created: true }
+  })
+}
+
+export async function findNotice(db: Db, id: number): Promise<NoticeWithScope | undefined> {
+  const [row] = await db
+    .select({ ...getTableColumns(notices), scopePath: units.path })
+    .from(notices)
+    .innerJoin(units, eq(units.id, notices.scopeUnitId))
+    .where(eq(notices.id, id))
+  return row
+}
+
+/** draft → confirmed; undefined when it was not a draft (already confirmed, a replayed 确认). */
+export async function markConfirmed(db: Db, id: number): Promise<Notice | undefined> {
+  const [row] = await db
+    .update(notices)
+    .set({ status: 'confirmed', confirmedAt: sql`now()` })
+    .where(and(eq(notices.id, id), eq(notices.status, 'draft')))
+    .returning()
+  return row
+}
+
+/**
+ * Cancels a draft or a notice being sent: deliveries not yet taken by a send worker are skipped
+ * here, and one in flight is skipped by the send hook when it sees the notice cancelled.
+ */
+export async function markCancelled(
+  db: Db,
+  id: number,
+): Promise<{ notice: Notice; stopped: number } | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(notices)
+      .set({ status: 'cancelled', finishedAt: sql`now()` })
+      .where(and(eq(notices.id, id), inArray(notices.status, ['draft', 'confirmed'])))
+      .returning()
+    if (!row) return undefined
+    const stopped = await tx
+      .update(deliveries)
+      .set({ status: 'skipped', lastError: skipReasons.cancelled, updatedAt: sql`now()` })
+      .where(and(eq(deliveries.noticeId, id), eq(deliveries.status, 'pending')))
+      .returning({ id: deliveries.id })
+    return { notice: row, stopped: stopped.length }
+  })
+}
+
+export async function noticeProgress(db: Db, id: number): Promise<NoticeProgress> {
+  const rows = await db
+    .select({ tier: deliveries.tier, status: deliveries.status, n: count() })
+    .from(deliveries)
+    .where(eq(deliveries.noticeId, id))
+    .groupBy(deliveries.tier, deliveries.status)
+  return summarize(rows)
+}
+
+/** Groups the notice failed or skipped, top tier first; `limit` cuts the list, not the total. */
+export async function missedGroups(
+  db: Db,
+  id: number,
+  limit?: number,
+): Promise<{ missed: MissedGroup[]; total: number }> {
+  const missedWhere = and(
+    eq(deliveries.noticeId, id),
+    inArray(deliveries.status, ['failed', 'skipped']),
+  )
+  const query = db
+    .select({
+      topic: groups.topic,
+      tier: deliveries.tier,
+      status: deliveries.status,
+      reason: deliveries.lastError,
+    })
+    .from(deliveries)
+    .innerJoin(groups, eq(groups.id, deliveries.groupId))
+    .where(missedWhere)
+    .orderBy(asc(deliveries.tier), asc(deliveries.id))
+  const [rows, [total]] = await Promise.all([
+    limit === undefined ? query : query.limit(limit),
+    db.select({ n: count() }).from(deliveries).where(missedWhere),
+  ])
+  return {
+    missed: rows.map((r) => ({
+      topic: r.topic,
+      tier: r.tier as Tier,
+      status: r.status as MissedGroup['status'],
+      reason: r.reason,
+    })),
+    total: Number(total?.n ?? 0),
+  }
+}
+
+/**
+ * confirmed → done once nothing is open. The row lock and the `finished_at is null` re-check make
+ * exactly one caller win even when the last two deliveries finish at the same instant on two
+ * accounts: the winner sends the author the summary.
+ */
+export async function finishIfDone(db: Db, id: number): Promise<Notice | undefined> {
+  const [row] = await db
+    .update(notices)
+    .set({ status: 'done', finishedAt: sql`now()` })
+    .where(
+      and(
+        eq(notices.id, id),
+        eq(notices.status, 'confirmed'),
+        isNull(notices.finishedAt),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(deliveries)
+            .where(
+              and(eq(deliveries.noticeId, id), inArray(deliveries.status, [...OPEN_STATUSES])),
+            ),
+        ),
+      ),
+    )
+    .returning()
+  return row
+}
+
+/** Confirmed notices nothing is open for, but never marked done (a crash between the two). */
+export async function unfinishedDoneNotices(db: Db, limit = 100): Promise<number[]> {
+  const rows = await db
+    .select({ id: notices.id })
+    .from(notices)
+    .where(
+      and(
+        eq(notices.status, 'confirmed'),
+        isNull(notices.finishedAt),
+        sql`(${notices.scheduledAt} is null or ${notices.scheduledAt} <= now())`,
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(deliveries)
+            .where(
+              and(
+                eq(deliveries.noticeId, notices.id),
+                inArray(deliveries.status, [...OPEN_STATUSES]),
+              ),
+            ),
+        ),
+      ),
+    )
+    .limit(limit)
+  return rows.map((r) => r.id)
+}
+
+/** The tiers a notice has deliveries in, top down: the fan-out walks them in this order. */
+export async function noticeTiers(db: Db, id: number): Promise<Tier[]> {
+  const rows = await db
+    .selectDistinct({ tier: deliveries.tier })
+    .from(deliveries)
+    .where(eq(deliveries.noticeId, id))
+    .orderBy(asc(deliveries.tier))
+  return rows.map((r) => r.tier as Tier)
+}

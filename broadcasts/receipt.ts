@@ -1,0 +1,52 @@
+import { recordAudit } from '../audit/record-audit.ts'
+import type { Services } from '../runtime/services.ts'
+import { type Actor, mayView, memberIdOf } from './authorize.ts'
+import { noticeCode } from './codes.ts'
+import { formatLocalTime } from './local-time.ts'
+import { findNotice, missedGroups, noticeProgress } from './notice-store.ts'
+import { noticeTexts, receipt } from './templates.ts'
+
+/** Failed or skipped groups listed in a chat receipt; the CLI lists them all. */
+export const CHAT_MISSED_LIMIT = 10
+
+/**
+ * 回执 N12 / `quanqun notice status N12`: sent, pending, failed and skipped per tier, then the
+ * groups it did not reach with the reason. Visible to whoever may manage the notice and to
+ * propagandists over its whole scope.
+ */
+export async function readReceipt(
+  services: Services,
+  opts: { id: number; actor: Actor; groupId?: number | undefined; missedLimit?: number },
+): Promise<{ ok: boolean; lines: string[] }> {
+  const code = noticeCode(opts.id)
+  const notice = await findNotice(services.db, opts.id)
+  if (!notice) return { ok: false, lines: [noticeTexts.unknownNotice(code)] }
+  if (!mayView(opts.actor, notice)) {
+    await recordAudit(services.db, {
+      memberId: memberIdOf(opts.actor),
+      actorRef: opts.actor.ref,
+      action: 'notice.receipt',
+      unitId: notice.scopeUnitId,
+      groupId: opts.groupId ?? null,
+      allowed: false,
+      detail: { notice: code },
+    })
+    return { ok: false, lines: [noticeTexts.receiptRefused(code)] }
+  }
+  const [progress, missed] = await Promise.all([
+    noticeProgress(services.db, opts.id),
+    missedGroups(services.db, opts.id, opts.missedLimit),
+  ])
+  return {
+    ok: true,
+    lines: receipt({
+      code,
+      status: notice.status,
+      scopePath: notice.scopePath,
+      progress,
+      missed: missed.missed,
+      missedTotal: missed.total,
+      at: notice.scheduledAt ? formatLocalTime(notice.scheduledAt, services.timezone) : undefined,
+    }),
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Every Chinese line the broadcast side says or prints, in one place for review. Pure functions of
+ * plain data, unit-tested without I/O.
+ */
+import type { Tier, TierCounts } from '../network/types.ts'
+import type { Reachability } from './audience.ts'
+import type { MissedGroup, NoticeProgress, TierProgress, Totals } from './report.ts'
+
+export const tierNames: Readonly<Record<Tier, string>> = {
+  1: '区',
+  2: '街道',
+  3: '社区',
+  4: '网格',
+  5: '楼栋',
+}
+
+/** 1204 → "1,204", as the preview quotes counts. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** "街道 1、社区 12、网格 180、楼栋 1,011": only the tiers that have groups. */
+export function tierBreakdown(perTier: TierCounts): string {
+  return ([1, 2, 3, 4, 5] as const)
+    .filter((t) => perTier[t] > 0)
+    .map((t) => `${tierNames[t]} ${formatCount(perTier[t])}`)
+    .join('、')
+}
+
+/** "仅网格、楼栋" for a tier filter, '' for none. */
+export function tierFilterLabel(tiers: readonly number[] | null | undefined): string {
+  if (!tiers?.length) return ''
+  return `仅${tiers.map((t) => tierNames[t as Tier] ?? String(t)).join('、')}`
+}
+
+/** The first characters of a notice, one line, for previews and the CLI. */
+export function excerpt(text: string, max = 30): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  const chars = [...flat]
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : flat
+}
+
+export interface PreviewInput {
+  code: string
+  total: number
+  perTier: TierCounts
+  unreachable: number
+  text: string
+  /** Wall-clock time it goes out, when scheduled. */
+  at?: string | undefined
+  /** False for the CLI, which confirms with a command rather than a chat reply. */
+  chat?: boolean
+}
+
+export function preview(p: PreviewInput): string {
+  const skip =
+    p.unreachable > 0 ? `（其中 ${formatCount(p.unreachable)} 个群机器人不在群内，将跳过）` : ''
+  const when = p.at ? `定于 ${p.at} 发布。` : ''
+  const how =
+    p.chat === false
+      ? `运行「quanqun notice confirm ${p.code}」发布，「quanqun notice cancel ${p.code}」作废。`
+      : `回复「确认 ${p.code}」发布，「取消 ${p.code}」作废。`
+  return [
+    `通知 ${p.code} 共 ${formatCount(p.total)} 个群：${tierBreakdown(p.perTier)}${skip}。${when}`,
+    `内容：${excerpt(p.text)}`,
+    how,
+  ].join('\n')
+}
+
+export const skipReasons: Readonly<Record<Exclude<Reachability, 'ok'> | 'cancelled', string>> = {
+  inactive: '机器人已不在群内',
+  unbound: '机器人尚未进群（群未绑定）',
+  noAccount: '群没有分配机器人账号',
+  cancelled: '通知已撤销',
+}
+
+export const noticeTexts = {
+  emptyText: '通知正文不能为空。',
+  tooLong: (length: number, max: number) =>
+    `通知正文过长（${formatCount(length)} 字），请控制在 ${formatCount(max)} 字以内。`,
+  unknownScope: (scope: string) =>
+    `未找到单位「${scope}」，请写单位名称或路径，例如「通知 【九龙坡区/石桥铺街道】 正文」。`,
+  ambiguousScope: (scope: string, paths: readonly string[]) =>
+    `「${scope}」对应 ${paths.length} 个单位（${paths.slice(0, 3).join('；')}${paths.length > 3 ? '…' : ''}），请写完整路径。`,
+  noDefaultScope: '您没有可发布通知的单位，请在正文前写明范围，例如「通知 【石桥铺街道】 正文」。',
+  scopeRefused: (path: string) => `抱歉，您没有向「${path}」发布通知的权限。`,
+  noGroups: (path: string, tiers: readonly number[] | null | undefined) =>
+    `「${path}」下${tiers?.length ? `${tierFilterLabel(tiers)}` : ''}没有可发送的群，未生成通知。`,
+  scheduledInPast: (at: string) => `发布时间 ${at} 已过，请写将来的时间。`,
+  unknownNotice: (code: string) => `未找到通知 ${code}。`,
+  notAuthor: (code: string) =>
+    `通知 ${code} 不是您发起的，只有发起人或该范围的管理员可以确认或取消。`,
+  receiptRefused: (code: string) => `抱歉，您没有查看通知 ${code} 回执的权限。`,
+  confirmed: (code: string, total: number) =>
+    `通知 ${code} 已确认，开始发布到 ${formatCount(total)} 个群。发送「回执 ${code}」查看进度。`,
+  confirmedFor: (code: string, total: number, at: string) =>
+    `通知 ${code} 已确认，将于 ${at} 发布到 ${formatCount(total)} 个群。`,
+  alreadyConfirmed: (code: string) =>
+    `通知 ${code} 已确认过，正在发布，不会重复发送。发送「回执 ${code}」查看进度。`,
+  alreadyDone: (code: string) => `通知 ${code} 已发布完毕。发送「回执 ${code}」查看详情。`,
+  alreadyCancelled: (code: string) => `通知 ${code} 已作废。`,
+  expired: (code: string) => `通知 ${code} 超过 24 小时未确认，已失效，请重新发起。`,
+  cancelledDraft: (code: string) => `通知 ${code} 已作废，没有发送到任何群。`,
+  cancelledSending: (code: string, sent: number, stopped: number) =>
+    `通知 ${code} 已撤销：已送达的 ${formatCount(sent)} 个群无法撤回，其余 ${formatCount(stopped)} 个群不再发送。`,
+  cannotCancelDone: (code: string) => `通知 ${code} 已发布完毕，无法撤销。`,
+} as const
+
+function countsLine(t: Totals): string {
+  const parts = [`送达 ${formatCount(t.sent)}`]
+  if (t.pending > 0) parts.push(`待发 ${formatCount(t.pending)}`)
+  if (t.failed > 0) parts.push(`失败 ${formatCount(t.failed)}`)
+  if (t.skipped > 0) parts.push(`跳过 ${formatCount(t.skipped)}`)
+  return `${parts.join('，')} / 共 ${formatCount(t.total)}`
+}
+
+/** Said to the author as each tier completes, when the notice spans several tiers. */
+export function tierDone(code: string, t: TierProgress): string {
+  return `通知 ${code} 进度：${tierNames[t.tier]}级 ${formatCount(t.total)} 个群已发完（${countsLine(t)}）。`
+}
+
+/** Said to the author once, when nothing is left to send. */
+export function finished(code: string, t: Totals): string {
+  const parts = [`送达 ${formatCount(t.sent)}`, `失败 ${formatCount(t.failed)}`]
+  if (t.skipped > 0) parts.push(`跳过 ${formatCount(t.skipped)}`)
+  const more = t.failed + t.skipped > 0 ? `发送「回执 ${code}」查看未送达的群。` : ''
+  return `通知 ${code} 发布完毕：共 ${formatCount(t.total)} 个群，${parts.join('，')}。${more}`
+}
+
+const statusNames = {
+  draft: '待确认',
+  confirmed: '发布中',
+  cancelled: '已撤销',
+  done: '已完成',
+} as const
+
+export interface ReceiptInput {
+  code: string
+  status: keyof typeof statusNames
+  scopePath: string
+  progress: NoticeProgress
+  missed: readonly MissedGroup[]
+  /** How many missed groups there are in all (the list may be cut). */
+  missedTotal: number
+  at?: string | undefined
+}
+
+/** 回执 N12 and `quanqun notice status N12`: per tier, then the groups it did not reach. */
+export function receipt(r: ReceiptInput): string[] {
+  const when = r.at && r.status !== 'done' ? `，定于 ${r.at}` : ''
+  const lines = [
+    `通知 ${r.code}（${statusNames[r.status]}${when}）范围「${r.scopePath}」：${countsLine(r.progress.totals)}`,
+    ...r.progress.tiers.map((t) => `${tierNames[t.tier]}：${countsLine(t)}`),
+  ]
+  if (r.missed.length > 0) {
+    lines.push('未送达的群：')
+    for (const m of r.missed) {
+      const what = m.status === 'failed' ? '失败' : '跳过'
+      lines.push(`· ${m.topic}（${tierNames[m.tier]}）${what}：${m.reason ?? '原因不明'}`)
+    }
+    const rest = r.missedTotal - r.missed.length
+    if (rest > 0)
+      lines.push(`……另有 ${formatCount(rest)} 个群，完整列表见 quanqun notice status ${r.code}`)
+  }
+  return lines
+}
+
+/** Operator-facing lines of the CLI. */
+export const cliTexts = {
+  sendUsage:
+    '用法：quanqun notice send --scope <单位路径> (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--yes]',
+  codeUsage: (verb: string) => `用法：quanqun notice ${verb} <通知号>，例如 N12`,
+  badTiers: (value: string) => `--tiers 应为 1-5 的数字，用逗号分隔，例如 4,5；收到「${value}」`,
+  badKinds: (value: string) =>
+    `--kinds 应为 residents、workers、staff，用逗号分隔；收到「${value}」`,
+  badAt: (value: string) =>
+    `--at 应为时间，例如 "2025-06-01 09:00" 或 2025-06-01T09:00+08:00；收到「${value}」`,
+  textAndFile: '--text 和 --file 只能选一个',
+  queued: '队列暂时不可用：通知已确认，后台对账会在队列恢复后补发。',
+} as const
+
+/** Recurring notices (schedules as data, see recurring.ts). */
+export const recurringTexts = {
+  weeklyVisit:
+    '【每周走访提醒】本周请各网格员、志愿者完成一次入户走访，重点关注独居老人、困难家庭和行动不便的居民，走访中收集到的需求请在群里「点单」登记。',
+  monthEndPlan:
+    '【下月活动计划征集】请各实践所、实践站于本月底前报送下月文明实践活动计划（时间、地点、内容、报名方式），汇总后统一发布。',
+  quarterlyReview:
+    '【季度评议】本季度文明实践工作进入评议阶段：请各站点整理本季度活动和服务记录、群众评价，于下周内完成自评并报送。',
+} as const

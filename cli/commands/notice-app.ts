@@ -1,0 +1,67 @@
+import { userInfo } from 'node:os'
+import { Redis } from 'ioredis'
+import { Messenger } from '../../bot/messenger.ts'
+import type { Actor } from '../../broadcasts/authorize.ts'
+import { parseNoticeCode } from '../../broadcasts/codes.ts'
+import { cliTexts } from '../../broadcasts/templates.ts'
+import { openDatabase } from '../../db/client.ts'
+import { createRedis, redisAnswers } from '../../queues/connection.ts'
+import type { Services } from '../../runtime/services.ts'
+import { type CommandContext, UsageError } from '../command.ts'
+
+/** Who runs the CLI: trusted (they hold the database) and audited as `cli:<os user>`. */
+export function cliActor(): Actor {
+  let user = 'unknown'
+  try {
+    user = userInfo().username || user
+  } catch {
+    // No passwd entry (some containers): still audited, as cli:unknown.
+  }
+  return { kind: 'operator', ref: `cli:${user}` }
+}
+
+/** The notice id of `quanqun notice <verb> N12`, or a usage error. */
+export function noticeIdArg(ctx: CommandContext, verb: string): number {
+  const id = parseNoticeCode(ctx.args.join(' '))
+  if (id === undefined) throw new UsageError(cliTexts.codeUsage(verb))
+  return id
+}
+
+/**
+ * Services for one CLI command. Redis is connected only when the command needs a queue and a
+ * server answers; otherwise the connection is a lazy one that is never used, and `queueUp` tells
+ * the command to leave queueing to the reconciler instead of hanging on a dead server.
+ */
+export async function withNoticeServices<T>(
+  ctx: CommandContext,
+  opts: { queue: boolean },
+  fn: (services: Services, queueUp: boolean) => Promise<T>,
+): Promise<T> {
+  const { config, log } = ctx
+  const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 2 })
+  const queueUp = opts.queue && (await redisAnswers(config.redisUrl))
+  const connection = queueUp
+    ? createRedis(config.redisUrl)
+    : new Redis(config.redisUrl, { lazyConnect: true })
+  connection.on('error', (err) => log.debug({ err }, 'redis connection error'))
+  const messenger = new Messenger(database.db, connection, config.queuePrefix)
+  try {
+    // Idempotent and cheap; lets the command answer on a fresh data directory.
+    await database.migrate()
+    const services: Services = {
+      db: database.db,
+      log,
+      connection,
+      queuePrefix: config.queuePrefix,
+      messenger,
+      timezone: config.timezone,
+      now: () => new Date(),
+    }
+    return await fn(services, queueUp)
+  } finally {
+    await messenger.close()
+    if (queueUp) await connection.quit().catch(() => connection.disconnect())
+    else connection.disconnect()
+    await database.close()
+  }
+}

@@ -1,0 +1,70 @@
+import { UnrecoverableError, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from '../runtime/logger.ts'
+import {
+  FANOUT_JOB,
+  FANOUT_QUEUE,
+  type FanoutJob,
+  type FanoutPayload,
+  FanoutPayloadSchema,
+} from './fanout-queue.ts'
+
+export interface FanoutWorkerOptions {
+  connection: Redis
+  prefix: string
+  log: Logger
+  /** Does one tier; a throw is retried with backoff (fan-out is idempotent). */
+  process: (payload: FanoutPayload, job: FanoutJob) => Promise<void>
+  /** Tiers fanned out at once across notices; each is a few bulk adds. */
+  concurrency?: number
+  /**
+   * How long a job stays claimed without its lock renewed (ms): after a worker is killed, its job
+   * is handed to another worker once the lock expires and a stalled check runs.
+   */
+  lockDurationMs?: number
+  stalledIntervalMs?: number
+}
+
+export type FanoutWorker = Worker<FanoutPayload, void, typeof FANOUT_JOB>
+
+/** Consumes the fan-out queue; validates every payload, refuses unknown job names for good. */
+export function createFanoutWorker(opts: FanoutWorkerOptions): FanoutWorker {
+  const log = opts.log.child({ queue: FANOUT_QUEUE })
+  const worker = new Worker<FanoutPayload, void, typeof FANOUT_JOB>(
+    FANOUT_QUEUE,
+    async (job) => {
+      if (job.name !== FANOUT_JOB) throw new UnrecoverableError(`unknown job name "${job.name}"`)
+      const parsed = FanoutPayloadSchema.safeParse(job.data)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!
+        throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
+      }
+      await opts.process(parsed.data, job)
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency ?? 4,
+      // A killed worker's tier is re-run by another one; re-running is harmless, so allow it
+      // several times before BullMQ gives the job up as stalled for good.
+      maxStalledCount: 5,
+      ...(opts.lockDurationMs === undefined ? {} : { lockDuration: opts.lockDurationMs }),
+      ...(opts.stalledIntervalMs === undefined ? {} : { stalledInterval: opts.stalledIntervalMs }),
+    },
+  )
+  worker.on('error', (err) => log.error({ err }, 'fan-out worker error'))
+  worker.on('failed', (job, err) => {
+    const data = job?.data as Partial<FanoutPayload> | undefined
+    log.error(
+      {
+        err,
+        jobId: job?.id,
+        notice: data?.noticeId,
+        tier: data?.tier,
+        attempts: job?.attemptsMade,
+      },
+      'fan-out job failed',
+    )
+  })
+  return worker
+}
