@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const BIN = new URL('../bin/quanqun.js', import.meta.url).pathname
+
+/** A TCP port nothing listens on (the kernel picks it, we release it). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((r) => server.close(() => r()))
+  return port
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8')
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8')
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+describe('quanqun start with zero configuration', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'quanqun-start-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** The environment of a fresh machine: no DATABASE_URL, nothing but PATH and HOME. */
+  const cleanEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: join(dir, 'data'),
+    ...extra,
+  })
+
+  it('starts its own redis-server when none answers, plays the demo on PGlite and exits 0', async () => {
+    const port = await freePort()
+    const result = await run(
+      ['start', '--demo-once'],
+      cleanEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }),
+      120_000,
+    )
+    expect(result.stderr).not.toMatch(/错误/)
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('已在本机启动 redis-server')
+    expect(result.stdout).toContain('已导入示例街区')
+    expect(result.stdout).toMatch(/\[科园社区第一网格1栋居民群\] 圈群助手: @林秀英/)
+  }, 150_000)
+
+  it('exits non-zero with one line saying how to get Redis when there is none to start', async () => {
+    const port = await freePort()
+    // A PATH holding node alone: no redis-server binary to fall back on.
+    const bin = join(dir, 'bin')
+    await mkdir(bin, { recursive: true })
+    await symlink(process.execPath, join(bin, 'node'))
+    const result = await run(
+      ['start', '--demo-once'],
+      cleanEnv({ PATH: bin, REDIS_URL: `redis://127.0.0.1:${port}` }),
+      60_000,
+    )
+    expect(result.code).not.toBe(0)
+    const lines = result.stderr.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/Redis.*(docker compose up -d redis|apt-get install redis-server)/)
+  }, 90_000)
+})
