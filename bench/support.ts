@@ -32,7 +32,7 @@ export async function runChild<T>(
   env: NodeJS.ProcessEnv,
 ): Promise<T> {
   const path = fileURLToPath(new URL(script, import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

@@ -50,6 +50,7 @@ export class BotAccount {
   private readonly limit = new TalkerLimit()
   private registry: RoomRegistry | undefined
   private stopping = false
+  private coolingTimer: NodeJS.Timeout | undefined
 
   private readonly db: Db
 
@@ -101,6 +102,7 @@ export class BotAccount {
 
   async stop(): Promise<void> {
     this.stopping = true
+    clearTimeout(this.coolingTimer)
     await this.sendWorker?.close()
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
@@ -140,9 +142,19 @@ export class BotAccount {
 
   private async markCooling(until: number, reason: string): Promise<void> {
     this.log.warn({ until: new Date(until).toISOString(), reason }, 'account cooling down')
-    await setBotAccountState(this.db, this.accountId, 'cooling', {
-      coolingUntil: new Date(until),
-    })
+    await setBotAccountState(this.db, this.accountId, 'cooling', { coolingUntil: new Date(until) })
+    // The send worker resumes by itself; the recorded state follows it back to online.
+    clearTimeout(this.coolingTimer)
+    this.coolingTimer = setTimeout(
+      () => {
+        if (this.stopping) return
+        setBotAccountState(this.db, this.accountId, 'online', { coolingUntil: null }).catch(
+          (error: unknown) => this.log.error({ err: error }, 'could not mark account online'),
+        )
+      },
+      Math.max(0, until - Date.now()),
+    )
+    this.coolingTimer.unref()
   }
 
   /** Every event handler runs inside `guard`: one failing message never stops the bot. */

@@ -142,16 +142,43 @@ describe('the bot on the sample district', () => {
     await until(async () => (await groupOfRoom(room.id))?.active === false)
   })
 
+  it('holds every send of a cooling account until the cool-down ends, then says all of them', async () => {
+    const topic = '西郊路社区第一网格居民群'
+    const { account, room } = d.network.room(topic)
+    d.network.systemMessage(topic, '操作过于频繁')
+    await until(async () => {
+      const [row] = await d.t.db
+        .select()
+        .from(botAccounts)
+        .where(eq(botAccounts.name, account.name))
+      return row?.state === 'cooling'
+    })
+    const queuedAt = Date.now()
+    for (let i = 0; i < 5; i++) {
+      await d.services.messenger.toRoom(account.name, room.id, {
+        text: `冷却后 ${i}`,
+        kind: 'notice',
+      })
+    }
+    await until(
+      async () => d.network.botLines(topic).filter((l) => l.startsWith('冷却后')).length === 5,
+    )
+    const said = d.network.transcript.filter((s) => s.fromBot && s.text.startsWith('冷却后'))
+    expect(said.map((s) => s.text).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `冷却后 ${i}`))
+    // FAST_PACING's cool-down is 1 s: nothing went out before most of it had passed.
+    expect(Math.min(...said.map((s) => s.at)) - queuedAt).toBeGreaterThan(500)
+  })
+
   it('cools the account down on a throttling system message in a room', async () => {
-    const { account } = d.network.room('西郊路社区居民群')
+    const { account } = d.network.room('渝州路社区居民群')
     // A resident typing the same words is only chat: it must not pause the account.
-    d.network.say('wxid_songyumei', '西郊路社区居民群', '操作过于频繁')
+    d.network.say('wxid_xuzhiming', '渝州路社区居民群', '操作过于频繁')
     const [before] = await d.t.db
       .select()
       .from(botAccounts)
       .where(eq(botAccounts.name, account.name))
     expect(before?.state).toBe('online')
-    d.network.systemMessage('西郊路社区居民群', '操作过于频繁，请稍后再试')
+    d.network.systemMessage('渝州路社区居民群', '操作过于频繁，请稍后再试')
     await until(async () => {
       const [row] = await d.t.db
         .select()
