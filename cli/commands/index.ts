@@ -6,6 +6,7 @@ import { networkShow } from './network-show.ts'
 import { parseCli } from './parse.ts'
 import { botCli, schedulerCli, workerCli } from './roles.ts'
 import { startCli } from './start.ts'
+import { statusCli } from './status.ts'
 
 /** Every CLI command; --help lists them in this order. */
 export const commands: readonly CliCommand[] = [
@@ -18,4 +19,5 @@ export const commands: readonly CliCommand[] = [
   botCli,
   workerCli,
   schedulerCli,
+  statusCli,
 ]

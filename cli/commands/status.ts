@@ -1,0 +1,34 @@
+import { listBotAccounts } from '../../network/bot-accounts.ts'
+import { openApp } from '../../runtime/app.ts'
+import type { CliCommand } from '../command.ts'
+
+const STATE_TEXT = { online: '在线', offline: '离线', cooling: '冷却中', banned: '已封禁' } as const
+
+export const statusCli: CliCommand = {
+  name: 'status',
+  usage: 'status',
+  summary: '查看机器人账号、发送队列、进行中的通知和超时的服务单',
+  async run({ config, log, out }) {
+    const app = await openApp(config, log)
+    try {
+      const { db, messenger } = app.services
+      out('机器人账号：')
+      for (const account of await listBotAccounts(db)) {
+        const counts = await messenger
+          .queueOf(account.name)
+          .getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed')
+        const queued = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0)
+        const until =
+          account.state === 'cooling' && account.coolingUntil
+            ? `（至 ${account.coolingUntil.toLocaleTimeString('zh-CN', { timeZone: config.timezone })}）`
+            : ''
+        out(
+          `  ${account.name}  ${STATE_TEXT[account.state]}${until}  待发 ${queued}，发送中 ${counts.active ?? 0}，失败 ${counts.failed ?? 0}`,
+        )
+      }
+    } finally {
+      await app.close()
+    }
+    return 0
+  },
+}
