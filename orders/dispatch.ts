@@ -55,7 +55,7 @@ export interface TeamGroup {
  * the community's 志愿服务工作群. Only bound, active groups count: a message must reach a room.
  */
 export async function teamGroupFor(db: Db | Tx, unitId: number): Promise<TeamGroup | undefined> {
-  const chain = await ancestors(db as Db, unitId)
+  const chain = await ancestors(db, unitId)
   if (chain.length === 0) return undefined
   const rows = await db
     .select({ groupId: groups.id, unitId: groups.unitId, topic: groups.topic, kind: groups.kind })

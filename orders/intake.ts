@@ -171,7 +171,8 @@ export async function placeOrder(services: Services, input: PlaceInput): Promise
     })
     let last: Moved = { before: order!, order: order!, event: placedEvent }
     let assignee: string | undefined
-    if (options.dispatch === 'least-loaded') {
+    // 其他求助 waits for the station's staff to read it and pick someone: nobody is auto-assigned.
+    if (options.dispatch === 'least-loaded' && category.code !== FALLBACK_CATEGORY) {
       const pick = pickLeastLoaded(await candidatesFor(tx, handlingUnit.id))
       if (pick) {
         const moved = await moveIn(tx, services, {

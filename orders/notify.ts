@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm'
 import { members, units } from '../db/schema/network.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
+import { FALLBACK_CATEGORY } from './catalogue.ts'
 import { accountOfOrder, candidatesFor, teamGroupFor } from './dispatch.ts'
 import { orderOptions } from './options.ts'
 import { slaMinutes } from './sla-time.ts'
@@ -108,10 +109,13 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
       // Nobody was assigned: the team hears it is up for grabs, or that someone must dispatch.
       const open = orderOptions(services).dispatch === 'open'
       const anyone = open && (await candidatesFor(services.db, order.handlingUnitId)).length > 0
-      const minutes = category ? Math.ceil(slaMinutes(category, 'accept')) : 0
-      const text = anyone
-        ? notices.dispatch({ ...about, acceptMinutes: minutes })
-        : notices.unstaffed(about)
+      const minutes = category ? slaMinutes(category, 'accept') : 0
+      const text =
+        category?.code === FALLBACK_CATEGORY
+          ? notices.unsorted(about)
+          : anyone
+            ? notices.dispatch({ ...about, acceptMinutes: minutes })
+            : notices.unstaffed(about)
       await toTeam(services, order, text, key)
       return
     }

@@ -155,6 +155,13 @@ export const notices = {
       `内容：${o.text}`,
       `本单位暂无可派人员，请站点人员「派单 ${o.code} @姓名」或「接单 ${o.code}」。`,
     ].join('\n'),
+  unsorted: (o: { code: string; resident: string; where: string; text: string }) =>
+    [
+      `【待分派】${o.code} 未识别服务类别`,
+      `居民：${o.resident}（${o.where}）`,
+      `内容：${o.text}`,
+      `请站点人员看过后「派单 ${o.code} @姓名」，或自己「接单 ${o.code}」。`,
+    ].join('\n'),
   escalated: (o: {
     code: string
     category: string

@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
-import { pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
+import { orders, pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
 import { ledgerTotal, memberBalance, unbalancedTxIds } from '../orders/points.ts'
 import { earningTxId } from '../orders/rating.ts'
 import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
@@ -103,5 +104,158 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
       { amount: -20, kind: 'system' },
       { amount: 20, kind: 'member' },
     ])
+  })
+
+  it("refuses moves that are not the talker's to make, with a reason, state unchanged, audited", async () => {
+    const { network } = d
+    const db = d.t.db
+    const topic = '科园社区第一网格2栋居民群'
+    const placed = botSays(network, topic, '已收到您的点单')
+    network.say('wxid_gaojianguo', topic, '点单 楼道扶手松了')
+    const code = codeIn((await placed).text)
+    expect((await orderByCode(db, code))?.status).toBe('dispatched')
+
+    const refusal = async (wechatId: string, room: string, text: string, reason: string) => {
+      const said = botSays(network, room, reason)
+      network.say(wechatId, room, text)
+      await said
+    }
+    // A resident rating someone else's order (A0001 is 林秀英's).
+    await refusal('wxid_gaojianguo', topic, '评价 A0001 1', '只有点单的居民本人可以评价 A0001')
+    // A grid worker accepting an order of another grid.
+    await refusal('wxid_wugang', '科园社区第二网格居民群', `接单 ${code}`, '已派给其他人')
+    // 完成 before 接单.
+    await refusal('wxid_sunli', GRID, `完成 ${code}`, `单号 ${code} 还没有接单`)
+    // Cancelling a done (here rated) order.
+    await refusal('wxid_linxiuying', BUILDING, '撤单 A0001', '单号 A0001 已办结，不能再改动')
+
+    expect((await orderByCode(db, code))?.status).toBe('dispatched')
+    expect((await orderByCode(db, 'A0001'))?.status).toBe('rated')
+    expect((await eventsOf(db, code)).map((e) => e.type)).toEqual(['placed', 'dispatched'])
+    const refusals = await db
+      .select()
+      .from(auditLog)
+      .where(and(like(auditLog.action, 'order.%'), eq(auditLog.allowed, false)))
+    expect(refusals.map((r) => [r.action, r.actorRef]).sort()).toEqual(
+      [
+        ['order.accept', 'wxid_wugang'],
+        ['order.cancelOrder', 'wxid_linxiuying'],
+        ['order.complete', 'wxid_sunli'],
+        ['order.rate', 'wxid_gaojianguo'],
+      ].sort(),
+    )
+  })
+
+  it('return, re-dispatch by station staff, 我的任务, a low rating that reopens, then points for the redo', async () => {
+    const { network } = d
+    const db = d.t.db
+    const topic = '科园社区第二网格1栋居民群'
+    const grid = '科园社区第二网格居民群'
+    const placed = botSays(network, topic, '已收到您的点单')
+    network.say('wxid_yangguilan', topic, '求助 家里水管漏水了')
+    const code = codeIn((await placed).text)
+    expect((await placed).text).toContain('吴刚')
+
+    const returned = botSays(network, WORKERS, `【退单】${code} 被吴刚退回：今天不在家`)
+    network.say('wxid_wugang', grid, `退单 ${code} 今天不在家`)
+    await returned
+    expect(await orderByCode(db, code)).toMatchObject({
+      status: 'returned',
+      assigneeMemberId: null,
+    })
+
+    const redispatched = botSays(network, WORKERS, `【派单】${code} 公共设施维修 @王强`)
+    const staffReply = botSays(network, WORKERS, `已将 ${code} 派给王强`)
+    network.say('wxid_zhangwei', WORKERS, `派单 ${code} @王强`)
+    await redispatched
+    await staffReply
+
+    const tasks = botSays(network, WORKERS, '您的待办工单')
+    network.say('wxid_wangqiang', WORKERS, '我的任务')
+    expect((await tasks).text).toContain(`${code} 公共设施维修 已派单待接单：家里水管漏水了`)
+
+    const accepted = botSays(network, topic, '已由王强接单')
+    network.say('wxid_wangqiang', WORKERS, `接单 ${code}`)
+    await accepted
+    const done = botSays(network, topic, `评价 ${code}`)
+    network.say('wxid_wangqiang', WORKERS, `完成 ${code}`)
+    await done
+
+    // 2 stars: back to 王强 to redo, no points yet.
+    const reopened = botSays(network, WORKERS, `【重办】${code} 居民评价 2 星：还在滴水`)
+    const sorry = botSays(network, topic, '重新办理')
+    network.say('wxid_yangguilan', topic, `评价 ${code} 2 还在滴水`)
+    expect((await reopened).text).toContain('@王强')
+    await sorry
+    expect(await orderByCode(db, code)).toMatchObject({ status: 'dispatched', rating: 2 })
+    const [wangqiang] = await db
+      .select()
+      .from(members)
+      .where(eq(members.wechatId, 'wxid_wangqiang'))
+    expect(await memberBalance(db, wangqiang!.id)).toBe(0)
+
+    const acceptedAgain = botSays(network, topic, '已由王强接单')
+    network.say('wxid_wangqiang', WORKERS, `接单 ${code}`)
+    await acceptedAgain
+    const doneAgain = botSays(network, topic, `评价 ${code}`)
+    network.say('wxid_wangqiang', WORKERS, `完成 ${code} 换了阀门，用时半小时`)
+    await doneAgain
+    const points = botSays(network, WORKERS, '王强 获爱心积分 5 分')
+    network.say('wxid_yangguilan', topic, `评价 ${code} 4`)
+    await points
+
+    expect((await eventsOf(db, code)).map((e) => e.type)).toEqual([
+      'placed',
+      'dispatched',
+      'returned',
+      'dispatched',
+      'accepted',
+      'done',
+      'reopened',
+      'accepted',
+      'done',
+      'rated',
+    ])
+    expect(await memberBalance(db, wangqiang!.id)).toBe(5)
+    expect(await ledgerTotal(db)).toBe(0)
+  })
+
+  it('station staff escalate by hand; a resident cancels their own order', async () => {
+    const { network } = d
+    const db = d.t.db
+    const topic = '科园社区居民群'
+    const placed = botSays(network, topic, '已收到您的点单')
+    network.say('wxid_songyumei', topic, '点单 小区想办一场广场舞演出')
+    const code = codeIn((await placed).text)
+    const township = botSays(network, '石桥铺街道新时代文明实践所工作群', `【上报】${code}`)
+    const reply = botSays(network, WORKERS, `已将 ${code} 上报至石桥铺街道新时代文明实践所`)
+    network.say('wxid_zhangwei', WORKERS, `上报 ${code} 场地需要街道协调`)
+    expect((await township).text).toContain('场地需要街道协调')
+    await reply
+
+    const cancelled = botSays(network, topic, `点单 ${code} 已撤销`)
+    network.say('wxid_songyumei', topic, `撤单 ${code}`)
+    await cancelled
+    const order = await orderByCode(db, code)
+    expect(order).toMatchObject({ status: 'cancelled', dueAt: null })
+    const events = await eventsOf(db, code)
+    expect(events.map((e) => [e.type, e.actorRef, e.note])).toEqual([
+      ['placed', 'wxid_songyumei', null],
+      ['dispatched', 'system', expect.any(String)],
+      ['escalated', 'wxid_zhangwei', '场地需要街道协调'],
+      ['cancelled', 'wxid_songyumei', null],
+    ])
+  })
+
+  it('lets a resident flooding 50 orders in a minute create at most the allowed few', async () => {
+    const { network } = d
+    const topic = '西郊路社区第二网格居民群'
+    const refusedPolitely = botSays(network, topic, '请稍后再试')
+    // Different words each time (not one repeated order): only the pace limits them.
+    for (let i = 0; i < 50; i++)
+      network.say('wxid_tangxiaolong', topic, `点单 想请人来看看第${i}件事`)
+    // The refusal comes only once the allowed three exist; the lock lets no fourth in.
+    await refusedPolitely
+    expect(await d.t.db.$count(orders, eq(orders.residentRef, 'wxid_tangxiaolong'))).toBe(3)
   })
 })

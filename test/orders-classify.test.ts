@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest'
+import { parseCommand } from '../bot/commands/parse.ts'
+import {
+  type CatalogFile,
+  type Category,
+  PLATFORMS,
+  parseCatalog,
+  readCatalogFile,
+} from '../orders/catalogue.ts'
+import { classify, matchText } from '../orders/classify.ts'
+import { CODE_LETTERS, orderCodeFor } from '../orders/code.ts'
+import { hoursFromNote } from '../orders/hours.ts'
+import { parentOf, routeUnit } from '../orders/route.ts'
+
+const file = await readCatalogFile()
+const categories: Category[] = file.categories.map((c, i) => ({
+  id: i + 1,
+  code: c.code,
+  name: c.name,
+  platform: c.platform,
+  keywords: [...c.keywords, ...c.synonyms],
+  tier: c.tier,
+  acceptSlaMinutes: c.sla.acceptMinutes,
+  completeSlaMinutes: c.sla.completeMinutes,
+  hours: c.hours,
+}))
+
+describe('the shipped service catalogue', () => {
+  it('puts categories under all ten practice platforms, with every handling tier 1-4', () => {
+    expect(new Set(file.categories.map((c) => c.platform))).toEqual(new Set(PLATFORMS))
+    expect(new Set(file.categories.map((c) => c.tier))).toEqual(new Set([1, 2, 3, 4]))
+    expect(file.fallback).toBe('general')
+  })
+
+  it('refuses a broken file with the first problem named', () => {
+    const broken = (patch: (c: CatalogFile) => unknown) => () =>
+      parseCatalog(patch(structuredClone(file)))
+    expect(broken((c) => ({ ...c, categories: [{ ...c.categories[0], tier: 7 }] }))).toThrow(
+      /categories\.0\.tier/,
+    )
+    expect(
+      broken((c) => ({ ...c, categories: [{ ...c.categories[0], keywords: ['灯'] }] })),
+    ).toThrow(/keywords/)
+    expect(broken((c) => ({ ...c, categories: [c.categories[0], c.categories[0]] }))).toThrow(
+      /重复的分类/,
+    )
+    expect(broken((c) => ({ ...c, fallback: 'nothing' }))).toThrow(/兜底分类/)
+  })
+})
+
+describe('classify', () => {
+  it.each([
+    ['楼道灯坏了', 'facility-repair'],
+    ['想请医生来小区量血压', 'health-check'],
+    ['我是独居老人，腿脚不便，想请人帮忙买药', 'elderly-care'],
+    ['楼上装修太吵了，跟邻居吵架', 'dispute-mediation'],
+    ['我想找工作', 'job-matching'],
+    ['小区健身器材锈了', 'fitness'],
+    ['厨房有点漏气，有气味', 'safety-hazard'],
+    ['孩子放学后作业没人辅导', 'tutoring'],
+    ['垃圾堆在楼下好几天了，有臭味', 'environment'],
+    ['想咨询一下遗嘱继承的法律问题', 'legal-advice'],
+    ['老旧小区想加装电梯', 'facility-renovation'],
+    ['全区文艺汇演需要志愿者支援', 'major-event'],
+    // what phones send: full-width letters, spaces between characters, emoji, traditional marks
+    ['ＬＥＤ路灯不亮了！！', 'facility-repair'],
+    ['楼 道 灯 坏 了 😭😭🙏', 'facility-repair'],
+    ['🆘 独居老人 需要 送药 ‼️', 'elderly-care'],
+  ])('%s → %s', (text, code) => {
+    expect(classify(text, categories)?.category.code).toBe(code)
+  })
+
+  it('matches nothing in chatter, empty text or emoji only (the order falls back, never lost)', () => {
+    expect(classify('你好，请问一下', categories)).toBeUndefined()
+    expect(classify('', categories)).toBeUndefined()
+    expect(classify('😀😀😀', categories)).toBeUndefined()
+  })
+
+  it('counts a keyword inside a longer matched one once, longest first', () => {
+    const result = classify('想量血压', categories)
+    expect(result?.matched).toEqual(['量血压'])
+    expect(result?.score).toBe(3)
+  })
+
+  it('stays fast and bounded on a huge paste', () => {
+    const huge = `${'啊'.repeat(200_000)}漏水`
+    const start = performance.now()
+    expect(classify(huge, categories)).toBeUndefined()
+    expect(classify(`漏水${'啊'.repeat(200_000)}`, categories)?.category.code).toBe(
+      'facility-repair',
+    )
+    expect(performance.now() - start).toBeLessThan(500)
+  })
+
+  it('normalises what it matches against', () => {
+    expect(matchText('Ｌ Ｅ Ｄ，路灯！')).toBe('led路灯')
+  })
+})
+
+describe('routeUnit (自己能办自己办、一般事项站办、重大事项中心办)', () => {
+  const chain = [
+    { id: 13, tier: 5, path: '区/街道/社区/网格/1栋' },
+    { id: 7, tier: 4, path: '区/街道/社区/网格' },
+    { id: 4, tier: 3, path: '区/街道/社区' },
+    { id: 2, tier: 2, path: '区/街道' },
+    { id: 1, tier: 1, path: '区' },
+  ]
+  it.each([
+    [4, 7],
+    [3, 4],
+    [2, 2],
+    [1, 1],
+  ])('a building order of tier %i lands at unit %i', (tier, unitId) => {
+    expect(routeUnit(chain, tier)?.id).toBe(unitId)
+  })
+  it('serves a resident in a group above the tier at their own unit', () => {
+    expect(routeUnit(chain.slice(2), 4)?.id).toBe(4)
+  })
+  it('skips a tier the tree lacks, upwards', () => {
+    expect(routeUnit([chain[0]!, chain[2]!, chain[3]!, chain[4]!], 4)?.id).toBe(4)
+    expect(routeUnit([], 3)).toBeUndefined()
+  })
+  it('finds the parent on the same chain, none above the district', () => {
+    expect(parentOf(chain, 7)?.id).toBe(4)
+    expect(parentOf(chain, 1)).toBeUndefined()
+  })
+})
+
+describe('order codes', () => {
+  it('counts A0001 … A9999, B0001 …, skipping N, I and O', () => {
+    expect(orderCodeFor(1)).toBe('A0001')
+    expect(orderCodeFor(42)).toBe('A0042')
+    expect(orderCodeFor(9_999)).toBe('A9999')
+    expect(orderCodeFor(10_000)).toBe('B0001')
+    expect(CODE_LETTERS).not.toMatch(/[NIO]/)
+    expect(orderCodeFor(9_999 * 23)).toBe('Z9999')
+    expect(orderCodeFor(9_999 * 23 + 1)).toBe('A10000')
+    expect(orderCodeFor(9_999 * 23 + 90_000 * 23 + 1)).toBe('A100000')
+    expect(() => orderCodeFor(0)).toThrow(RangeError)
+    expect(() => orderCodeFor(9_999 * 23 + 90_000 * 23 + 900_000 * 23 + 1)).toThrow(RangeError)
+  })
+
+  it('gives distinct codes the parser reads back as order codes', () => {
+    const seen = new Set<string>()
+    const samples = [
+      ...Array.from({ length: 3_000 }, (_, i) => i + 1),
+      ...Array.from({ length: 2_000 }, (_, i) => 229_970 + i), // across the 4 → 5 digit seam
+      ...Array.from({ length: 500 }, (_, i) => 2_299_770 + i * 7_919),
+    ]
+    for (const n of samples) {
+      const code = orderCodeFor(n)
+      expect(seen.has(code)).toBe(false)
+      seen.add(code)
+      expect(code[0]).not.toBe('N')
+      const parsed = parseCommand(`进度 ${code}`)
+      expect(parsed).toMatchObject({ kind: 'command', command: { intent: 'progress', code } })
+    }
+  })
+})
+
+describe('hours from a 完成 note', () => {
+  it.each([
+    ['用时2小时', 2],
+    ['1.5h', 1.5],
+    ['两个小时', 2],
+    ['一个半小时', 1.5],
+    ['2小时半', 2.5],
+    ['90分钟', 1.5],
+    ['半小时', 0.5],
+    ['用时1小时30分钟', 1.5],
+    ['十二个钟头', 12],
+    ['用时200小时', 24],
+    ['已更换灯泡', undefined],
+    ['评价5分', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('%s → %s', (note, hours) => {
+    expect(hoursFromNote(note)).toBe(hours)
+  })
+})

@@ -1,0 +1,175 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseCommand } from '../bot/commands/parse.ts'
+import { units } from '../db/schema/network.ts'
+import { orderEvents, orders } from '../db/schema/orders.ts'
+import { listCategories } from '../orders/catalogue.ts'
+import { type PlaceInput, placeOrder } from '../orders/intake.ts'
+import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
+import { pick, rng } from './support/orders-random.ts'
+
+const BUILDING = '科园社区第一网格1栋居民群'
+const KEYUAN = '九龙坡区/石桥铺街道/科园社区'
+
+describe('intake: 点单 into one transaction', () => {
+  let o: OrdersDistrict
+  let residentSeq = 0
+  beforeAll(async () => {
+    o = await startOrdersDistrict()
+  })
+  afterAll(async () => {
+    await o?.stop()
+  })
+
+  /** A fresh resident each time unless given, so the pace limit only bites where meant. */
+  async function input(topic: string, text: string, residentRef?: string): Promise<PlaceInput> {
+    const group = await o.group(topic)
+    residentSeq++
+    return {
+      residentRef: residentRef ?? `wxid_resident_${residentSeq}`,
+      residentName: `居民${residentSeq}`,
+      groupId: group.id,
+      unitId: group.unitId,
+      text,
+      verb: '点单',
+    }
+  }
+
+  const unitPath = async (id: number) =>
+    (await o.t.db.select().from(units).where(eq(units.id, id)))[0]?.path
+
+  it('routes a building order of each catalogue tier to the right unit', async () => {
+    const categories = await listCategories(o.t.db)
+    const expected: Record<number, string> = {
+      4: `${KEYUAN}/第一网格`,
+      3: KEYUAN,
+      2: '九龙坡区/石桥铺街道',
+      1: '九龙坡区',
+    }
+    for (const tier of [4, 3, 2, 1]) {
+      const category = categories.find((c) => c.tier === tier && c.keywords.length > 0)!
+      const placed = await placeOrder(
+        o.services,
+        await input(BUILDING, `麻烦 ${category.keywords[0]}`),
+      )
+      expect(placed.kind).toBe('placed')
+      if (placed.kind !== 'placed') continue
+      expect(placed.category.code).toBe(category.code)
+      expect(await unitPath(placed.order.handlingUnitId)).toBe(expected[tier])
+      expect(placed.order.unitId).toBe((await o.group(BUILDING)).unitId)
+    }
+  })
+
+  it('serves a community-wide group at the community, even for a grid matter', async () => {
+    const placed = await placeOrder(o.services, await input('科园社区居民群', '路灯坏了'))
+    expect(placed.kind === 'placed' && (await unitPath(placed.order.handlingUnitId))).toBe(KEYUAN)
+  })
+
+  it('keeps an order nothing matches, as 其他求助 at the community station', async () => {
+    const placed = await placeOrder(o.services, await input(BUILDING, '能不能来看看我家那个东西'))
+    expect(placed.kind).toBe('placed')
+    if (placed.kind !== 'placed') return
+    expect(placed.category.code).toBe('general')
+    expect(placed.classified).toBeUndefined()
+    expect(await unitPath(placed.order.handlingUnitId)).toBe(KEYUAN)
+    const events = await o.t.db
+      .select()
+      .from(orderEvents)
+      .where(eq(orderEvents.orderId, placed.order.id))
+    expect(events.map((e) => [e.type, e.toStatus])).toEqual([['placed', 'placed']])
+  })
+
+  it('gives residents ordering at the same instant distinct codes from the sequence', async () => {
+    const topics = [
+      '科园社区第一网格2栋居民群',
+      '科园社区第二网格1栋居民群',
+      '渝州路社区第一网格1栋居民群',
+      '西郊路社区第一网格1栋居民群',
+    ]
+    const inputs = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => input(topics[i % topics.length]!, `第${i}件要紧的事`)),
+    )
+    const results = await Promise.all(inputs.map((i) => placeOrder(o.services, i)))
+    const codes = results.map((r) => (r.kind === 'placed' ? r.order.code : r.kind))
+    expect(new Set(codes).size).toBe(24)
+    for (const code of codes) expect(code).toMatch(/^[A-HJ-MP-Z]\d{4}$/)
+  })
+
+  it('lets a resident flooding 50 orders at once place only the allowed few', async () => {
+    const ref = 'wxid_flooder'
+    const inputs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        input(BUILDING, `求助第${i}次：${'急'.repeat(i % 5)}`, ref),
+      ),
+    )
+    const results = await Promise.all(inputs.map((i) => placeOrder(o.services, i)))
+    expect(results.filter((r) => r.kind === 'placed')).toHaveLength(3)
+    expect(results.filter((r) => r.kind === 'limited')).toHaveLength(47)
+    expect(await o.t.db.$count(orders, eq(orders.residentRef, ref))).toBe(3)
+  })
+
+  it('offers the open order of the same group, category and day instead of a new one', async () => {
+    const topic = '渝州路社区第二网格2栋居民群'
+    const first = await placeOrder(o.services, await input(topic, '楼道灯坏了'))
+    expect(first.kind).toBe('placed')
+    const code = first.kind === 'placed' ? first.order.code : ''
+    // A neighbour, other words, same matter: the same order.
+    expect(await placeOrder(o.services, await input(topic, '单元门口的路灯不亮了'))).toEqual({
+      kind: 'duplicate',
+      code,
+    })
+    // Another group, or another category: new orders.
+    expect(
+      (await placeOrder(o.services, await input('渝州路社区第二网格1栋居民群', '路灯坏了'))).kind,
+    ).toBe('placed')
+    expect((await placeOrder(o.services, await input(topic, '想量血压'))).kind).toBe('placed')
+    // The next day it is a new order again.
+    const tomorrow = { ...o.services, now: () => new Date(Date.now() + 24 * 3600_000) }
+    expect((await placeOrder(tomorrow, await input(topic, '楼道灯又坏了'))).kind).toBe('placed')
+  })
+
+  it('never loses an order or throws on hostile text, straight or through the parser', async () => {
+    const hostile = [
+      '😭😭😭🆘',
+      'ＬＥＤ灯坏了，ＨＥＬＰ！！',
+      `${'漏水'.repeat(5_000)}`,
+      "'); drop table orders; --",
+      '<script>alert(1)</script>',
+      'nul\u0000inside',
+      'lone \uD800 surrogate',
+      '\u202Eevil bidi\u202C 门坏了',
+      '\n\n\n   \t',
+      '点单',
+    ]
+    for (const text of hostile) {
+      const placed = await placeOrder(o.services, await input(BUILDING, text))
+      expect(['placed', 'duplicate']).toContain(placed.kind)
+      if (placed.kind === 'placed') {
+        expect(placed.order.code).toMatch(/^[A-Z]\d{4}$/)
+        expect(placed.order.text).not.toContain('\u0000')
+        expect([...placed.order.text].length).toBeLessThanOrEqual(1_000)
+      }
+    }
+
+    // A seeded fuzz through the real parser: whatever parses as an order is placed.
+    const random = rng(5)
+    const pool = [
+      ...'点单求助报修修灯水管老人买药坏了漏楼道ＡＢＣ１２３ 　\n@#￥%…—「」【】😀🙏🏻👨‍👩‍👧',
+      '\u200B',
+      '\uFEFF',
+      '\u0000',
+    ]
+    let placedCount = 0
+    for (let i = 0; i < 300; i++) {
+      const length = 1 + Math.floor(random() * 40)
+      const body = Array.from({ length }, () => pick(random, pool)).join('')
+      const text = `${pick(random, ['点单', '求助', '报修', '保修 ', '点 单', '點單'])}${body}`
+      const parsed = parseCommand(text)
+      if (parsed.kind !== 'command' || parsed.command.intent !== 'order') continue
+      const result = await placeOrder(o.services, await input(BUILDING, parsed.command.text))
+      expect(['placed', 'duplicate']).toContain(result.kind)
+      if (result.kind === 'placed') placedCount++
+    }
+    expect(placedCount).toBeGreaterThan(50)
+  })
+})

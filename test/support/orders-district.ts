@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises'
+import { eq } from 'drizzle-orm'
+import { pino } from 'pino'
+import { Messenger } from '../../bot/messenger.ts'
+import { groups } from '../../db/schema/network.ts'
+import { importNetwork } from '../../network/import.ts'
+import { loadCatalog } from '../../orders/catalogue.ts'
+import type { OrderServices } from '../../orders/options.ts'
+import { closeSlaQueue } from '../../orders/sla-timer.ts'
+import { createTestDatabase, type TestDatabase } from './pg.ts'
+import { createTestRedis } from './redis.ts'
+
+export interface OrdersDistrict {
+  t: TestDatabase
+  services: OrderServices
+  /** The group with `topic` and its unit, as the chat pipeline would hand them over. */
+  group(topic: string): Promise<{ id: number; unitId: number }>
+  stop(): Promise<void>
+}
+
+/**
+ * The sample district in its own database with the catalogue loaded, and services without bots
+ * or workers: intake and the rules run for real, messages are queued and never said. For tests
+ * that call orders/ directly (many orders at once, hostile text) in milliseconds.
+ */
+export async function startOrdersDistrict(): Promise<OrdersDistrict> {
+  const t = await createTestDatabase()
+  const csv = await readFile(new URL('../../fixtures/sample-district.csv', import.meta.url))
+  const imported = await importNetwork(t.db, csv)
+  if (!imported.ok) throw new Error(`sample import failed: ${JSON.stringify(imported.errors)}`)
+  await loadCatalog(t.db)
+  const redis = await createTestRedis()
+  const services: OrderServices = {
+    db: t.db,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    connection: redis.connection,
+    queuePrefix: redis.prefix,
+    messenger: new Messenger(t.db, redis.connection, redis.prefix),
+    timezone: 'Asia/Shanghai',
+    now: () => new Date(),
+  }
+  return {
+    t,
+    services,
+    async group(topic) {
+      const [row] = await t.db
+        .select({ id: groups.id, unitId: groups.unitId })
+        .from(groups)
+        .where(eq(groups.topic, topic))
+      if (!row) throw new Error(`no group ${topic}`)
+      return row
+    },
+    async stop() {
+      await closeSlaQueue(services)
+      await services.messenger.close()
+      await redis.close()
+      await t.close()
+    },
+  }
+}
