@@ -223,3 +223,42 @@ export const pointsTexts = {
   earned: (code: string, hours: number) => `完成 ${code}，志愿服务 ${hours} 小时`,
   reversal: (txId: string, reason: string) => `冲正 ${txId}：${reason}`,
 } as const
+
+/** What the `quanqun orders …` and `quanqun points …` commands print. */
+export const cliTexts = {
+  ordersNone: '没有符合条件的工单。',
+  ordersLine: (o: {
+    code: string
+    status: OrderStatus
+    category: string
+    handlingPath: string
+    assignee: string | null
+    created: string
+    overdue: boolean
+  }) =>
+    [
+      o.code,
+      statusName[o.status],
+      o.category || '-',
+      o.handlingPath,
+      o.assignee ?? '未派',
+      o.created,
+      o.overdue ? '超时' : '',
+    ]
+      .join('  ')
+      .trimEnd(),
+  ordersTotal: (n: number, overdue: number) => `共 ${n} 单，其中超时 ${overdue} 单`,
+  unknownUnit: (path: string) => `未找到单位「${path}」`,
+  listUsage: '用法: orders list [--overdue] [--unit <路径>] [--all]',
+  catalogLoaded: (n: number, file: string) => `服务目录已载入：${n} 个类别（${file}）`,
+  pointsUsage: '用法: points balance <微信号或姓名>',
+  reverseUsage: '用法: points reverse <交易号> <原因>',
+  memberNotFound: (who: string) => `未找到成员「${who}」`,
+  balance: (name: string, wechatId: string, balance: number) =>
+    `${name}（${wechatId}）爱心积分余额 ${balance} 分`,
+  statementLine: (at: string, amount: number, reason: string, txId: string) =>
+    `  ${at}  ${amount > 0 ? '+' : ''}${amount}  ${reason}  [${txId}]`,
+  reversed: (txId: string) => `已冲正 ${txId}`,
+  alreadyReversed: (txId: string) => `${txId} 早已冲正，未重复记账`,
+  unknownTx: (txId: string) => `未找到交易 ${txId}`,
+} as const

@@ -1,10 +1,14 @@
 import { and, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MOCK_BOT_NAME } from '../bot/mock-network.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
 import { orders, pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
+import { dayOf, sendDigest } from '../orders/digest.ts'
 import { ledgerTotal, memberBalance, unbalancedTxIds } from '../orders/points.ts'
 import { earningTxId } from '../orders/rating.ts'
+import { orderSchedules } from '../orders/schedules.ts'
+import { tickOf } from '../runtime/scheduler.ts'
 import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
 import { type SampleDistrict, startSampleDistrict } from './support/sample-district.ts'
 
@@ -257,5 +261,39 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
     // The refusal comes only once the allowed three exist; the lock lets no fourth in.
     await refusedPolitely
     expect(await d.t.db.$count(orders, eq(orders.residentRef, 'wxid_tangxiaolong'))).toBe(3)
+  })
+
+  it('the daily digest tells each workers and staff group its open orders, once a day', async () => {
+    const { network } = d
+    const digest = orderSchedules.find((s) => s.name === 'orders-daily-digest')!
+    const tick = tickOf(new Date())
+    const keyuan = botSays(network, WORKERS, '【每日工单】科园社区实践站')
+    const district = botSays(
+      network,
+      '九龙坡区文明实践中心工作群',
+      '【每日工单】九龙坡区文明实践中心',
+    )
+    await digest.run(d.services, tick)
+    await digest.run(d.services, tick)
+    expect((await keyuan).text).toMatch(/未办结 \d+ 单/)
+    await district
+    // Run again by hand (a retried job): the per-group message ids collapse.
+    await sendDigest(d.services, dayOf(tick, d.services.timezone))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(network.botLines(WORKERS).filter((l) => l.startsWith('【每日工单】'))).toHaveLength(1)
+  })
+
+  it('an @bot request is an order too; 菜单 lists the catalogue by platform', async () => {
+    const { network } = d
+    const topic = '渝州路社区第一网格1栋居民群'
+    const placed = botSays(network, topic, '已收到您的点单')
+    network.say('wxid_xuzhiming', topic, `@${MOCK_BOT_NAME}\u2005我家老人独居，想请人帮忙送药`)
+    expect((await placed).text).toContain('独居老人帮扶')
+    const menu = botSays(network, topic, '可点的服务')
+    network.say('wxid_xuzhiming', topic, '菜单')
+    const lines = (await menu).text.split('\n')
+    expect(lines).toContain('· 关爱帮扶：独居老人帮扶、困难群众帮扶、就业帮扶')
+    expect(lines.filter((l) => l.startsWith('· '))).toHaveLength(10)
+    expect((await menu).text).not.toContain('其他求助')
   })
 })

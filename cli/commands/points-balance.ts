@@ -1,0 +1,43 @@
+import { openDatabase } from '../../db/client.ts'
+import { findMembersByNameOrId } from '../../orders/dispatch.ts'
+import { memberBalance, memberStatement } from '../../orders/points.ts'
+import { cliTexts } from '../../orders/templates.ts'
+import { shortTime } from '../../orders/views.ts'
+import { type CliCommand, UsageError } from '../command.ts'
+
+export const pointsBalance: CliCommand = {
+  name: 'points balance',
+  usage: 'points balance <微信号或姓名>',
+  summary: '查询志愿者的爱心积分余额和最近的记账（余额即全部记账之和）',
+  async run({ args, config, out }) {
+    const who = args.join(' ').trim()
+    if (!who) throw new UsageError(cliTexts.pointsUsage)
+    const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 1 })
+    try {
+      await database.migrate()
+      const db = database.db
+      const found = await findMembersByNameOrId(db, who)
+      if (found.length === 0) {
+        out(cliTexts.memberNotFound(who))
+        return 1
+      }
+      // Namesakes are all shown, each with their 微信号: the reader picks the right one.
+      for (const m of found) {
+        out(cliTexts.balance(m.name, m.wechatId, await memberBalance(db, m.id)))
+        for (const line of await memberStatement(db, m.id)) {
+          out(
+            cliTexts.statementLine(
+              shortTime(line.at, config.timezone),
+              line.amount,
+              line.reason,
+              line.txId,
+            ),
+          )
+        }
+      }
+      return 0
+    } finally {
+      await database.close()
+    }
+  },
+}
