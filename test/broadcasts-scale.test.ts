@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto'
+import { and, count, eq, sql } from 'drizzle-orm'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Messenger } from '../bot/messenger.ts'
+import type { Actor } from '../broadcasts/authorize.ts'
+import { confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice, previewOf } from '../broadcasts/create-notice.ts'
+import { deliveryJobId } from '../broadcasts/enqueue-deliveries.ts'
+import { reconcileOnce } from '../broadcasts/reconciler.ts'
+import { SendQueues } from '../broadcasts/send-queues.ts'
+import { runBroadcastWorkers } from '../broadcasts/workers.ts'
+import { openDatabase } from '../db/client.ts'
+import { deliveries, notices } from '../db/schema/broadcasts.ts'
+import { botAccounts, groups, members, roles, units } from '../db/schema/network.ts'
+import { generateDistrictCsv } from '../fixtures/generate-district.ts'
+import { importNetwork } from '../network/import.ts'
+import { findMemberByWechatId } from '../network/roles.ts'
+import { createRedis } from '../queues/connection.ts'
+import { createFanoutQueue, fanoutJobId } from '../queues/fanout-queue.ts'
+import { sendQueueName } from '../queues/send-queue.ts'
+import type { Services } from '../runtime/services.ts'
+import { until } from './support/broadcasts-district.ts'
+import { createTestDatabase, type TestDatabase } from './support/pg.ts'
+import { redisUrl } from './support/redis.ts'
+
+/**
+ * The Jiulongpo-sized district (11,181 groups, 22 bot accounts) without puppets: what the outbox,
+ * the fan-out and the reconciler cost at the size the reports quote. Send queues are inspected
+ * instead of drained.
+ */
+describe('a district-wide notice on the generated Jiulongpo district', () => {
+  let t: TestDatabase
+  let services: Services
+  const prefix = `qqt-${randomBytes(5).toString('hex')}`
+  const connection = createRedis(redisUrl())
+  let author: Actor
+  let noticeId = 0
+  const accountNames: string[] = []
+
+  beforeAll(async () => {
+    t = await createTestDatabase()
+    const imported = await importNetwork(t.db, new TextEncoder().encode(generateDistrictCsv()))
+    if (!imported.ok) throw new Error('generated import failed')
+    // No puppet has seen these rooms: give every group one, as the bots would on login.
+    await t.db.update(groups).set({ roomId: sql`'room-' || ${groups.id}` })
+    services = {
+      db: t.db,
+      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      connection,
+      queuePrefix: prefix,
+      messenger: new Messenger(t.db, connection, prefix),
+      timezone: 'Asia/Shanghai',
+      now: () => new Date(),
+    }
+    const [propagandist] = await t.db
+      .select({ wechatId: members.wechatId })
+      .from(roles)
+      .innerJoin(members, eq(members.id, roles.memberId))
+      .innerJoin(units, eq(units.id, roles.unitId))
+      .where(and(eq(units.path, '九龙坡区'), eq(roles.role, 'propagandist')))
+    author = {
+      kind: 'member',
+      ref: propagandist!.wechatId,
+      member: await findMemberByWechatId(t.db, propagandist!.wechatId),
+    }
+    accountNames.push(...(await t.db.select().from(botAccounts)).map((a) => a.name))
+  })
+  afterAll(async () => {
+    await services?.messenger.close()
+    const keys = await connection.keys(`${prefix}:*`)
+    for (let i = 0; i < keys.length; i += 1000) await connection.del(...keys.slice(i, i + 1000))
+    await connection.quit()
+    await t?.close()
+  })
+
+  it('writes the notice and 11,181 deliveries in one transaction, once per dedupe key', async () => {
+    const started = performance.now()
+    const [a, b] = await (async () => {
+      const other = openDatabase({ url: t.url, max: 2 })
+      try {
+        return await Promise.all(
+          [services, { ...services, db: other.db }].map((s) =>
+            createNotice(s, {
+              actor: author,
+              scope: '九龙坡区',
+              text: '全区文明实践志愿服务月启动',
+              dedupeKey: 'scale:2025-06-01T01:00:00.000Z',
+            }),
+          ),
+        )
+      } finally {
+        await other.close()
+      }
+    })()
+    const ms = performance.now() - started
+    if (!a?.ok || !b?.ok) throw new Error('not created')
+    expect(a.notice.id).toBe(b.notice.id)
+    expect([a.created, b.created].sort()).toEqual([false, true])
+    noticeId = a.notice.id
+    expect(previewOf(services, a, { chat: true }).split('\n')[0]).toBe(
+      `通知 N${noticeId} 共 11,181 个群：区 1、街道 180、社区 600、网格 2,200、楼栋 8,200。`,
+    )
+    const [rows] = await t.db
+      .select({ n: count() })
+      .from(deliveries)
+      .where(eq(deliveries.noticeId, noticeId))
+    expect(rows?.n).toBe(11_181)
+    console.info(`outbox: notice + 11,181 deliveries (two racing creates) in ${Math.round(ms)} ms`)
+  })
+
+  it('fans out tier by tier onto 22 account queues, one job per delivery, upper tiers first', async () => {
+    const workers = await runBroadcastWorkers(services, { reconcile: false })
+    const fanout = createFanoutQueue({ connection, prefix })
+    try {
+      const started = performance.now()
+      await confirmNotice(services, { id: noticeId, actor: author })
+      await until(
+        async () => (await fanout.getJobState(fanoutJobId({ noticeId, tier: 5 }))) === 'completed',
+        20_000,
+      )
+      const ms = performance.now() - started
+      const queues = new SendQueues(connection, prefix)
+      try {
+        const counts = await Promise.all(
+          accountNames.map((name) => queues.of(name).getJobCounts('prioritized', 'waiting')),
+        )
+        const total = counts.reduce((n, c) => n + (c.prioritized ?? 0) + (c.waiting ?? 0), 0)
+        expect(total).toBe(11_181)
+        // The priority of a district job beats a building's on the account holding both.
+        const [first] = await t.db
+          .select({ id: deliveries.id, tier: deliveries.tier, account: botAccounts.name })
+          .from(deliveries)
+          .innerJoin(botAccounts, eq(botAccounts.id, deliveries.botAccountId))
+          .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.tier, 1)))
+        const job = await queues.of(first!.account).getJob(deliveryJobId(first!.id))
+        expect(job?.opts.priority).toBe(3)
+        const byAccount = Object.fromEntries(
+          accountNames.map((name, i) => [name, counts[i]!.prioritized ?? 0]),
+        )
+        console.info(
+          `fan-out: 11,181 send jobs on ${accountNames.length} queues in ${Math.round(ms)} ms; ` +
+            `per account ${Math.min(...Object.values(byAccount))}-${Math.max(...Object.values(byAccount))}`,
+        )
+
+        // Nothing in Redis is lost: a reconcile pass finds every job in hand.
+        const age = () =>
+          Promise.all([
+            t.db.update(deliveries).set({ updatedAt: sql`now() - interval '1 hour'` }),
+            t.db.update(notices).set({ confirmedAt: sql`now() - interval '1 hour'` }),
+          ])
+        await age()
+        let t0 = performance.now()
+        const clean = await reconcileOnce(
+          { services, sendQueues: queues },
+          { staleMs: 60_000, batch: 2_000, maxPasses: 20 },
+        )
+        expect(clean).toMatchObject({ checked: 11_181, inHand: 11_181, requeued: 0 })
+        const passMs = performance.now() - t0
+
+        // One account's queue lost: exactly its deliveries are queued again, nothing else.
+        const lost = accountNames[0]!
+        const keys = await connection.keys(`${prefix}:${sendQueueName(lost)}:*`)
+        await connection.del(...keys)
+        await age()
+        t0 = performance.now()
+        const repaired = await reconcileOnce(
+          { services, sendQueues: queues },
+          { staleMs: 60_000, batch: 2_000, maxPasses: 20 },
+        )
+        expect(repaired.requeued).toBe(byAccount[lost])
+        expect(repaired.inHand).toBe(11_181 - byAccount[lost]!)
+        const after = await queues.of(lost).getJobCounts('prioritized')
+        expect(after.prioritized).toBe(byAccount[lost])
+        console.info(
+          `reconcile: 11,181 checked in ${Math.round(passMs)} ms; ${repaired.requeued} of one lost ` +
+            `queue re-added in ${Math.round(performance.now() - t0)} ms`,
+        )
+      } finally {
+        await queues.close()
+      }
+    } finally {
+      await fanout.close()
+      await workers.close()
+    }
+  })
+})
