@@ -172,6 +172,36 @@ describe('notices when sends fail or rooms are lost', () => {
     }
   })
 
+  it('says again a message whose send was lost in flight: the one second copy the design allows', async () => {
+    // A bot process killed between the puppet's say and the after-hook looks, from PostgreSQL,
+    // like this: the room got it, the delivery still says `sending`, and the job runs again.
+    const text = '【提醒】社区图书室周末开放时间调整为9:00-17:00。'
+    const target = d.network.room('科园社区第二网格2栋居民群').room.id
+    const puppet = d.network.account('bot-shiqiaopu').mocker.puppet as unknown as {
+      messageSendText(roomId: string, text: string): Promise<string | undefined>
+    }
+    const original = puppet.messageSendText.bind(puppet)
+    let lost = 0
+    puppet.messageSendText = async (roomId, t) => {
+      const id = await original(roomId, t)
+      if (roomId === target && t === text && lost++ === 0) throw new Error('connection reset')
+      return id
+    }
+    try {
+      const id = await send('wxid_liuyang', SHIQIAOPU, text)
+      await untilDone(d, id)
+      const a = await agreement(d, id)
+      const doubled = a.rooms.filter((r) => r.copies > 1)
+      expect(doubled).toEqual([
+        { topic: '科园社区第二网格2栋居民群', tier: 5, status: 'sent', copies: 2, attempts: 2 },
+      ])
+      expect(a.rooms.filter((r) => r.status === 'sent' && r.copies !== 1)).toHaveLength(1)
+      console.info(`in-flight loss: ${doubled.length} room got a second copy, every other room one`)
+    } finally {
+      puppet.messageSendText = original
+    }
+  })
+
   it('stops a notice cancelled while it is being sent: what was said stays, the rest is skipped', async () => {
     const text = '【更正】此前发布的活动时间有误，请以后续通知为准。'
     // Hold every send of this notice until the cancel is in: the first room's send is in flight.
