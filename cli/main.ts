@@ -7,13 +7,12 @@ import { commands } from './commands/index.ts'
 const SWITCHES = new Set(['help', 'quiet', 'demo-once', 'json'])
 
 function help(list: readonly CliCommand[]): string {
-  const width = Math.max(...list.map((c) => c.usage.length))
   return [
     'quanqun — 文明实践五级圈群机器人',
     '',
     '用法: quanqun <命令> [参数]',
     '',
-    ...list.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...list.map((c) => `  ${c.usage}\n      ${c.summary}`),
   ].join('\n')
 }
 

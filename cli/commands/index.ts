@@ -3,7 +3,14 @@ import { dbMigrate } from './db-migrate.ts'
 import { networkGenerate } from './network-generate.ts'
 import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
+import { noticeCancel, noticeConfirm } from './notice-confirm.ts'
+import { noticeSend } from './notice-send.ts'
+import { noticeStatus } from './notice-status.ts'
+import { ordersCatalog } from './orders-catalog.ts'
+import { ordersList } from './orders-list.ts'
 import { parseCli } from './parse.ts'
+import { pointsBalance } from './points-balance.ts'
+import { pointsReverse } from './points-reverse.ts'
 import { botCli, schedulerCli, workerCli } from './roles.ts'
 import { startCli } from './start.ts'
 import { statusCli } from './status.ts'
@@ -11,13 +18,21 @@ import { statusCli } from './status.ts'
 /** Every CLI command; --help lists them in this order. */
 export const commands: readonly CliCommand[] = [
   startCli,
-  dbMigrate,
-  networkImport,
-  networkShow,
-  networkGenerate,
-  parseCli,
   botCli,
   workerCli,
   schedulerCli,
   statusCli,
+  dbMigrate,
+  networkImport,
+  networkShow,
+  networkGenerate,
+  noticeSend,
+  noticeConfirm,
+  noticeCancel,
+  noticeStatus,
+  ordersList,
+  ordersCatalog,
+  pointsBalance,
+  pointsReverse,
+  parseCli,
 ]
