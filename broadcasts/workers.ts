@@ -76,6 +76,13 @@ export async function runBroadcastWorkers(
     options.reconcile === false
       ? undefined
       : startReconciler({ services, sendQueues }, options.reconcile ?? {})
+  services.log.info(
+    {
+      fanout: fanoutWorker !== undefined,
+      reconcile: options.reconcile === false ? false : (options.reconcile ?? 'defaults'),
+    },
+    'broadcast workers started',
+  )
   return {
     fanoutWorker,
     reconciler,

@@ -22,6 +22,10 @@ export interface FanoutWorkerOptions {
    * is handed to another worker once the lock expires and a stalled check runs.
    */
   lockDurationMs?: number
+  /**
+   * How often stalled jobs are looked for (ms). Give every worker of the queue the same value: a
+   * check sets a key that holds off every other worker's check for this long.
+   */
   stalledIntervalMs?: number
 }
 
