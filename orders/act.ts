@@ -88,7 +88,7 @@ export async function moveIn(tx: Tx, services: Services, req: ActRequest): Promi
   const step = stepOf(moved.to)
   // Every move restarts the clock of the step it lands in: a re-dispatch gives the new
   // assignee the full accept window, an escalation gives the upper tier the same.
-  const dueAt = step && category ? dueAtFor(now, step, category, options.slaScale) : null
+  const dueAt = step && category ? dueAtFor(now, step, category, options) : null
   const escalations = before.escalations + (moved.event === 'escalated' ? 1 : 0)
   const [order] = await tx
     .update(orders)

@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, inArray, isNotNull, or } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { botAccounts, groups, members, roles, units } from '../db/schema/network.ts'
+import { botAccounts, type GroupKind, groups, members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from '../network/permissions.ts'
 import { ancestors } from '../network/queries.ts'
 import { type OrderRow, openLoads, type Tx } from './store.ts'
@@ -50,13 +50,24 @@ export interface TeamGroup {
 }
 
 /**
- * Where a unit's workers are told: the unit's own workers (or else staff) group, or the nearest
- * ancestor's. A grid has no workers group of its own in most districts; its grid worker sits in
- * the community's 志愿服务工作群. Only bound, active groups count: a message must reach a room.
+ * Who hears about an order of a unit:
+ * - 'workers': the people who do the work (a dispatch). The nearest 'workers' group from the unit
+ *   up: a grid has none of its own in most districts, its grid worker sits in the community's
+ *   志愿服务工作群. None on the way up → the caller tells the assignee privately.
+ * - 'team': the people who answer for the unit (an escalation, a return, an order to sort). The
+ *   unit's own workers (or else staff) group, else the nearest ancestor's.
+ * Only bound, active groups count: a message must reach a room.
  */
-export async function teamGroupFor(db: Db | Tx, unitId: number): Promise<TeamGroup | undefined> {
+export type Audience = 'workers' | 'team'
+
+export async function groupFor(
+  db: Db | Tx,
+  unitId: number,
+  audience: Audience,
+): Promise<TeamGroup | undefined> {
   const chain = await ancestors(db, unitId)
   if (chain.length === 0) return undefined
+  const kinds: GroupKind[] = audience === 'workers' ? ['workers'] : ['workers', 'staff']
   const rows = await db
     .select({ groupId: groups.id, unitId: groups.unitId, topic: groups.topic, kind: groups.kind })
     .from(groups)
@@ -66,7 +77,7 @@ export async function teamGroupFor(db: Db | Tx, unitId: number): Promise<TeamGro
           groups.unitId,
           chain.map((u) => u.id),
         ),
-        or(eq(groups.kind, 'workers'), eq(groups.kind, 'staff')),
+        inArray(groups.kind, kinds),
         eq(groups.active, true),
         isNotNull(groups.roomId),
       ),

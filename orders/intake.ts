@@ -148,7 +148,7 @@ export async function placeOrder(services: Services, input: PlaceInput): Promise
         text,
         status: 'placed',
         handlingUnitId: handlingUnit.id,
-        dueAt: dueAtFor(now, 'accept', category, options.slaScale),
+        dueAt: dueAtFor(now, 'accept', category, options),
         createdAt: now,
         updatedAt: now,
       })

@@ -4,14 +4,14 @@
  * Every message has a job id derived from the event id, so a retried job never says it twice.
  */
 import { eq } from 'drizzle-orm'
-import { members, units } from '../db/schema/network.ts'
+import { groups, members, units } from '../db/schema/network.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
 import { FALLBACK_CATEGORY } from './catalogue.ts'
-import { accountOfOrder, candidatesFor, teamGroupFor } from './dispatch.ts'
+import { type Audience, accountOfOrder, candidatesFor, groupFor } from './dispatch.ts'
 import { orderOptions } from './options.ts'
 import { slaMinutes } from './sla-time.ts'
-import { categoryOf, type OrderRow } from './store.ts'
+import { categoryOf, findOrderByCode, type OrderRow } from './store.ts'
 import { notices, unitLabel } from './templates.ts'
 
 export interface AnnounceExtras {
@@ -33,21 +33,25 @@ async function member(services: Services, id: number | null) {
   return row
 }
 
-/** Says `text` to the handling unit's team; privately to `fallbackTo` when it has none. */
-async function toTeam(
+/**
+ * Says `text` to the handling unit's workers or team (see dispatch.ts `groupFor`); privately to
+ * `fallbackTo` when no group fits.
+ */
+async function toUnit(
   services: Services,
   order: OrderRow,
+  audience: Audience,
   text: string,
   jobKey: string,
   fallbackTo?: { wechatId: string },
 ): Promise<void> {
   const ref = `order:${order.code}`
-  const team = await teamGroupFor(services.db, order.handlingUnitId)
-  if (team) {
+  const group = await groupFor(services.db, order.handlingUnitId, audience)
+  if (group) {
     const said = await services.messenger.toGroup(
-      team.groupId,
+      group.groupId,
       { text, kind: 'dispatch', ref },
-      `order-${jobKey}-team`,
+      `order-${jobKey}-${audience}`,
     )
     if (said) return
   }
@@ -62,7 +66,7 @@ async function toTeam(
     return
   }
   services.log.warn(
-    { order: order.code, unitId: order.handlingUnitId },
+    { order: order.code, unitId: order.handlingUnitId, audience },
     'no group to tell about the order',
   )
 }
@@ -116,7 +120,7 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
           : anyone
             ? notices.dispatch({ ...about, acceptMinutes: minutes })
             : notices.unstaffed(about)
-      await toTeam(services, order, text, key)
+      await toUnit(services, order, 'team', text, key)
       return
     }
     case 'dispatched':
@@ -130,7 +134,7 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
               assignee: assignee.name,
               acceptMinutes: category ? slaMinutes(category, 'accept') : 0,
             })
-      await toTeam(services, order, text, key, assignee)
+      await toUnit(services, order, 'workers', text, key, assignee)
       return
     }
     case 'accepted':
@@ -156,7 +160,13 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
       return
     case 'returned': {
       const who = (await member(services, before.assigneeMemberId))?.name ?? ''
-      await toTeam(services, order, notices.returned(order.code, who, event.note ?? ''), key)
+      await toUnit(
+        services,
+        order,
+        'team',
+        notices.returned(order.code, who, event.note ?? ''),
+        key,
+      )
       return
     }
     case 'escalated': {
@@ -165,9 +175,10 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
         unitRow(services, order.handlingUnitId),
       ])
       const toLabel = to ? unitLabel(to) : ''
-      await toTeam(
+      await toUnit(
         services,
         order,
+        'team',
         notices.escalated({
           ...about,
           from: from ? unitLabel(from) : '',
@@ -186,24 +197,52 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
     }
     case 'cancelled': {
       if (before.assigneeMemberId === null) return
-      await toTeam(services, order, notices.cancelled(order.code), key)
+      await toUnit(services, order, 'team', notices.cancelled(order.code), key)
       return
     }
     case 'rated': {
       if (!assignee || !extras.points) return
-      await toTeam(
+      await toUnit(
         services,
         order,
+        'workers',
         notices.pointsPosted(
           order.code,
-          order.rating ?? 0,
+          order.rating,
           assignee.name,
           extras.points.amount,
           extras.points.balance,
         ),
         key,
+        assignee,
       )
       return
     }
   }
+}
+
+/**
+ * A private dispatch was given up (the worker is not the bot's contact, or WeChat refused): the
+ * unit's team hears it, so someone phones the worker. A message to a room is not retried here.
+ */
+export async function privateDispatchFailed(
+  services: Services,
+  code: string,
+  wechatId: string,
+): Promise<void> {
+  const [room] = await services.db
+    .select({ id: groups.id })
+    .from(groups)
+    .where(eq(groups.roomId, wechatId))
+  if (room) return
+  const order = await findOrderByCode(services.db, code)
+  if (!order) return
+  const [who] = await services.db.select().from(members).where(eq(members.wechatId, wechatId))
+  await toUnit(
+    services,
+    order,
+    'team',
+    notices.unreached(order.code, who?.name ?? wechatId, wechatId),
+    `unreached-${order.id}-${order.updatedAt.getTime()}`,
+  )
 }

@@ -19,6 +19,11 @@ export interface OrderOptions {
   pointsPerHour: number
   /** How many times a low rating (≤ 2 stars) may reopen one order before a rating closes it. */
   maxReopens: number
+  /**
+   * How long a done order waits for its resident's 评价 before it closes itself and the
+   * volunteer's points post anyway: many elderly residents never rate.
+   */
+  rateWaitMinutes: number
 }
 
 export const defaultOrderOptions: OrderOptions = {
@@ -28,6 +33,7 @@ export const defaultOrderOptions: OrderOptions = {
   dispatch: 'least-loaded',
   pointsPerHour: 10,
   maxReopens: 1,
+  rateWaitMinutes: 7 * 24 * 60, // a week
 }
 
 /** Services that may carry order settings (the field is optional until Services declares it). */

@@ -1,9 +1,11 @@
 import type { OutboundHookTable } from '../bot/outbound-hooks.ts'
+import { privateDispatchFailed } from './notify.ts'
 
 /**
  * Send bookkeeping of orders (ref prefixes 'order' and 'digest'). Nothing to mark per message:
  * the order's state is in its row and timeline. A message given up for good is logged with the
- * order it was about, so someone can tell the worker or resident another way.
+ * order it was about; a private dispatch given up is reported to the unit's team, so the worker
+ * is reached another way.
  */
 export const orderOutbound: OutboundHookTable = {
   order: {
@@ -12,6 +14,7 @@ export const orderOutbound: OutboundHookTable = {
         { order: code, roomId: msg.roomId, kind: msg.kind, error },
         'order message given up',
       )
+      if (msg.kind === 'dispatch') await privateDispatchFailed(services, code, msg.roomId)
     },
   },
   digest: {

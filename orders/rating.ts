@@ -6,14 +6,14 @@
 import { and, desc, eq } from 'drizzle-orm'
 import { orderEvents } from '../db/schema/orders.ts'
 import type { Services } from '../runtime/services.ts'
-import { type ActResult, applyAction } from './act.ts'
+import { type ActResult, applyAction, type Moved } from './act.ts'
 import { hoursFromNote } from './hours.ts'
 import { pointsFor, transfer } from './ledger.ts'
 import { orderOptions } from './options.ts'
 import { issuanceAccount, memberAccount, memberBalance, postTx } from './points.ts'
 import type { Actor } from './state-machine.ts'
-import { categoryOf, type Tx } from './store.ts'
-import { pointsTexts } from './templates.ts'
+import { categoryOf, type OrderRow, type Tx } from './store.ts'
+import { autoCloseNote, pointsTexts } from './templates.ts'
 
 export interface RateInput {
   code: string
@@ -53,11 +53,45 @@ async function hoursWorked(tx: Tx, orderId: number, categoryId: number | null): 
   return category ? Number(category.hours) : 0
 }
 
-export async function rateOrder(
+/**
+ * Credits the volunteer's hours when a move closes the order (a rating, or the auto-close), in
+ * the move's own transaction: the order is never closed without its points, nor paid twice.
+ */
+async function postEarning(services: Services, tx: Tx, moved: Moved): Promise<Earned | undefined> {
+  const memberId = moved.order.assigneeMemberId
+  if (moved.event.type !== 'rated' || memberId === null) return undefined
+  const hours = await hoursWorked(tx, moved.order.id, moved.order.categoryId)
+  const amount = pointsFor(hours, orderOptions(services).pointsPerHour)
+  if (amount <= 0) return undefined
+  const txId = earningTxId(moved.order.id)
+  const posting = transfer(
+    txId,
+    await issuanceAccount(tx),
+    await memberAccount(tx, memberId),
+    amount,
+    pointsTexts.earned(moved.order.code, hours),
+  )
+  await postTx(tx, posting, moved.order.id, services.now())
+  return { memberId, hours, amount, balance: await memberBalance(tx, memberId), txId }
+}
+
+export interface Closed {
+  result: ActResult
+  earned?: Earned
+}
+
+function closed(
   services: Services,
-  input: RateInput,
-): Promise<{ result: ActResult; earned?: Earned }> {
-  const options = orderOptions(services)
+  code: string,
+  result: ActResult,
+  earned: Earned | undefined,
+): Closed {
+  if (!earned) return { result }
+  services.log.info({ order: code, ...earned }, 'love-bank points posted')
+  return { result, earned }
+}
+
+export async function rateOrder(services: Services, input: RateInput): Promise<Closed> {
   let earned: Earned | undefined
   const result = await applyAction(services, {
     code: input.code,
@@ -69,25 +103,33 @@ export async function rateOrder(
     data: { stars: input.stars, ...(input.comment ? { comment: input.comment } : {}) },
     patch: { rating: input.stars },
     within: async (tx, moved) => {
-      const memberId = moved.order.assigneeMemberId
-      if (moved.event.type !== 'rated' || memberId === null) return
-      const hours = await hoursWorked(tx, moved.order.id, moved.order.categoryId)
-      const amount = pointsFor(hours, options.pointsPerHour)
-      if (amount <= 0) return
-      const txId = earningTxId(moved.order.id)
-      const posting = transfer(
-        txId,
-        await issuanceAccount(tx),
-        await memberAccount(tx, memberId),
-        amount,
-        pointsTexts.earned(moved.order.code, hours),
-      )
-      await postTx(tx, posting, moved.order.id, services.now())
-      earned = { memberId, hours, amount, balance: await memberBalance(tx, memberId), txId }
+      earned = await postEarning(services, tx, moved)
     },
   })
-  if (earned) {
-    services.log.info({ order: input.code, ...earned }, 'love-bank points posted')
-  }
-  return earned ? { result, earned } : { result }
+  return closed(services, input.code, result, earned)
+}
+
+/**
+ * The rating wait ran out: the system closes the order without stars. `guard` (from the SLA
+ * job) stops it when the order moved on meanwhile.
+ */
+export async function autoClose(
+  services: Services,
+  code: string,
+  guard: (order: OrderRow) => string | undefined,
+): Promise<Closed> {
+  let earned: Earned | undefined
+  const result = await applyAction(services, {
+    code,
+    actor: { kind: 'system' },
+    actorRef: 'system',
+    action: { kind: 'autoClose' },
+    note: autoCloseNote(orderOptions(services).rateWaitMinutes),
+    data: { auto: true },
+    guard,
+    within: async (tx, moved) => {
+      earned = await postEarning(services, tx, moved)
+    },
+  })
+  return closed(services, code, result, earned)
 }

@@ -1,6 +1,7 @@
 /**
- * SLA arithmetic, pure: how long a step may take and when it runs out. Durations come from the
- * catalogue in minutes and are multiplied by `slaScale` (1 in production, tiny in tests).
+ * SLA arithmetic, pure: how long a step may take and when it runs out. Accept and complete come
+ * from the catalogue, the wait for a rating from the options; all in minutes, multiplied by
+ * `slaScale` (1 in production, tiny in tests).
  */
 import type { Step } from './state-machine.ts'
 
@@ -9,17 +10,30 @@ export interface SlaMinutes {
   completeSlaMinutes: number
 }
 
-export function slaMinutes(category: SlaMinutes, step: Step): number {
-  return step === 'accept' ? category.acceptSlaMinutes : category.completeSlaMinutes
+export interface SlaSettings {
+  slaScale: number
+  rateWaitMinutes: number
 }
 
-export function slaMs(category: SlaMinutes, step: Step, scale: number): number {
+export function slaMinutes(category: SlaMinutes, step: Step, rateWaitMinutes = 0): number {
+  switch (step) {
+    case 'accept':
+      return category.acceptSlaMinutes
+    case 'complete':
+      return category.completeSlaMinutes
+    case 'rate':
+      return rateWaitMinutes
+  }
+}
+
+export function slaMs(category: SlaMinutes, step: Step, settings: SlaSettings): number {
+  const minutes = slaMinutes(category, step, settings.rateWaitMinutes)
   // At least 1 ms: a zero delay would race the transaction that armed it.
-  return Math.max(1, Math.round(slaMinutes(category, step) * 60_000 * scale))
+  return Math.max(1, Math.round(minutes * 60_000 * settings.slaScale))
 }
 
-export function dueAtFor(now: Date, step: Step, category: SlaMinutes, scale: number): Date {
-  return new Date(now.getTime() + slaMs(category, step, scale))
+export function dueAtFor(now: Date, step: Step, category: SlaMinutes, settings: SlaSettings): Date {
+  return new Date(now.getTime() + slaMs(category, step, settings))
 }
 
 export function isOverdue(dueAt: Date | null, now: Date): boolean {

@@ -4,7 +4,7 @@
  * climbs one tier and that tier's group is told; the clock restarts there. At the district it
  * stops climbing and stays on the overdue lists. The job only wakes the check up: the row decides.
  */
-import { and, asc, eq, gt, inArray, isNotNull, lte } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm'
 import { units } from '../db/schema/network.ts'
 import { orders } from '../db/schema/orders.ts'
 import { ancestors } from '../network/queries.ts'
@@ -12,6 +12,7 @@ import type { StepDue } from '../queues/sla-queue.ts'
 import type { Services } from '../runtime/services.ts'
 import { applyAction } from './act.ts'
 import { afterMove } from './effects.ts'
+import { autoClose } from './rating.ts'
 import { slaMinutes } from './sla-time.ts'
 import { armSla } from './sla-timer.ts'
 import { OPEN_STATUSES, stepOf } from './state-machine.ts'
@@ -35,11 +36,23 @@ export async function onStepDue(
   const now = services.now().getTime()
   if (due.dueAt > now) return { retryAt: Date.now() + (due.dueAt - now) }
   const log = services.log.child({ order: due.code, step: due.step, level: due.level })
+  const guard = (order: OrderRow) => (isLiveTimer(order, due) ? undefined : 'stale')
+  if (due.step === 'rate') {
+    // Nobody to escalate to: the resident simply never rated. Close it; the points post.
+    const { result, earned } = await autoClose(services, due.code, guard)
+    if (!result.ok) {
+      if (!result.stale) log.info({ reason: result.reason }, 'auto-close refused')
+      return undefined
+    }
+    log.info('order closed without a rating')
+    await afterMove(services, result, earned ? { points: earned } : {})
+    return undefined
+  }
   const result = await applyAction(services, {
     code: due.code,
     actor: { kind: 'system' },
     actorRef: 'system',
-    guard: (order) => (isLiveTimer(order, due) ? undefined : 'stale'),
+    guard,
     action: async (snapshot, tx, order) => {
       const category = await categoryOf(tx, order.categoryId)
       const minutes = category ? slaMinutes(category, due.step) : 0
@@ -69,8 +82,9 @@ export async function onStepDue(
 }
 
 /**
- * Re-arms the timers of overdue open orders below the district from the table (a timer lost
- * with Redis data, or never armed because Redis was down). Job ids collapse with live timers.
+ * Re-arms overdue timers from the table (open orders below the district, done orders awaiting a
+ * rating): a timer lost with Redis data, or never armed because Redis was down. Job ids collapse
+ * with live timers.
  */
 export async function sweepOverdue(services: Services, limit = 1_000): Promise<number> {
   const rows = await services.db
@@ -79,10 +93,13 @@ export async function sweepOverdue(services: Services, limit = 1_000): Promise<n
     .innerJoin(units, eq(units.id, orders.handlingUnitId))
     .where(
       and(
-        inArray(orders.status, [...OPEN_STATUSES]),
         isNotNull(orders.dueAt),
         lte(orders.dueAt, services.now()),
-        gt(units.tier, 1),
+        // Open orders below the district can still climb; done ones can still close.
+        or(
+          and(inArray(orders.status, [...OPEN_STATUSES]), gt(units.tier, 1)),
+          eq(orders.status, 'done'),
+        ),
       ),
     )
     .orderBy(asc(orders.dueAt))

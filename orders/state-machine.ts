@@ -34,11 +34,15 @@ export function isOpen(status: OrderStatus): status is OpenStatus {
   return (OPEN_STATUSES as readonly string[]).includes(status)
 }
 
-export type Step = 'accept' | 'complete'
+export type Step = 'accept' | 'complete' | 'rate'
 
-/** The SLA step running in a status: waiting for someone to take it, or for it to be done. */
+/**
+ * The SLA step running in a status: waiting for someone to take it, for it to be done, or (once
+ * done) for the resident's rating, after which it closes itself.
+ */
 export function stepOf(status: OrderStatus): Step | undefined {
   if (status === 'accepted') return 'complete'
+  if (status === 'done') return 'rate'
   return isOpen(status) ? 'accept' : undefined
 }
 
@@ -82,6 +86,8 @@ export type OrderAction =
   | { kind: 'escalate'; parent: UnitRef | undefined }
   | { kind: 'cancel' }
   | { kind: 'rate'; stars: number }
+  /** The resident never rated: the system closes the order (the volunteer's points post). */
+  | { kind: 'autoClose' }
 
 export interface Policy {
   maxReopens: number
@@ -230,6 +236,11 @@ export function transition(
       if (action.stars <= 2 && order.reopens < policy.maxReopens) {
         return { ok: true, to: 'dispatched', event: 'reopened' }
       }
+      return { ok: true, to: 'rated', event: 'rated' }
+    }
+    case 'autoClose': {
+      if (actor.kind !== 'system') return refuse(refusals.cannot(code))
+      if (order.status !== 'done') return refuse(closedReason(order) ?? refusals.notDoneYet(code))
       return { ok: true, to: 'rated', event: 'rated' }
     }
   }

@@ -185,9 +185,18 @@ export const notices = {
   ) =>
     `【重办】${code} 居民评价 ${stars} 星${comment ? `：${comment}` : ''}。` +
     (assignee ? `请 @${assignee} 回访处理，回复「接单 ${code}」。` : `请站点人员重新派单。`),
+  unreached: (code: string, name: string, wechatId: string) =>
+    `【提醒】${code} 未能私信通知${name}（${wechatId}），请电话联系，或「派单 ${code} @姓名」改派。`,
   cancelled: (code: string) => `【撤单】${code} 居民已撤单，无需再办。`,
-  pointsPosted: (code: string, stars: number, name: string, points: number, balance: number) =>
-    `【评价】${code} 居民评价 ${stars} 星。${name} 获爱心积分 ${points} 分，累计 ${balance} 分。`,
+  pointsPosted: (
+    code: string,
+    stars: number | null,
+    name: string,
+    points: number,
+    balance: number,
+  ) =>
+    `${stars === null ? `【结单】${code} 居民未评价，已自动结单。` : `【评价】${code} 居民评价 ${stars} 星。`}` +
+    `${name} 获爱心积分 ${points} 分，累计 ${balance} 分。`,
   toResident: {
     accepted: (resident: string, code: string, worker: string) =>
       `@${resident} 您的点单 ${code} 已由${worker}接单，正在办理。`,
@@ -204,6 +213,13 @@ export const notices = {
       ...(more > 0 ? [`…另有 ${more} 单，发送「我的任务」或在后台查看。`] : []),
     ].join('\n'),
 } as const
+
+/** The auto-close's timeline note: "居民 7 天未评价，自动结单". */
+export function autoCloseNote(minutes: number): string {
+  const days = minutes / (24 * 60)
+  const span = Number.isInteger(days) ? `${days} 天` : `${Math.round(minutes / 60)} 小时`
+  return `居民 ${span}未评价，自动结单`
+}
 
 /** Why an escalation happened, as the timeline and the upper tier read it. */
 export const escalationWhy = {

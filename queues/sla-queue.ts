@@ -6,7 +6,7 @@ import { SLA_JOBS, SLA_QUEUE, type SlaJobName, slaJobOptions } from './sla-optio
 /** Payloads, parsed again by the worker: data read back from Redis is untrusted. */
 export const StepDueSchema = z.object({
   code: z.string().regex(/^[A-MO-Z]\d{4,6}$/),
-  step: z.enum(['accept', 'complete']),
+  step: z.enum(['accept', 'complete', 'rate']),
   level: z.number().int().min(0).max(10),
   /** When the step runs out, ms since the epoch; compared with the order's own due time. */
   dueAt: z.number().int().positive(),

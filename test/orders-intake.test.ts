@@ -160,7 +160,7 @@ describe('intake: 点单 into one transaction', () => {
       '\u0000',
     ]
     let placedCount = 0
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 200; i++) {
       const length = 1 + Math.floor(random() * 40)
       const body = Array.from({ length }, () => pick(random, pool)).join('')
       const text = `${pick(random, ['点单', '求助', '报修', '保修 ', '点 单', '點單'])}${body}`
@@ -170,6 +170,6 @@ describe('intake: 点单 into one transaction', () => {
       expect(['placed', 'duplicate']).toContain(result.kind)
       if (result.kind === 'placed') placedCount++
     }
-    expect(placedCount).toBeGreaterThan(50)
+    expect(placedCount).toBeGreaterThan(30)
   })
 })

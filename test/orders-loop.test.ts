@@ -5,12 +5,13 @@ import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
 import { orders, pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
 import { dayOf, sendDigest } from '../orders/digest.ts'
+import { orderOutbound } from '../orders/outbound-hooks.ts'
 import { ledgerTotal, memberBalance, unbalancedTxIds } from '../orders/points.ts'
 import { earningTxId } from '../orders/rating.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import { tickOf } from '../runtime/scheduler.ts'
 import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
-import { type SampleDistrict, startSampleDistrict } from './support/sample-district.ts'
+import { type SampleDistrict, startSampleDistrict, until } from './support/sample-district.ts'
 
 const BUILDING = '科园社区第一网格1栋居民群'
 const GRID = '科园社区第一网格居民群'
@@ -295,5 +296,59 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
     expect(lines).toContain('· 关爱帮扶：独居老人帮扶、困难群众帮扶、就业帮扶')
     expect(lines.filter((l) => l.startsWith('· '))).toHaveLength(10)
     expect((await menu).text).not.toContain('其他求助')
+  })
+
+  it('an institute matter with nobody to send it to: the institute is told, an admin dispatches, the volunteer hears privately', async () => {
+    const { network } = d
+    const topic = '科园社区第一网格2栋居民群'
+    const institute = '石桥铺街道新时代文明实践所工作群'
+    const placed = botSays(network, topic, '已收到您的点单')
+    const unstaffed = botSays(network, institute, '【待派单】')
+    network.say('wxid_gaojianguo', topic, '求助 儿子失业了想找工作')
+    const code = codeIn((await placed).text)
+    expect((await placed).text).toContain('（就业帮扶），由石桥铺街道新时代文明实践所办理。')
+    expect((await unstaffed).text).toContain(code)
+
+    // A private message reaches only the bot's contacts: 李娜 is one on this account.
+    network.contact(network.account('bot-shiqiaopu'), 'wxid_lina')
+    const reply = botSays(network, institute, `已将 ${code} 派给李娜`)
+    network.say('wxid_zhaolei', institute, `派单 ${code} @李娜`)
+    await reply
+    const events = await eventsOf(d.t.db, code)
+    const dispatchedEvent = events.at(-1)!
+    expect(dispatchedEvent).toMatchObject({
+      type: 'dispatched',
+      actorRef: 'wxid_zhaolei',
+      note: '李娜',
+    })
+    // No workers group from the institute up: 李娜 is told in a private chat.
+    const queue = d.services.messenger.queueOf('bot-shiqiaopu')
+    await until(async () => {
+      const job = await queue.getJob(`order-${dispatchedEvent.id}-private`)
+      return job?.finishedOn !== undefined && job.data.roomId === 'wxid_lina'
+    })
+  })
+
+  it("a private dispatch given up is reported to the unit's team", async () => {
+    const { network } = d
+    const topic = '科园社区第一网格2栋居民群'
+    const institute = '石桥铺街道新时代文明实践所工作群'
+    // The institute order of the test above, dispatched privately to 李娜.
+    const byGao = await d.t.db
+      .select()
+      .from(orders)
+      .where(eq(orders.residentRef, 'wxid_gaojianguo'))
+      .orderBy(orders.id)
+    const code = byGao.at(-1)!.code
+    const reminded = botSays(network, institute, `【提醒】${code} 未能私信通知李娜（wxid_lina）`)
+    const failed = orderOutbound.order!.failed!
+    const msg = { roomId: 'wxid_lina', text: '…', kind: 'dispatch' as const, ref: `order:${code}` }
+    await failed(d.services, msg, code, 'not a contact')
+    await reminded
+    // A room message given up is only logged: no reminder about a group.
+    const roomId = network.room(topic).room.id
+    await failed(d.services, { ...msg, roomId }, code, 'room gone')
+    await new Promise((r) => setTimeout(r, 200))
+    expect(network.botLines(institute).filter((l) => l.startsWith('【提醒】'))).toHaveLength(1)
   })
 })

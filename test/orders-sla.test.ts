@@ -165,4 +165,34 @@ describe('SLA escalation (四个必接) on the sample district', () => {
     }
     expect((await orderByCode(d.t.db, code))?.escalations).toBe(1)
   })
+
+  it("closes a done order its resident never rates, and the volunteer's points post anyway", async () => {
+    ;(d.services as OrderServices).orders = { slaScale: 1 }
+    const topic = '西郊路社区第二网格居民群'
+    const placed = botSays(d.network, topic, '已收到您的点单')
+    d.network.say('wxid_tangxiaolong', topic, '报修 楼道灯不亮了')
+    const code = codeIn((await placed).text)
+    const accepted = botSays(d.network, topic, `已接单 ${code}`)
+    d.network.say('wxid_luoyong', topic, `接单 ${code}`)
+    await accepted
+    // From 完成 on, the wait for a rating is an hour, scaled to 300 ms.
+    ;(d.services as OrderServices).orders = { slaScale: SCALE, rateWaitMinutes: 60 }
+    const closed = botSays(d.network, '西郊路社区志愿服务工作群', `【结单】${code}`)
+    d.network.say('wxid_luoyong', topic, `完成 ${code} 用时1小时`)
+    expect((await closed).text).toBe(
+      `【结单】${code} 居民未评价，已自动结单。罗勇 获爱心积分 10 分，累计 10 分。`,
+    )
+    const events = await eventsOf(d.t.db, code)
+    expect(events.at(-1)).toMatchObject({
+      type: 'rated',
+      actorRef: 'system',
+      note: '居民 1 小时未评价，自动结单',
+    })
+    expect(await orderByCode(d.t.db, code)).toMatchObject({
+      status: 'rated',
+      rating: null,
+      dueAt: null,
+    })
+    ;(d.services as OrderServices).orders = { slaScale: 1 }
+  })
 })
