@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises'
+import { eq } from 'drizzle-orm'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Messenger } from '../bot/messenger.ts'
+import { type Database, openDatabase } from '../db/client.ts'
+import { groups, members } from '../db/schema/network.ts'
+import { importNetwork } from '../network/import.ts'
+import { applyAction } from '../orders/act.ts'
+import { loadCatalog } from '../orders/catalogue.ts'
+import { placeOrder } from '../orders/intake.ts'
+import type { OrderServices } from '../orders/options.ts'
+import { ledgerTotal, memberBalance } from '../orders/points.ts'
+import { rateOrder } from '../orders/rating.ts'
+import { closeSlaQueue } from '../orders/sla-timer.ts'
+import { createTestRedis } from './support/redis.ts'
+
+/** The demo runs on embedded PGlite: the whole loop must work on it as on PostgreSQL. */
+describe('the service loop on PGlite', () => {
+  let database: Database
+  let redis: Awaited<ReturnType<typeof createTestRedis>>
+  let services: OrderServices
+  beforeAll(async () => {
+    database = openDatabase({ dataDir: 'memory://' })
+    await database.migrate()
+    const csv = await readFile(new URL('../fixtures/sample-district.csv', import.meta.url))
+    const imported = await importNetwork(database.db, csv)
+    if (!imported.ok) throw new Error('sample import failed')
+    await loadCatalog(database.db)
+    redis = await createTestRedis()
+    services = {
+      db: database.db,
+      log: pino({ level: 'silent' }),
+      connection: redis.connection,
+      queuePrefix: redis.prefix,
+      messenger: new Messenger(database.db, redis.connection, redis.prefix),
+      timezone: 'Asia/Shanghai',
+      now: () => new Date(),
+    }
+  })
+  afterAll(async () => {
+    await closeSlaQueue(services)
+    await services?.messenger.close()
+    await redis?.close()
+    await database?.close()
+  })
+
+  it('places, dispatches, accepts, completes, rates and posts balanced points', async () => {
+    const db = database.db
+    const [group] = await db
+      .select()
+      .from(groups)
+      .where(eq(groups.topic, '科园社区第一网格1栋居民群'))
+    const [first, second] = await Promise.all(
+      ['楼道灯坏了', '想量血压'].map((text) =>
+        placeOrder(services, {
+          residentRef: 'wxid_linxiuying',
+          residentName: '林秀英',
+          groupId: group!.id,
+          unitId: group!.unitId,
+          text,
+          verb: '点单',
+        }),
+      ),
+    )
+    expect(first?.kind).toBe('placed')
+    expect(second?.kind).toBe('placed')
+    if (first?.kind !== 'placed') return
+    const code = first.order.code
+    const [sunli] = await db.select().from(members).where(eq(members.wechatId, 'wxid_sunli'))
+    const worker = {
+      actor: {
+        kind: 'person' as const,
+        ref: 'wxid_sunli',
+        memberId: sunli!.id,
+        grants: [
+          {
+            role: 'grid_worker' as const,
+            unitId: first.handlingUnit.id,
+            unitPath: first.handlingUnit.path,
+          },
+        ],
+      },
+      actorRef: 'wxid_sunli',
+      actorMemberId: sunli!.id,
+    }
+    expect((await applyAction(services, { code, action: { kind: 'accept' }, ...worker })).ok).toBe(
+      true,
+    )
+    expect(
+      (
+        await applyAction(services, {
+          code,
+          action: { kind: 'complete' },
+          ...worker,
+          note: '用时1小时',
+        })
+      ).ok,
+    ).toBe(true)
+    const { result, earned } = await rateOrder(services, {
+      code,
+      stars: 5,
+      actor: { kind: 'person', ref: 'wxid_linxiuying', grants: [] },
+      actorRef: 'wxid_linxiuying',
+    })
+    expect(result.ok).toBe(true)
+    expect(earned?.amount).toBe(10)
+    expect(await memberBalance(db, sunli!.id)).toBe(10)
+    expect(await ledgerTotal(db)).toBe(0)
+  })
+})
