@@ -1,5 +1,5 @@
 import type { Role } from '../db/schema/network.ts'
-import { findCoveringGrant, type RoleGrant } from '../network/permissions.ts'
+import { findCoveringGrant, isWithin, type RoleGrant } from '../network/permissions.ts'
 import type { RequiredRole } from './commands/types.ts'
 
 /** Which roles satisfy each requirement of the grammar; admins may do everything staff may. */
@@ -16,13 +16,23 @@ export type Authorization =
   | { allowed: true; grant?: RoleGrant }
   | { allowed: false; required: Exclude<RequiredRole, 'resident'> }
 
-/** Anyone may act as a resident; every other requirement needs a role covering `unitPath`. */
+/**
+ * Anyone may act as a resident; every other requirement needs a role covering `unitPath`. With
+ * `orBelow`, a role on a unit under it counts too: a grid worker answers in the community's workers
+ * group, and the domain then checks the order or notice itself against the exact grant.
+ */
 export function authorize(
   required: RequiredRole,
   grants: readonly RoleGrant[],
   unitPath: string,
+  opts: { orBelow?: boolean } = {},
 ): Authorization {
   if (required === 'resident') return { allowed: true }
-  const grant = findCoveringGrant(grants, rolesSatisfying[required], unitPath)
+  const roles = rolesSatisfying[required]
+  const grant =
+    findCoveringGrant(grants, roles, unitPath) ??
+    (opts.orBelow
+      ? grants.find((g) => roles.includes(g.role) && isWithin(g.unitPath, unitPath))
+      : undefined)
   return grant ? { allowed: true, grant } : { allowed: false, required }
 }

@@ -70,7 +70,8 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   if (!UNBOUND_INTENTS.has(command.intent)) {
     if (!group?.active) return incoming.roomId ? reply(incoming, botTexts.unbound) : SILENT
     const required = requiredRole[command.intent]
-    const auth = authorize(required, member?.grants ?? [], group.unitPath)
+    // The group gates who may speak a staff command here; the handler checks the exact object.
+    const auth = authorize(required, member?.grants ?? [], group.unitPath, { orBelow: true })
     if (!auth.allowed) {
       await recordAudit(deps.services.db, {
         memberId: member?.id ?? null,

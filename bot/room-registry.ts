@@ -31,18 +31,19 @@ export class RoomRegistry {
     rooms: readonly RoomSeen[],
   ): Promise<{ rooms: number; bound: number; unbound: number }> {
     let bound = 0
+    const live = new Set(rooms.map((r) => r.roomId))
     for (const room of rooms) {
-      if (await this.joined(room.roomId, room.topic)) bound++
+      if (await this.joined(room.roomId, room.topic, live)) bound++
     }
     return { rooms: rooms.length, bound, unbound: rooms.length - bound }
   }
 
-  async joined(roomId: string, topic: string): Promise<boolean> {
-    const group = await bindRoomByTopic(this.db, {
-      roomId,
-      topic: topic.slice(0, MAX_TOPIC),
-      botAccountId: this.botAccountId,
-    })
+  async joined(roomId: string, topic: string, live?: ReadonlySet<string>): Promise<boolean> {
+    const group = await bindRoomByTopic(
+      this.db,
+      { roomId, topic: topic.slice(0, MAX_TOPIC), botAccountId: this.botAccountId },
+      live,
+    )
     if (!group) this.log.info({ roomId, topic }, 'room not bound: no group with this topic')
     return group !== undefined
   }

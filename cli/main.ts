@@ -1,4 +1,5 @@
 import { loadConfig } from '../runtime/config.ts'
+import { withInstancePrefix } from '../runtime/instance-prefix.ts'
 import { createLogger } from '../runtime/logger.ts'
 import { parseArgv } from './argv.ts'
 import { type CliCommand, UsageError } from './command.ts'
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     out(`用法: quanqun ${found.command.usage}\n${found.command.summary}`)
     return 0
   }
-  const config = loadConfig()
+  const config = withInstancePrefix(loadConfig())
   const log = createLogger(config)
   return (await found.command.run({ args, flags, config, log, out })) ?? 0
 }

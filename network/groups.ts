@@ -46,6 +46,12 @@ export interface RoomSighting {
 export async function bindRoomByTopic(
   db: Db,
   sighting: RoomSighting,
+  /**
+   * The rooms this account sits in now: a group of the same topic bound to another room of this
+   * account that is no longer among them (dissolved and re-created, or a restarted simulation)
+   * is re-bound to this room.
+   */
+  liveRoomIds?: ReadonlySet<string>,
 ): Promise<BoundGroup | undefined> {
   const known = await findGroupByRoomId(db, sighting.roomId)
   if (known) {
@@ -65,7 +71,18 @@ export async function bindRoomByTopic(
     })
     .where(and(eq(groups.topic, sighting.topic), isNull(groups.roomId)))
     .returning({ id: groups.id })
-  return claimed ? findGroupByRoomId(db, sighting.roomId) : undefined
+  if (claimed) return findGroupByRoomId(db, sighting.roomId)
+  if (!liveRoomIds) return undefined
+  const [stale] = await db
+    .select({ id: groups.id, roomId: groups.roomId })
+    .from(groups)
+    .where(and(eq(groups.topic, sighting.topic), eq(groups.botAccountId, sighting.botAccountId)))
+  if (!stale?.roomId || liveRoomIds.has(stale.roomId)) return undefined
+  await db
+    .update(groups)
+    .set({ roomId: sighting.roomId, active: true, updatedAt: sql`now()` })
+    .where(eq(groups.id, stale.id))
+  return findGroupByRoomId(db, sighting.roomId)
 }
 
 /**

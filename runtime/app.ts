@@ -12,7 +12,11 @@ export interface App {
 }
 
 /** Opens storage and queues once for a process; every role is built on the result. */
-export async function openApp(config: Config, log: Logger, opts: { migrate?: boolean } = {}) {
+export async function openApp(
+  config: Config,
+  log: Logger,
+  opts: { migrate?: boolean; orders?: Services['orders'] } = {},
+) {
   const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   if (opts.migrate) await database.migrate()
   const connection = createRedis(config.redisUrl)
@@ -26,6 +30,7 @@ export async function openApp(config: Config, log: Logger, opts: { migrate?: boo
     messenger,
     timezone: config.timezone,
     now: () => new Date(),
+    ...(opts.orders ? { orders: opts.orders } : {}),
   }
   const app: App = {
     services,

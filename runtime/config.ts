@@ -45,6 +45,8 @@ export interface Config {
   dataDir: string
   redisUrl: string
   queuePrefix: string
+  /** False when QUEUE_PREFIX fell back to its default (see instance-prefix.ts). */
+  queuePrefixFromEnv: boolean
   puppet: string
   puppetToken: string | undefined
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
@@ -72,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
+    queuePrefixFromEnv: present.QUEUE_PREFIX !== undefined,
     puppet: e.WECHATY_PUPPET,
     puppetToken: e.WECHATY_PUPPET_SERVICE_TOKEN,
     logLevel: e.LOG_LEVEL,

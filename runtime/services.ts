@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Messenger } from '../bot/messenger.ts'
 import type { Db } from '../db/client.ts'
+import type { OrderOptions } from '../orders/options.ts'
 import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
 
@@ -17,4 +18,6 @@ export interface Services {
   messenger: Messenger
   timezone: Config['timezone']
   now: () => Date
+  /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */
+  orders?: Partial<OrderOptions>
 }

@@ -55,7 +55,7 @@ describe('quanqun start with zero configuration', () => {
     ...extra,
   })
 
-  it('starts its own redis-server when none answers, plays the demo on PGlite and exits 0', async () => {
+  it('starts its own redis-server when none answers, plays the whole demo on PGlite and exits 0', async () => {
     const port = await freePort()
     const result = await run(
       ['start', '--demo-once'],
@@ -66,7 +66,19 @@ describe('quanqun start with zero configuration', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('已在本机启动 redis-server')
     expect(result.stdout).toContain('已导入示例街区')
-    expect(result.stdout).toMatch(/\[科园社区第一网格1栋居民群\] 圈群助手: @林秀英/)
+    const lines = result.stdout.split('\n')
+    // Every one of the sample district's 27 groups got the notice exactly once.
+    const notice = lines.filter((l) => /^\[[^\]]+\] 圈群助手: 本周六上午9点/.test(l))
+    const rooms = notice.map((l) => l.slice(1, l.indexOf(']')))
+    expect(rooms).toHaveLength(27)
+    expect(new Set(rooms).size).toBe(27)
+    expect(result.stdout).toContain('发布完毕：共 27 个群，送达 27，失败 0')
+    // Two orders done and rated, points posted; the one left alone climbed to the district.
+    expect(result.stdout).toMatch(/A0001 \S+：已评价结单/)
+    expect(result.stdout).toMatch(/A0002 \S+：已评价结单/)
+    expect(result.stdout).toMatch(/A0003 \S+：已上报待接单/)
+    expect(result.stdout).toMatch(/【上报】A0003 .*现由九龙坡区文明实践中心负责/)
+    expect(result.stdout).toMatch(/爱心积分：\n {2}\S+ 10 分/)
   }, 150_000)
 
   it('exits non-zero with one line saying how to get Redis when there is none to start', async () => {

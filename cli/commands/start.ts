@@ -26,6 +26,8 @@ const DEMO_PACING: PacingConfig = {
   cooldownMs: 5_000,
 }
 
+const DEMO_ORDERS = { slaScale: 0.002 }
+
 export const startCli: CliCommand = {
   name: 'start',
   usage: 'start [--quiet] [--demo-once] [--puppet <name>]',
@@ -39,7 +41,11 @@ export const startCli: CliCommand = {
     const log = demo && base.logLevel === 'info' ? baseLog.child({}, { level: 'warn' }) : baseLog
     const redis = await ensureRedis(config.redisUrl, config.dataDir)
     if (redis.child) out(`已在本机启动 redis-server（数据在 ${config.dataDir}/redis）`)
-    const app = await openApp(config, log, { migrate: true })
+    // The demo's day fits in a minute: SLAs shrink 500-fold (30 min to accept → 3.6 s).
+    const app = await openApp(config, log, {
+      migrate: true,
+      ...(demo ? { orders: DEMO_ORDERS } : {}),
+    })
     const stopAll: (() => Promise<void>)[] = [() => app.close(), () => redis.stop()]
     const stop = async () => {
       for (const s of stopAll) await s()
