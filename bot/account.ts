@@ -53,11 +53,14 @@ export class BotAccount {
   private coolingTimer: NodeJS.Timeout | undefined
 
   private readonly db: Db
+  /** The process's services with this account's logger, so every log names the account. */
+  private readonly services: Services
 
   constructor(private readonly opts: BotAccountOptions) {
     this.name = opts.name
     this.db = opts.services.db
     this.log = opts.services.log.child({ account: opts.name })
+    this.services = { ...opts.services, log: this.log }
     this.sendQueue = opts.services.messenger.queueOf(opts.name)
   }
 
@@ -113,12 +116,12 @@ export class BotAccount {
     const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
     if (
       found?.hooks.before &&
-      (await found.hooks.before(this.opts.services, msg, found.refId)) === 'skip'
+      (await found.hooks.before(this.services, msg, found.refId)) === 'skip'
     )
       return
     await this.sayNow(msg)
     if (found?.hooks.after) {
-      await found.hooks.after(this.opts.services, msg, found.refId).catch((error: unknown) => {
+      await found.hooks.after(this.services, msg, found.refId).catch((error: unknown) => {
         this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'after-send hook failed')
       })
     }
@@ -128,7 +131,7 @@ export class BotAccount {
     this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'message given up')
     const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
     await found?.hooks
-      .failed?.(this.opts.services, msg, found.refId, error.message)
+      .failed?.(this.services, msg, found.refId, error.message)
       .catch((e: unknown) => this.log.error({ err: e, ref: msg.ref }, 'failed hook failed'))
   }
 
@@ -252,7 +255,7 @@ export class BotAccount {
     if (message.self() && incoming.type !== 'system') return
     const reaction = await handleMessage(
       {
-        services: { ...this.opts.services, log: this.log },
+        services: this.services,
         account: this.ref!,
         handlers: this.opts.handlers ?? defaultHandlers,
         limit: this.limit,

@@ -5,7 +5,7 @@ import { parseArgv } from './argv.ts'
 import { type CliCommand, UsageError } from './command.ts'
 import { commands } from './commands/index.ts'
 
-const SWITCHES = new Set(['help', 'quiet', 'demo-once', 'json'])
+const SWITCHES = new Set(['help', 'quiet', 'demo-once', 'json', 'yes', 'overdue', 'all'])
 
 function help(list: readonly CliCommand[]): string {
   return [
