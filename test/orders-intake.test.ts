@@ -79,6 +79,16 @@ describe('intake: 点单 into one transaction', () => {
     expect(events.map((e) => [e.type, e.toStatus])).toEqual([['placed', 'placed']])
   })
 
+  it("in 'open' dispatch nobody is assigned: the unit's workers are told and the first to 接单 takes it", async () => {
+    const open = { ...o.services, orders: { dispatch: 'open' as const } }
+    const placed = await placeOrder(open, await input('西郊路社区第一网格2栋居民群', '楼道灯坏了'))
+    expect(placed.kind === 'placed' && placed.order).toMatchObject({
+      status: 'placed',
+      assigneeMemberId: null,
+    })
+    expect(placed.kind === 'placed' && placed.assignee).toBeUndefined()
+  })
+
   it('gives residents ordering at the same instant distinct codes from the sequence', async () => {
     const topics = [
       '科园社区第一网格2栋居民群',
