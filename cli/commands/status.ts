@@ -1,4 +1,9 @@
+import { eq } from 'drizzle-orm'
+import { noticeCode } from '../../broadcasts/codes.ts'
+import { noticeProgress } from '../../broadcasts/notice-store.ts'
+import { notices } from '../../db/schema/broadcasts.ts'
 import { listBotAccounts } from '../../network/bot-accounts.ts'
+import { listOrders } from '../../orders/list.ts'
 import { openApp } from '../../runtime/app.ts'
 import type { CliCommand } from '../command.ts'
 
@@ -26,6 +31,23 @@ export const statusCli: CliCommand = {
           `  ${account.name}  ${STATE_TEXT[account.state]}${until}  待发 ${queued}，发送中 ${counts.active ?? 0}，失败 ${counts.failed ?? 0}`,
         )
       }
+      const inFlight = await db
+        .select({ id: notices.id, text: notices.text })
+        .from(notices)
+        .where(eq(notices.status, 'confirmed'))
+        .orderBy(notices.id)
+      out(`发布中的通知：${inFlight.length}`)
+      for (const n of inFlight) {
+        const { totals } = await noticeProgress(db, n.id)
+        out(
+          `  ${noticeCode(n.id)} 送达 ${totals.sent}/${totals.total}，待发 ${totals.pending}，失败 ${totals.failed}：${n.text.slice(0, 20)}`,
+        )
+      }
+      const overdue = await listOrders(db, { overdue: true, now: new Date(), limit: 10 })
+      out(
+        `超时的服务单：${overdue.length}${overdue.length === 10 ? '+（quanqun orders list --overdue 查看全部）' : ''}`,
+      )
+      for (const o of overdue) out(`  ${o.code} ${o.category} ${o.handlingPath}`)
     } finally {
       await app.close()
     }
