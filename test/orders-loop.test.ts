@@ -45,14 +45,14 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
     expect(told.text).toContain(`${code} 公共设施维修 @孙丽`)
     expect(told.text).toContain('林秀英')
 
-    // 接单 in her grid's group; the resident hears it in hers.
-    const acceptedReply = botSays(network, GRID, `已接单 ${code}`)
+    // 接单 where she was told (the community's workers group); the resident hears it in hers.
+    const acceptedReply = botSays(network, WORKERS, `@孙丽 已接单 ${code}`)
     const residentToldAccepted = botSays(network, BUILDING, '已由孙丽接单')
-    network.say('wxid_sunli', GRID, `接单 ${code}`)
+    network.say('wxid_sunli', WORKERS, `接单 ${code}`)
     await acceptedReply
     await residentToldAccepted
 
-    // 完成 with the hours worked; the resident is asked to rate.
+    // 完成 with the hours worked (from her grid's group this time); the resident is asked to rate.
     const doneReply = botSays(network, GRID, `${code} 已办结`)
     const askedToRate = botSays(network, BUILDING, `评价 ${code}`)
     network.say('wxid_sunli', GRID, `完成 ${code} 已更换灯泡，用时2小时`)

@@ -9,17 +9,17 @@ import { importNetwork } from '../network/import.ts'
 import { applyAction } from '../orders/act.ts'
 import { loadCatalog } from '../orders/catalogue.ts'
 import { placeOrder } from '../orders/intake.ts'
-import type { OrderServices } from '../orders/options.ts'
 import { ledgerTotal, memberBalance } from '../orders/points.ts'
 import { rateOrder } from '../orders/rating.ts'
 import { closeSlaQueue } from '../orders/sla-timer.ts'
+import type { Services } from '../runtime/services.ts'
 import { createTestRedis } from './support/redis.ts'
 
 /** The demo runs on embedded PGlite: the whole loop must work on it as on PostgreSQL. */
 describe('the service loop on PGlite', () => {
   let database: Database
   let redis: Awaited<ReturnType<typeof createTestRedis>>
-  let services: OrderServices
+  let services: Services
   beforeAll(async () => {
     database = openDatabase({ dataDir: 'memory://' })
     await database.migrate()

@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { units } from '../db/schema/network.ts'
 import { loadCatalog, readCatalogFile } from '../orders/catalogue.ts'
-import type { OrderServices } from '../orders/options.ts'
 import { onStepDue, sweepOverdue } from '../orders/sla.ts'
 import { slaQueueOf } from '../orders/sla-timer.ts'
-import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
+import {
+  botSays,
+  codeIn,
+  eventsOf,
+  orderByCode,
+  setOrderOptions,
+} from './support/orders-helpers.ts'
 import { type SampleDistrict, startSampleDistrict, until } from './support/sample-district.ts'
 
 const WORKERS = '科园社区志愿服务工作群'
@@ -33,7 +38,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
     d.network.botLines(topic).filter((l) => l.startsWith(`【上报】${code}`))
 
   it('climbs grid → community → township → district, one step per SLA, each tier told once, then stops', async () => {
-    ;(d.services as OrderServices).orders = { slaScale: SCALE }
+    setOrderOptions(d, { slaScale: SCALE })
     const topic = '科园社区第一网格2栋居民群'
     const placed = botSays(d.network, topic, '已收到您的点单')
     const atDistrict = botSays(d.network, DISTRICT, '【上报】', 15_000)
@@ -92,7 +97,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
   })
 
   it('escalates a taken order whose work is overdue, and the upper tier takes it over', async () => {
-    ;(d.services as OrderServices).orders = { slaScale: SCALE }
+    setOrderOptions(d, { slaScale: SCALE })
     const topic = '科园社区第二网格1栋居民群'
     const grid = '科园社区第二网格居民群'
     const placed = botSays(d.network, topic, '已收到您的点单')
@@ -104,7 +109,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
     await accepted
     // The complete step was armed short; what comes after runs on real time, so the community
     // is not rushed past while its staff answer.
-    ;(d.services as OrderServices).orders = { slaScale: 1 }
+    setOrderOptions(d, { slaScale: 1 })
     expect((await escalated).text).toContain('超过 120 分钟未办结')
     // The community station takes it over: its staff dispatch it to a volunteer.
     const redispatched = botSays(d.network, WORKERS, `【派单】${code}`)
@@ -115,7 +120,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
   })
 
   it('a timer whose order moved on is stale; one not yet due says when to look again', async () => {
-    ;(d.services as OrderServices).orders = { slaScale: 1 }
+    setOrderOptions(d, { slaScale: 1 })
     const topic = '渝州路社区第一网格1栋居民群'
     const grid = '渝州路社区第一网格居民群'
     const placed = botSays(d.network, topic, '已收到您的点单')
@@ -140,7 +145,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
   })
 
   it('re-arms an overdue step from PostgreSQL when Redis lost the timer', async () => {
-    ;(d.services as OrderServices).orders = { slaScale: 1 }
+    setOrderOptions(d, { slaScale: 1 })
     const topic = '渝州路社区第二网格1栋居民群'
     const placed = botSays(d.network, topic, '已收到您的点单')
     d.network.say('wxid_xuzhiming', topic, '报修 下水道堵了')
@@ -167,7 +172,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
   })
 
   it("closes a done order its resident never rates, and the volunteer's points post anyway", async () => {
-    ;(d.services as OrderServices).orders = { slaScale: 1 }
+    setOrderOptions(d, { slaScale: 1 })
     const topic = '西郊路社区第二网格居民群'
     const placed = botSays(d.network, topic, '已收到您的点单')
     d.network.say('wxid_tangxiaolong', topic, '报修 楼道灯不亮了')
@@ -176,7 +181,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
     d.network.say('wxid_luoyong', topic, `接单 ${code}`)
     await accepted
     // From 完成 on, the wait for a rating is an hour, scaled to 300 ms.
-    ;(d.services as OrderServices).orders = { slaScale: SCALE, rateWaitMinutes: 60 }
+    setOrderOptions(d, { slaScale: SCALE, rateWaitMinutes: 60 })
     const closed = botSays(d.network, '西郊路社区志愿服务工作群', `【结单】${code}`)
     d.network.say('wxid_luoyong', topic, `完成 ${code} 用时1小时`)
     expect((await closed).text).toBe(
@@ -193,6 +198,6 @@ describe('SLA escalation (四个必接) on the sample district', () => {
       rating: null,
       dueAt: null,
     })
-    ;(d.services as OrderServices).orders = { slaScale: 1 }
+    setOrderOptions(d, { slaScale: 1 })
   })
 })

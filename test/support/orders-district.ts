@@ -5,14 +5,14 @@ import { Messenger } from '../../bot/messenger.ts'
 import { groups } from '../../db/schema/network.ts'
 import { importNetwork } from '../../network/import.ts'
 import { loadCatalog } from '../../orders/catalogue.ts'
-import type { OrderServices } from '../../orders/options.ts'
 import { closeSlaQueue } from '../../orders/sla-timer.ts'
+import type { Services } from '../../runtime/services.ts'
 import { createTestDatabase, type TestDatabase } from './pg.ts'
 import { createTestRedis } from './redis.ts'
 
 export interface OrdersDistrict {
   t: TestDatabase
-  services: OrderServices
+  services: Services
   /** The group with `topic` and its unit, as the chat pipeline would hand them over. */
   group(topic: string): Promise<{ id: number; unitId: number }>
   stop(): Promise<void>
@@ -30,7 +30,7 @@ export async function startOrdersDistrict(): Promise<OrdersDistrict> {
   if (!imported.ok) throw new Error(`sample import failed: ${JSON.stringify(imported.errors)}`)
   await loadCatalog(t.db)
   const redis = await createTestRedis()
-  const services: OrderServices = {
+  const services: Services = {
     db: t.db,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     connection: redis.connection,

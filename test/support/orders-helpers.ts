@@ -2,6 +2,9 @@ import { asc, eq } from 'drizzle-orm'
 import type { MockNetwork, Said } from '../../bot/mock-network.ts'
 import type { Db } from '../../db/client.ts'
 import { orderEvents, orders } from '../../db/schema/orders.ts'
+import type { OrderOptions } from '../../orders/options.ts'
+import type { Services } from '../../runtime/services.ts'
+import type { SampleDistrict } from './sample-district.ts'
 
 /** The bot's next line in `topic` containing `includes` (start waiting before the action). */
 export function botSays(
@@ -36,4 +39,18 @@ export function codeIn(text: string): string {
   const m = /[A-MO-Z]\d{4,6}/.exec(text)
   if (!m) throw new Error(`no order code in: ${text}`)
   return m[0]
+}
+
+/**
+ * Sets the order settings a running sample district reads, in its workers (which hold
+ * `d.services`) and in its bot accounts (which each hold a copy of the services made at start).
+ * Stopgap: once `startSampleDistrict` takes an `orders` object, every copy shares it and mutating
+ * that one object is enough.
+ */
+export function setOrderOptions(d: SampleDistrict, orders: Partial<OrderOptions>): void {
+  d.services.orders = orders
+  for (const account of d.bots.accounts) {
+    const held = (account as unknown as { services?: Services }).services
+    if (held) held.orders = orders
+  }
 }
