@@ -3,7 +3,6 @@ import type { MockNetwork, Said } from '../../bot/mock-network.ts'
 import type { Db } from '../../db/client.ts'
 import { orderEvents, orders } from '../../db/schema/orders.ts'
 import type { OrderOptions } from '../../orders/options.ts'
-import type { Services } from '../../runtime/services.ts'
 import type { SampleDistrict } from './sample-district.ts'
 
 /** The bot's next line in `topic` containing `includes` (start waiting before the action). */
@@ -42,15 +41,11 @@ export function codeIn(text: string): string {
 }
 
 /**
- * Sets the order settings a running sample district reads, in its workers (which hold
- * `d.services`) and in its bot accounts (which each hold a copy of the services made at start).
- * Stopgap: once `startSampleDistrict` takes an `orders` object, every copy shares it and mutating
- * that one object is enough.
+ * Replaces the order settings a running sample district reads. Its workers and every bot account
+ * share the one `services.orders` object, so changing it in place reaches them all.
  */
 export function setOrderOptions(d: SampleDistrict, orders: Partial<OrderOptions>): void {
-  d.services.orders = orders
-  for (const account of d.bots.accounts) {
-    const held = (account as unknown as { services?: Services }).services
-    if (held) held.orders = orders
-  }
+  const shared = d.services.orders!
+  for (const key of Object.keys(shared)) delete shared[key as keyof OrderOptions]
+  Object.assign(shared, orders)
 }

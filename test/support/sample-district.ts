@@ -7,6 +7,7 @@ import { type BotRuntime, startBots } from '../../bot/runtime.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { countUnboundGroups } from '../../network/groups.ts'
 import { importNetwork } from '../../network/import.ts'
+import type { OrderOptions } from '../../orders/options.ts'
 import type { PacingRules } from '../../queues/pacing.ts'
 import type { Services } from '../../runtime/services.ts'
 import { until } from '../../runtime/until.ts'
@@ -44,6 +45,8 @@ export async function startSampleDistrict(
     pacing?: PacingRules & { cooldownMs: number }
     /** Where the district lives; a clone of the test run's template by default. */
     database?: () => Promise<ScratchDatabase>
+    /** Order settings (e.g. a short slaScale); `services.orders` stays one shared object. */
+    orders?: Partial<OrderOptions>
   } = {},
 ): Promise<SampleDistrict> {
   // Imported lazily: pg.ts reads vitest's run context, which benchmarks do not have.
@@ -61,6 +64,9 @@ export async function startSampleDistrict(
     messenger: new Messenger(t.db, redis.connection, redis.prefix),
     timezone: 'Asia/Shanghai',
     now: () => new Date(),
+    // One object shared by every copy of `services` (each bot account holds one), so a test
+    // may change settings after start with Object.assign(d.services.orders, …).
+    orders: { ...opts.orders },
   }
   const bots = await startBots({
     services,
