@@ -87,8 +87,19 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   }
 
   const handler = deps.handlers[command.intent] as Handler<Command['intent']> | undefined
-  const text = handler ? await handler(ctx, command) : botTexts.notYet
-  return text ? reply(incoming, text) : SILENT
+  if (!handler) return reply(incoming, botTexts.notYet)
+  try {
+    const text = await handler(ctx, command)
+    return text ? reply(incoming, text) : SILENT
+  } catch (error) {
+    // The one boundary for command failures: logged with where and who, and the person hears
+    // that nothing happened, so a resident knows to send the order again.
+    deps.services.log.error(
+      { err: error, intent: command.intent, roomId: incoming.roomId, talker: incoming.talkerId },
+      'command failed',
+    )
+    return reply(incoming, botTexts.failed)
+  }
 }
 
 /** Replies in a room name the talker, since a busy group cannot tell who was answered. */
