@@ -1,0 +1,73 @@
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Incoming } from '../bot/context.ts'
+import { handleMessage, type MessageDeps } from '../bot/handle-message.ts'
+import { TalkerLimit } from '../bot/talker-limit.ts'
+import { botTexts } from '../bot/templates.ts'
+import type { Services } from '../runtime/services.ts'
+import { createTestDatabase, type TestDatabase } from './support/pg.ts'
+
+describe('handleMessage', () => {
+  let t: TestDatabase
+  const logged: unknown[] = []
+  beforeAll(async () => {
+    t = await createTestDatabase()
+  })
+  afterAll(async () => {
+    await t.close()
+  })
+
+  const deps = (handlers: MessageDeps['handlers'], limit = new TalkerLimit()): MessageDeps => ({
+    services: {
+      db: t.db,
+      log: pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) }),
+    } as unknown as Services,
+    account: { id: 1, name: 'bot-test', names: ['圈群助手'] },
+    handlers,
+    limit,
+  })
+  const say = (text: string, talkerId = 'wxid_resident'): Incoming => ({
+    roomId: 'room-1',
+    topic: '某楼栋群',
+    talkerId,
+    talkerName: '居民甲',
+    text,
+    type: 'text',
+  })
+
+  it('answers a failing command with one short line and logs it with where and who', async () => {
+    const reaction = await handleMessage(
+      deps({
+        help: async () => {
+          throw new Error('database went away')
+        },
+      }),
+      say('帮助'),
+    )
+    expect(reaction).toEqual({ kind: 'reply', text: `@居民甲 ${botTexts.failed}` })
+    expect(logged).toContainEqual(
+      expect.objectContaining({ msg: 'command failed', intent: 'help', roomId: 'room-1' }),
+    )
+  })
+
+  it('answers the same person at most five times a minute', async () => {
+    const limit = new TalkerLimit()
+    const d = deps({ help: async () => 'ok' }, limit)
+    const kinds = []
+    for (let i = 0; i < 7; i++) kinds.push((await handleMessage(d, say('帮助', 'wxid_flood'))).kind)
+    expect(kinds).toEqual(['reply', 'reply', 'reply', 'reply', 'reply', 'silent', 'silent'])
+    expect((await handleMessage(d, say('帮助', 'wxid_other'))).kind).toBe('reply')
+  })
+
+  it('stays silent on system messages that are not throttling, and on non-text', async () => {
+    const d = deps({})
+    expect(await handleMessage(d, { ...say('张三加入了群聊'), type: 'system' })).toEqual({
+      kind: 'silent',
+    })
+    expect(await handleMessage(d, { ...say('[图片]'), type: 'other' })).toEqual({ kind: 'silent' })
+    expect(await handleMessage(d, { ...say('操作过于频繁'), type: 'system' })).toEqual({
+      kind: 'coolDown',
+      reason: '操作过于频繁',
+    })
+  })
+})
