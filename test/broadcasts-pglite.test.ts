@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,9 +20,9 @@ import {
 } from '../broadcasts/notice-store.ts'
 import { type Database, openDatabase } from '../db/client.ts'
 import { groups } from '../db/schema/network.ts'
-import { importNetwork } from '../network/import.ts'
 import type { Tier } from '../network/types.ts'
 import type { Services } from '../runtime/services.ts'
+import { importSample } from './support/sample-services.ts'
 
 /**
  * `npm start` runs on embedded PGlite: the outbox and every state change of a delivery must work
@@ -37,9 +36,7 @@ describe('the broadcast storage on PGlite', () => {
   beforeAll(async () => {
     database = openDatabase({ dataDir: 'memory://' })
     await database.migrate()
-    const csv = await readFile(new URL('../fixtures/sample-district.csv', import.meta.url))
-    const imported = await importNetwork(database.db, csv)
-    if (!imported.ok) throw new Error('import failed')
+    await importSample(database.db)
     // As the bots would on login; one room never seen.
     const rows = await database.db.select().from(groups)
     for (const g of rows) {

@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { and, count, eq, sql } from 'drizzle-orm'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Messenger } from '../bot/messenger.ts'
 import type { Actor } from '../broadcasts/authorize.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../broadcasts/create-notice.ts'
@@ -16,13 +13,13 @@ import { botAccounts, groups, members, roles, units } from '../db/schema/network
 import { generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
-import { createRedis } from '../queues/connection.ts'
 import { createFanoutQueue, fanoutJobId } from '../queues/fanout-queue.ts'
 import { sendQueueName } from '../queues/send-queue.ts'
 import type { Services } from '../runtime/services.ts'
 import { until } from './support/broadcasts-district.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
-import { redisUrl } from './support/redis.ts'
+import { createTestRedis, type TestRedis } from './support/redis.ts'
+import { testServices } from './support/sample-services.ts'
 
 /**
  * The Jiulongpo-sized district (11,181 groups, 22 bot accounts) without puppets: what the outbox,
@@ -32,8 +29,7 @@ import { redisUrl } from './support/redis.ts'
 describe('a district-wide notice on the generated Jiulongpo district', () => {
   let t: TestDatabase
   let services: Services
-  const prefix = `qqt-${randomBytes(5).toString('hex')}`
-  const connection = createRedis(redisUrl())
+  let redis: TestRedis
   let author: Actor
   let noticeId = 0
   const accountNames: string[] = []
@@ -44,15 +40,8 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
     if (!imported.ok) throw new Error('generated import failed')
     // No puppet has seen these rooms: give every group one, as the bots would on login.
     await t.db.update(groups).set({ roomId: sql`'room-' || ${groups.id}` })
-    services = {
-      db: t.db,
-      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-      connection,
-      queuePrefix: prefix,
-      messenger: new Messenger(t.db, connection, prefix),
-      timezone: 'Asia/Shanghai',
-      now: () => new Date(),
-    }
+    redis = await createTestRedis()
+    services = testServices(t.db, redis.connection, redis.prefix)
     const [propagandist] = await t.db
       .select({ wechatId: members.wechatId })
       .from(roles)
@@ -68,9 +57,7 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
   })
   afterAll(async () => {
     await services?.messenger.close()
-    const keys = await connection.keys(`${prefix}:*`)
-    for (let i = 0; i < keys.length; i += 1000) await connection.del(...keys.slice(i, i + 1000))
-    await connection.quit()
+    await redis?.close()
     await t?.close()
   })
 
@@ -111,7 +98,7 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
 
   it('fans out tier by tier onto 22 account queues, one job per delivery, upper tiers first', async () => {
     const workers = await runBroadcastWorkers(services, { reconcile: false })
-    const fanout = createFanoutQueue({ connection, prefix })
+    const fanout = createFanoutQueue({ connection: redis.connection, prefix: redis.prefix })
     try {
       const started = performance.now()
       await confirmNotice(services, { id: noticeId, actor: author })
@@ -120,7 +107,7 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
         20_000,
       )
       const ms = performance.now() - started
-      const queues = new SendQueues(connection, prefix)
+      const queues = new SendQueues(redis.connection, redis.prefix)
       try {
         const counts = await Promise.all(
           accountNames.map((name) => queues.of(name).getJobCounts('prioritized', 'waiting')),
@@ -160,8 +147,8 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
 
         // One account's queue lost: exactly its deliveries are queued again, nothing else.
         const lost = accountNames[0]!
-        const keys = await connection.keys(`${prefix}:${sendQueueName(lost)}:*`)
-        await connection.del(...keys)
+        const keys = await redis.connection.keys(`${redis.prefix}:${sendQueueName(lost)}:*`)
+        await redis.connection.del(...keys)
         await age()
         t0 = performance.now()
         const repaired = await reconcileOnce(

@@ -1,11 +1,7 @@
-import { readFile } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Messenger } from '../bot/messenger.ts'
 import { type Database, openDatabase } from '../db/client.ts'
 import { groups, members } from '../db/schema/network.ts'
-import { importNetwork } from '../network/import.ts'
 import { applyAction } from '../orders/act.ts'
 import { loadCatalog } from '../orders/catalogue.ts'
 import { placeOrder } from '../orders/intake.ts'
@@ -13,30 +9,21 @@ import { ledgerTotal, memberBalance } from '../orders/points.ts'
 import { rateOrder } from '../orders/rating.ts'
 import { closeSlaQueue } from '../orders/sla-timer.ts'
 import type { Services } from '../runtime/services.ts'
-import { createTestRedis } from './support/redis.ts'
+import { createTestRedis, type TestRedis } from './support/redis.ts'
+import { importSample, testServices } from './support/sample-services.ts'
 
 /** The demo runs on embedded PGlite: the whole loop must work on it as on PostgreSQL. */
 describe('the service loop on PGlite', () => {
   let database: Database
-  let redis: Awaited<ReturnType<typeof createTestRedis>>
+  let redis: TestRedis
   let services: Services
   beforeAll(async () => {
     database = openDatabase({ dataDir: 'memory://' })
     await database.migrate()
-    const csv = await readFile(new URL('../fixtures/sample-district.csv', import.meta.url))
-    const imported = await importNetwork(database.db, csv)
-    if (!imported.ok) throw new Error('sample import failed')
+    await importSample(database.db)
     await loadCatalog(database.db)
     redis = await createTestRedis()
-    services = {
-      db: database.db,
-      log: pino({ level: 'silent' }),
-      connection: redis.connection,
-      queuePrefix: redis.prefix,
-      messenger: new Messenger(database.db, redis.connection, redis.prefix),
-      timezone: 'Asia/Shanghai',
-      now: () => new Date(),
-    }
+    services = testServices(database.db, redis.connection, redis.prefix)
   })
   afterAll(async () => {
     await closeSlaQueue(services)

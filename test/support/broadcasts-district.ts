@@ -1,12 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
-import type { Redis } from 'ioredis'
-import { pino } from 'pino'
-import { Messenger } from '../../bot/messenger.ts'
-import { MockNetwork, type Said } from '../../bot/mock-network.ts'
-import { MOCK_PUPPET } from '../../bot/puppet.ts'
-import { type BotRuntime, startBots } from '../../bot/runtime.ts'
+import type { Said } from '../../bot/mock-network.ts'
 import {
   type BroadcastWorkerOptions,
   type BroadcastWorkers,
@@ -14,14 +7,14 @@ import {
 } from '../../broadcasts/workers.ts'
 import { deliveries, notices } from '../../db/schema/broadcasts.ts'
 import { groups, units } from '../../db/schema/network.ts'
-import { sampleResidents } from '../../fixtures/sample-residents.ts'
-import { importNetwork } from '../../network/import.ts'
-import { createRedis } from '../../queues/connection.ts'
-import type { PacingRules } from '../../queues/pacing.ts'
 import type { Services } from '../../runtime/services.ts'
-import { createTestDatabase, type TestDatabase } from './pg.ts'
-import { redisUrl } from './redis.ts'
-import { FAST_PACING, until } from './sample-district.ts'
+import {
+  FAST_PACING,
+  type SampleDistrict,
+  type SampleDistrictOptions,
+  startSampleDistrict,
+  until,
+} from './sample-district.ts'
 
 export { FAST_PACING, until }
 
@@ -34,94 +27,46 @@ export const FAST_SEND_RETRIES = {
 /** Reconcile every 100 ms anything untouched for 400 ms: long enough for a healthy send. */
 export const FAST_RECONCILE = { intervalMs: 100, staleMs: 400 } as const
 
-export interface BroadcastDistrictOptions {
-  pacing?: PacingRules & { cooldownMs: number }
+export interface BroadcastDistrictOptions
+  extends Pick<SampleDistrictOptions, 'pacing' | 'redisUrl'> {
   /** The broadcast workers run in this process; false starts none (a test starts its own). */
   workers?: BroadcastWorkerOptions | false
-  /** A Redis of the test's own (the FLUSHALL test); the shared test Redis by default. */
-  redisUrl?: string
 }
 
-export interface BroadcastDistrict {
-  t: TestDatabase
-  services: Services
-  network: MockNetwork
-  bots: BotRuntime
-  prefix: string
+export interface BroadcastDistrict extends SampleDistrict {
   /** The workers started with the district, if any. */
   workers: BroadcastWorkers | undefined
   startWorkers(opts?: BroadcastWorkerOptions): Promise<BroadcastWorkers>
-  stop(): Promise<void>
 }
 
 /**
- * The sample district on mock puppets, as startSampleDistrict builds it, but with the broadcast
- * workers under the test's control (knobs, none at all, killed and restarted) and optionally its
- * own Redis. Everything the test starts is closed by stop(), in dependency order.
+ * The sample district with the broadcast workers (and no others) under the test's control: knobs,
+ * none at all, killed and restarted; optionally on its own Redis. stop() closes every worker the
+ * test started before the bots.
  */
 export async function startBroadcastDistrict(
   opts: BroadcastDistrictOptions = {},
 ): Promise<BroadcastDistrict> {
-  const t = await createTestDatabase()
-  const csv = await readFile(new URL('../../fixtures/sample-district.csv', import.meta.url))
-  const result = await importNetwork(t.db, csv)
-  if (!result.ok) throw new Error(`sample import failed: ${JSON.stringify(result.errors)}`)
-  const connection = createRedis(opts.redisUrl ?? redisUrl())
-  const prefix = `qqt-${randomBytes(5).toString('hex')}`
-  const network = await MockNetwork.build(t.db, sampleResidents)
-  const services: Services = {
-    db: t.db,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    connection,
-    queuePrefix: prefix,
-    messenger: new Messenger(t.db, connection, prefix),
-    timezone: 'Asia/Shanghai',
-    now: () => new Date(),
-  }
-  const bots = await startBots({
-    services,
-    puppetName: MOCK_PUPPET,
-    pacing: opts.pacing ?? FAST_PACING,
-    accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
-  })
   const started: BroadcastWorkers[] = []
-  const startWorkers = async (o: BroadcastWorkerOptions = {}) => {
+  const run = async (services: Services, o: BroadcastWorkerOptions) => {
     const w = await runBroadcastWorkers(services, o)
     started.push(w)
     return w
   }
-  const workers = opts.workers === false ? undefined : await startWorkers(opts.workers ?? {})
-  network.login()
-  await until(async () => {
-    const rows = await t.db.select({ roomId: groups.roomId }).from(groups)
-    return rows.every((r) => r.roomId !== null)
-  })
-  return {
-    t,
-    services,
-    network,
-    bots,
-    prefix,
-    workers,
-    startWorkers,
-    async stop() {
-      for (const w of started) await w.close()
-      await bots.stop()
-      await services.messenger.close()
-      await deleteKeys(connection, prefix)
-      await connection.quit()
-      await t.close()
+  let workers: BroadcastWorkers | undefined
+  const d = await startSampleDistrict({
+    ...opts,
+    // Always given, so that the district's stop() closes the workers started later too.
+    workers: async (services) => {
+      if (opts.workers !== false) workers = await run(services, opts.workers ?? {})
+      return {
+        async close() {
+          for (const w of started) await w.close()
+        },
+      }
     },
-  }
-}
-
-async function deleteKeys(connection: Redis, prefix: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    if (keys.length > 0) await connection.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
+  })
+  return { ...d, workers, startWorkers: (o = {}) => run(d.services, o) }
 }
 
 /**

@@ -8,26 +8,20 @@
  * STALLED_MS.
  */
 import { destination, pino } from 'pino'
-import { Messenger } from '../../bot/messenger.ts'
 import { runBroadcastWorkers } from '../../broadcasts/workers.ts'
 import { openDatabase } from '../../db/client.ts'
 import { createRedis } from '../../queues/connection.ts'
-import type { Services } from '../../runtime/services.ts'
+import { testServices } from './sample-services.ts'
 
 const env = process.env
 const database = openDatabase({ url: env.DATABASE_URL!, max: 2 })
 const connection = createRedis(env.REDIS_URL!)
 const prefix = env.QUEUE_PREFIX!
 const hangAt = Number(env.HANG_AT_TIER ?? 0)
-const services: Services = {
-  db: database.db,
+// Logs to stderr: stdout carries the events the test waits for.
+const services = testServices(database.db, connection, prefix, {
   log: pino({ level: env.TEST_LOG_LEVEL ?? 'silent' }, destination(2)),
-  connection,
-  queuePrefix: prefix,
-  messenger: new Messenger(database.db, connection, prefix),
-  timezone: 'Asia/Shanghai',
-  now: () => new Date(),
-}
+})
 
 await runBroadcastWorkers(services, {
   reconcile: false,

@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises'
 import { eq } from 'drizzle-orm'
-import { pino } from 'pino'
-import { Messenger } from '../../bot/messenger.ts'
 import { groups } from '../../db/schema/network.ts'
-import { importNetwork } from '../../network/import.ts'
 import { loadCatalog } from '../../orders/catalogue.ts'
 import { closeSlaQueue } from '../../orders/sla-timer.ts'
 import type { Services } from '../../runtime/services.ts'
 import { createTestDatabase, type TestDatabase } from './pg.ts'
 import { createTestRedis } from './redis.ts'
+import { importSample, testServices } from './sample-services.ts'
 
 export interface OrdersDistrict {
   t: TestDatabase
@@ -25,20 +22,10 @@ export interface OrdersDistrict {
  */
 export async function startOrdersDistrict(): Promise<OrdersDistrict> {
   const t = await createTestDatabase()
-  const csv = await readFile(new URL('../../fixtures/sample-district.csv', import.meta.url))
-  const imported = await importNetwork(t.db, csv)
-  if (!imported.ok) throw new Error(`sample import failed: ${JSON.stringify(imported.errors)}`)
+  await importSample(t.db)
   await loadCatalog(t.db)
   const redis = await createTestRedis()
-  const services: Services = {
-    db: t.db,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    connection: redis.connection,
-    queuePrefix: redis.prefix,
-    messenger: new Messenger(t.db, redis.connection, redis.prefix),
-    timezone: 'Asia/Shanghai',
-    now: () => new Date(),
-  }
+  const services = testServices(t.db, redis.connection, redis.prefix)
   return {
     t,
     services,

@@ -7,12 +7,14 @@ export function redisUrl(): string {
 }
 
 /** A connection and a queue prefix no other test file uses; `close` deletes the prefix's keys. */
-export async function createTestRedis(): Promise<{
+export interface TestRedis {
   connection: Redis
   prefix: string
   close(): Promise<void>
-}> {
-  const connection = createRedis(redisUrl())
+}
+
+export async function createTestRedis(url = redisUrl()): Promise<TestRedis> {
+  const connection = createRedis(url)
   const prefix = `qqt-${randomBytes(5).toString('hex')}`
   return {
     connection,

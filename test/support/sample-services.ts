@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises'
+import type { Redis } from 'ioredis'
+import { pino } from 'pino'
+import { Messenger } from '../../bot/messenger.ts'
+import type { Db } from '../../db/client.ts'
+import { importNetwork } from '../../network/import.ts'
+import type { Services } from '../../runtime/services.ts'
+
+/*
+ * The sample district's data and the Services every test builds, without bots: kept apart from
+ * sample-district.ts so a worker child process or a PGlite test need not load Wechaty (seconds).
+ */
+
+/** Imports fixtures/sample-district.csv into `db`; throws if the import is refused. */
+export async function importSample(db: Db): Promise<void> {
+  const csv = await readFile(new URL('../../fixtures/sample-district.csv', import.meta.url))
+  const result = await importNetwork(db, csv)
+  if (!result.ok) throw new Error(`sample import failed: ${JSON.stringify(result.errors)}`)
+}
+
+/** Services on a test's database and queue prefix; silent unless TEST_LOG_LEVEL says otherwise. */
+export function testServices(
+  db: Db,
+  connection: Redis,
+  prefix: string,
+  extra: Partial<Services> = {},
+): Services {
+  return {
+    db,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    connection,
+    queuePrefix: prefix,
+    messenger: new Messenger(db, connection, prefix),
+    timezone: 'Asia/Shanghai',
+    now: () => new Date(),
+    ...extra,
+  }
+}
