@@ -5,12 +5,12 @@ import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
-import { findMemberByWechatId } from '../network/roles.ts'
 import {
   agreement,
   type BroadcastDistrict,
   codeIn,
   FAST_RECONCILE,
+  memberActor,
   noticeCopies,
   replyTo,
   startBroadcastDistrict,
@@ -32,11 +32,7 @@ describe('notices on the sample district, by chat', () => {
     await d?.stop()
   })
 
-  const member = async (wechatId: string): Promise<Actor> => ({
-    kind: 'member',
-    ref: wechatId,
-    member: await findMemberByWechatId(d.t.db, wechatId),
-  })
+  const member = (wechatId: string) => memberActor(d.t.db, wechatId)
   const linesIn = (topic: string, includes: string) =>
     d.network.botLines(topic).filter((l) => l.includes(includes))
 

@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseArgv } from '../cli/argv.ts'
 import type { CliCommand } from '../cli/command.ts'
@@ -11,7 +10,6 @@ import { noticeSend } from '../cli/commands/notice-send.ts'
 import { noticeStatus } from '../cli/commands/notice-status.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { notices } from '../db/schema/broadcasts.ts'
-import { loadConfig } from '../runtime/config.ts'
 import {
   agreement,
   type BroadcastDistrict,
@@ -19,6 +17,7 @@ import {
   startBroadcastDistrict,
   untilDone,
 } from './support/broadcasts-district.ts'
+import { runCli } from './support/cli.ts'
 import { redisUrl } from './support/redis.ts'
 
 const SWITCHES = new Set(['help', 'quiet', 'demo-once', 'json'])
@@ -38,21 +37,12 @@ describe('quanqun notice send / confirm / status / cancel', () => {
   /** Runs a command as bin/quanqun.js would, against the district's database and queues. */
   async function cli(command: CliCommand, argv: string[], env: Record<string, string> = {}) {
     const { args, flags } = parseArgv(argv, SWITCHES)
-    const config = loadConfig({
-      DATABASE_URL: d.t.url,
-      REDIS_URL: redisUrl(),
-      QUEUE_PREFIX: d.prefix,
-      ...env,
-    })
-    const lines: string[] = []
-    const code = await command.run({
+    return runCli(
+      command,
+      { DATABASE_URL: d.t.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: d.prefix, ...env },
       args,
       flags,
-      config,
-      log: pino({ level: 'silent' }),
-      out: (line) => lines.push(line),
-    })
-    return { code, lines }
+    )
   }
   const me = `cli:${userInfo().username}`
 

@@ -1,38 +1,26 @@
 import { eq, sum } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Actor } from '../broadcasts/authorize.ts'
 import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { readReceipt } from '../broadcasts/receipt.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import { groups } from '../db/schema/network.ts'
-import { findMemberByWechatId } from '../network/roles.ts'
 import {
   agreement,
   type BroadcastDistrict,
   FAST_RECONCILE,
   FAST_SEND_RETRIES,
   failSends,
+  memberActor,
   noticeCopies,
   startBroadcastDistrict,
   until,
   untilDone,
 } from './support/broadcasts-district.ts'
+import { seeded } from './support/prng.ts'
 
 const SHIQIAOPU = '九龙坡区/石桥铺街道'
 const STAFF = '石桥铺街道新时代文明实践所工作群'
-
-/** mulberry32: a seeded [0, 1) source, so the 20% failures are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('notices when sends fail or rooms are lost', () => {
   let d: BroadcastDistrict
@@ -45,11 +33,7 @@ describe('notices when sends fail or rooms are lost', () => {
     await d?.stop()
   })
 
-  const member = async (wechatId: string): Promise<Actor> => ({
-    kind: 'member',
-    ref: wechatId,
-    member: await findMemberByWechatId(d.t.db, wechatId),
-  })
+  const member = (wechatId: string) => memberActor(d.t.db, wechatId)
   const send = async (wechatId: string, scope: string, text: string) => {
     const actor = await member(wechatId)
     const created = await createNotice(d.services, {

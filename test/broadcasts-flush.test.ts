@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
-import { findMemberByWechatId } from '../network/roles.ts'
 import { ensureRedis, type LocalRedis } from '../runtime/redis-server.ts'
 import {
   agreement,
@@ -15,6 +14,7 @@ import {
   FAST_PACING,
   FAST_RECONCILE,
   FAST_SEND_RETRIES,
+  memberActor,
   noticeCopies,
   startBroadcastDistrict,
   until,
@@ -72,11 +72,7 @@ describe('Redis loses everything (FLUSHALL) in the middle of a notice', () => {
 
   it('is finished from PostgreSQL by the reconciler: every group exactly once', async () => {
     const text = '社区卫生服务中心本周四下午为60岁以上老人免费测血压、血糖，请携带身份证。'
-    const actor = {
-      kind: 'member' as const,
-      ref: 'wxid_liuyang',
-      member: await findMemberByWechatId(d.t.db, 'wxid_liuyang'),
-    }
+    const actor = await memberActor(d.t.db, 'wxid_liuyang')
     const created = await createNotice(d.services, { actor, scope: '九龙坡区/石桥铺街道', text })
     if (!created.ok) throw new Error(created.message)
     const id = created.notice.id

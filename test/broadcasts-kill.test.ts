@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
-import { findMemberByWechatId } from '../network/roles.ts'
 import {
   agreement,
   type BroadcastDistrict,
+  memberActor,
   noticeCopies,
   startBroadcastDistrict,
   until,
@@ -71,11 +71,7 @@ describe('a fan-out worker process killed mid fan-out', () => {
     await worker.next('ready')
 
     const text = '【紧急】今晚有强降雨，请低洼地带居民做好防范，如需转移请联系网格员。'
-    const actor = {
-      kind: 'member' as const,
-      ref: 'wxid_liuyang',
-      member: await findMemberByWechatId(d.t.db, 'wxid_liuyang'),
-    }
+    const actor = await memberActor(d.t.db, 'wxid_liuyang')
     const created = await createNotice(d.services, { actor, scope: '石桥铺街道', text })
     if (!created.ok) throw new Error(created.message)
     const id = created.notice.id

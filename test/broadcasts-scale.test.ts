@@ -12,11 +12,10 @@ import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups, members, roles, units } from '../db/schema/network.ts'
 import { generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
-import { findMemberByWechatId } from '../network/roles.ts'
 import { createFanoutQueue, fanoutJobId } from '../queues/fanout-queue.ts'
 import { sendQueueName } from '../queues/send-queue.ts'
 import type { Services } from '../runtime/services.ts'
-import { until } from './support/broadcasts-district.ts'
+import { memberActor, until } from './support/broadcasts-district.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 import { createTestRedis, type TestRedis } from './support/redis.ts'
 import { testServices } from './support/sample-services.ts'
@@ -48,11 +47,7 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
       .innerJoin(members, eq(members.id, roles.memberId))
       .innerJoin(units, eq(units.id, roles.unitId))
       .where(and(eq(units.path, '九龙坡区'), eq(roles.role, 'propagandist')))
-    author = {
-      kind: 'member',
-      ref: propagandist!.wechatId,
-      member: await findMemberByWechatId(t.db, propagandist!.wechatId),
-    }
+    author = await memberActor(t.db, propagandist!.wechatId)
     accountNames.push(...(await t.db.select().from(botAccounts)).map((a) => a.name))
   })
   afterAll(async () => {

@@ -1,9 +1,8 @@
-import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { statusCli } from '../cli/commands/status.ts'
-import { loadConfig } from '../runtime/config.ts'
+import { runCli } from './support/cli.ts'
 import { redisUrl } from './support/redis.ts'
 import { type SampleDistrict, startSampleDistrict, until } from './support/sample-district.ts'
 
@@ -19,20 +18,8 @@ describe('quanqun status', () => {
   })
 
   const status = async () => {
-    const lines: string[] = []
-    const config = loadConfig({
-      DATABASE_URL: d.t.url,
-      REDIS_URL: redisUrl(),
-      QUEUE_PREFIX: d.prefix,
-    })
-    await statusCli.run({
-      args: [],
-      flags: {},
-      config,
-      log: pino({ level: 'silent' }),
-      out: (l) => lines.push(l),
-    })
-    return lines.join('\n')
+    const env = { DATABASE_URL: d.t.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: d.prefix }
+    return (await runCli(statusCli, env)).lines.join('\n')
   }
 
   it('shows each account with its queue, and a notice in flight', async () => {

@@ -2,23 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { grammar, keywordVariants } from '../bot/commands/grammar.ts'
 import { parseCommand } from '../bot/commands/parse.ts'
 import type { Command, ParseResult } from '../bot/commands/types.ts'
+import { seeded } from './support/prng.ts'
 
 // A failure names its seed and case number; FUZZ_SEED=<seed> reruns the same 100,000 strings.
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_611)
 const CASES = 100_000
 const BOT_NAMES = ['圈群助手', '圈群 小助手']
-
-/** mulberry32: a tiny seeded PRNG, so every failing string can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const traditional = Object.keys(keywordVariants)
 const keywords = grammar.flatMap((entry) => entry.keywords)
@@ -284,7 +273,7 @@ function problem(result: ParseResult): string | undefined {
 
 describe('parseCommand fuzz', () => {
   it(`survives ${CASES} random and hostile strings (seed ${SEED})`, () => {
-    const next = generator(prng(SEED))
+    const next = generator(seeded(SEED))
     const counts = { none: 0, command: 0, invalid: 0 }
     for (let i = 0; i < CASES; i++) {
       const text = next(i)
@@ -312,7 +301,7 @@ describe('parseCommand fuzz', () => {
   })
 
   it('gives the same result for the same string', () => {
-    const next = generator(prng(SEED + 1))
+    const next = generator(seeded(SEED + 1))
     for (let i = 1; i < 2_000; i++) {
       const text = next(i)
       expect(parseCommand(text, { botNames: BOT_NAMES })).toEqual(

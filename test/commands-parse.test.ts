@@ -5,8 +5,7 @@ import { hints, usageHints } from '../bot/commands/templates.ts'
 import type { Command, Intent, ParseResult } from '../bot/commands/types.ts'
 import type { CommandContext } from '../cli/command.ts'
 import { parseCli } from '../cli/commands/parse.ts'
-import { loadConfig } from '../runtime/config.ts'
-import { createLogger } from '../runtime/logger.ts'
+import { runCli } from './support/cli.ts'
 
 const BOT = ['圈群助手']
 const parse = (text: string): ParseResult => parseCommand(text, { botNames: BOT })
@@ -454,16 +453,7 @@ describe('grammar table', () => {
 
 describe('quanqun parse', () => {
   async function run(args: string[], flags: CommandContext['flags'] = {}): Promise<string[]> {
-    const lines: string[] = []
-    const config = loadConfig({})
-    await parseCli.run({
-      args,
-      flags,
-      config,
-      log: createLogger({ logLevel: 'silent' }),
-      out: (line) => lines.push(line),
-    })
-    return lines
+    return (await runCli(parseCli, {}, args, flags)).lines
   }
 
   it('prints the parse result as JSON', async () => {

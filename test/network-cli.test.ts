@@ -2,12 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CommandContext } from '../cli/command.ts'
+import type { CliCommand } from '../cli/command.ts'
 import { networkGenerate } from '../cli/commands/network-generate.ts'
 import { networkImport } from '../cli/commands/network-import.ts'
 import { networkShow } from '../cli/commands/network-show.ts'
-import { loadConfig } from '../runtime/config.ts'
-import { createLogger } from '../runtime/logger.ts'
+import { runCli } from './support/cli.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 
 const samplePath = new URL('../fixtures/sample-district.csv', import.meta.url).pathname
@@ -24,22 +23,8 @@ describe('network CLI commands', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  async function run(
-    command: { run(ctx: CommandContext): Promise<number | undefined> },
-    args: string[],
-    flags: Record<string, string | true> = {},
-  ) {
-    const config = loadConfig({ DATABASE_URL: t.url, LOG_LEVEL: 'silent' })
-    const lines: string[] = []
-    const code = await command.run({
-      args,
-      flags,
-      config,
-      log: createLogger(config),
-      out: (line) => lines.push(line),
-    })
-    return { code, lines }
-  }
+  const run = (command: CliCommand, args: string[], flags: Record<string, string | true> = {}) =>
+    runCli(command, { DATABASE_URL: t.url }, args, flags)
 
   it('network import prints the counts, then 0 新增 on a second run', async () => {
     const first = await run(networkImport, [samplePath])

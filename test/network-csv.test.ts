@@ -9,19 +9,7 @@ import { MAX_LINE_BYTES, readCsv } from '../network/csv-reader.ts'
 import { EMPTY_NETWORK, type KnownNetwork, planImport } from '../network/import-plan.ts'
 import { parseRows } from '../network/import-rows.ts'
 import { ancestorPaths, escapeLike, normalizePath } from '../network/names.ts'
-
-const utf8 = (text: string) => new TextEncoder().encode(text)
-
-function concat(...parts: (string | Uint8Array)[]): Uint8Array {
-  const arrays = parts.map((p) => (typeof p === 'string' ? utf8(p) : p))
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0))
-  let at = 0
-  for (const a of arrays) {
-    out.set(a, at)
-    at += a.length
-  }
-  return out
-}
+import { concat, utf8 } from './support/bytes.ts'
 
 /** Reads, parses and plans a CSV text against `known`, as the import does before writing. */
 function check(text: string | Uint8Array, known: KnownNetwork = EMPTY_NETWORK) {

@@ -5,22 +5,10 @@ import { type Db, openDatabase } from '../db/client.ts'
 import { botAccounts, groups, members, roles, units } from '../db/schema/network.ts'
 import { importNetwork } from '../network/import.ts'
 import { findUnitByPath } from '../network/queries.ts'
+import { concat, utf8 } from './support/bytes.ts'
 import { createTestDatabase } from './support/pg.ts'
 
 const sample = readFileSync(new URL('../fixtures/sample-district.csv', import.meta.url))
-const utf8 = (text: string) => new TextEncoder().encode(text)
-
-function concat(...parts: (string | Uint8Array)[]): Uint8Array {
-  const arrays = parts.map((p) => (typeof p === 'string' ? utf8(p) : p))
-  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0))
-  let at = 0
-  for (const a of arrays) {
-    out.set(a, at)
-    at += a.length
-  }
-  return out
-}
-
 /** Every row id of the network tables, to show a refused or repeated import wrote nothing. */
 async function snapshot(db: Db) {
   const ids = async (table: typeof units | typeof groups | typeof members | typeof botAccounts) =>

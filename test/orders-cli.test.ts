@@ -10,8 +10,7 @@ import { serviceCatalog } from '../db/schema/orders.ts'
 import { placeOrder } from '../orders/intake.ts'
 import { transfer } from '../orders/ledger.ts'
 import { issuanceAccount, ledgerTotal, memberAccount, postTx } from '../orders/points.ts'
-import { loadConfig } from '../runtime/config.ts'
-import { createLogger } from '../runtime/logger.ts'
+import { runCli } from './support/cli.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
 
 describe('orders and points CLI commands', () => {
@@ -23,22 +22,8 @@ describe('orders and points CLI commands', () => {
     await o?.stop()
   })
 
-  async function run(
-    command: CliCommand,
-    args: string[],
-    flags: Record<string, string | true> = {},
-  ) {
-    const config = loadConfig({ DATABASE_URL: o.t.url, LOG_LEVEL: 'silent' })
-    const lines: string[] = []
-    const code = await command.run({
-      args,
-      flags,
-      config,
-      log: createLogger(config),
-      out: (line) => lines.push(line),
-    })
-    return { code, lines }
-  }
+  const run = (command: CliCommand, args: string[], flags: Record<string, string | true> = {}) =>
+    runCli(command, { DATABASE_URL: o.t.url }, args, flags)
 
   async function order(topic: string, text: string, ref: string, hoursAgo = 0) {
     const group = await o.group(topic)

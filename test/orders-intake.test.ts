@@ -6,7 +6,7 @@ import { orderEvents, orders } from '../db/schema/orders.ts'
 import { listCategories } from '../orders/catalogue.ts'
 import { type PlaceInput, placeOrder } from '../orders/intake.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
-import { pick, rng } from './support/orders-random.ts'
+import { pick, seeded } from './support/prng.ts'
 
 const BUILDING = '科园社区第一网格1栋居民群'
 const KEYUAN = '九龙坡区/石桥铺街道/科园社区'
@@ -162,7 +162,7 @@ describe('intake: 点单 into one transaction', () => {
     }
 
     // A seeded fuzz through the real parser: whatever parses as an order is placed.
-    const random = rng(5)
+    const random = seeded(5)
     const pool = [
       ...'点单求助报修修灯水管老人买药坏了漏楼道ＡＢＣ１２３ 　\n@#￥%…—「」【】😀🙏🏻👨‍👩‍👧',
       '\u200B',

@@ -21,8 +21,8 @@ import {
   reverseTx,
   unbalancedTxIds,
 } from '../orders/points.ts'
-import { rng } from './support/orders-random.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
+import { seeded } from './support/prng.ts'
 
 describe('ledger arithmetic', () => {
   it('refuses unbalanced, single-line, zero or fractional postings', () => {
@@ -72,7 +72,7 @@ describe('ledger arithmetic', () => {
 
   it('balances to zero over random transfers and reversals (seeded)', () => {
     for (let seed = 1; seed <= 50; seed++) {
-      const random = rng(seed)
+      const random = seeded(seed)
       const posted: LedgerTx[] = []
       for (let i = 0; i < 200; i++) {
         if (posted.length > 0 && random() < 0.2) {
@@ -113,7 +113,7 @@ describe('the love bank in PostgreSQL', () => {
     const accounts = await Promise.all(people.map((p) => memberAccount(db, p.id)))
     expect(await memberAccount(db, people[0]!.id)).toBe(accounts[0]) // opened once
 
-    const random = rng(20_260_601)
+    const random = seeded(20_260_601)
     const model = new Map<number, number>()
     const credit = (account: number, amount: number) =>
       model.set(account, (model.get(account) ?? 0) + amount)

@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createRedis, redisAnswers } from '../queues/connection.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import { createSendQueue, enqueueSayBulk, type SendQueue } from '../queues/send-queue.ts'
-import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
-import { createLogger } from '../runtime/logger.ts'
+import { enqueueSayBulk } from '../queues/send-queue.ts'
+import type { SendWorker } from '../queues/send-worker.ts'
+import { useSendQueues, waitFor } from './support/send-queues.ts'
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const prefix = `qqt-${randomBytes(4).toString('hex')}`
-const log = createLogger({ logLevel: 'silent' })
 const COOLDOWN_MS = 1_500
 const pacing: PacingRules & { cooldownMs: number } = {
   perMinute: 1_000,
@@ -21,28 +15,11 @@ const pacing: PacingRules & { cooldownMs: number } = {
   cooldownMs: COOLDOWN_MS,
 }
 
-let redis: Redis
-const queues: SendQueue[] = []
-const workers: SendWorker[] = []
-
-beforeAll(async () => {
-  if (!(await redisAnswers(REDIS_URL))) throw new Error(`Redis must answer at ${REDIS_URL}`)
-  redis = createRedis(REDIS_URL)
-})
-
-afterEach(async () => {
-  for (const w of workers.splice(0)) await w.close()
-  for (const q of queues.splice(0)) {
-    // The limiter key carries a TTL and is not one of the keys obliterate() removes.
-    await q.removeRateLimitKey()
-    await q.obliterate({ force: true })
-    await q.close()
-  }
-})
+const sq = useSendQueues()
 
 afterAll(async () => {
-  expect(await redis.keys(`${prefix}:*`)).toEqual([])
-  await redis.quit()
+  expect(await sq.redis.keys(`${sq.prefix}:*`)).toEqual([])
+  await sq.close()
 })
 
 interface Call {
@@ -61,8 +38,7 @@ let accounts = 0
 /** An account with 40 queued notices over 10 rooms, and a worker whose says are recorded. */
 async function setUp(sayHook: (n: number, msg: OutboundMessage) => void | Promise<void>) {
   const account = `cool-${++accounts}`
-  const queue = createSendQueue({ connection: redis, prefix, account })
-  queues.push(queue)
+  const queue = sq.queue(account)
   const refs = Array.from({ length: 40 }, (_, i) => `m${i}`)
   await enqueueSayBulk(
     queue,
@@ -73,12 +49,9 @@ async function setUp(sayHook: (n: number, msg: OutboundMessage) => void | Promis
   )
   const calls: Call[] = []
   const cooldowns: Cooldown[] = []
-  const sw = createSendWorker({
-    connection: redis,
-    prefix,
+  const sw = sq.worker({
     account,
     pacing,
-    log,
     say: async (msg) => {
       const call: Call = { at: Date.now(), ref: msg.ref!, ok: false }
       calls.push(call)
@@ -89,16 +62,7 @@ async function setUp(sayHook: (n: number, msg: OutboundMessage) => void | Promis
       cooldowns.push({ at: Date.now(), until, reason })
     },
   })
-  workers.push(sw)
   return { sw, queue, refs, calls, cooldowns }
-}
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 function expectEachSaidOnce(calls: Call[], refs: string[]) {
@@ -156,16 +120,12 @@ describe('cool-down', () => {
   it('holds an idle account: messages queued during a cool-down wait for its end', async () => {
     // No jobs are in hand, so only the Redis limiter key can stop the worker here.
     const account = `cool-idle-${++accounts}`
-    const queue = createSendQueue({ connection: redis, prefix, account })
-    queues.push(queue)
+    const queue = sq.queue(account)
     const calls: number[] = []
     const cooldowns: number[] = []
-    const sw = createSendWorker({
-      connection: redis,
-      prefix,
+    const sw = sq.worker({
       account,
       pacing,
-      log,
       say: async () => {
         calls.push(Date.now())
       },
@@ -173,7 +133,6 @@ describe('cool-down', () => {
         cooldowns.push(until)
       },
     })
-    workers.push(sw)
     await sw.worker.waitUntilReady()
     const until = await sw.coolDown(800, 'test')
     // A shorter cool-down never cuts a longer one short, and is not reported again.
@@ -191,14 +150,10 @@ describe('cool-down', () => {
 
   it('closes promptly during a long cool-down and keeps the queued message', async () => {
     const account = `cool-close-${++accounts}`
-    const queue = createSendQueue({ connection: redis, prefix, account })
-    queues.push(queue)
-    const sw = createSendWorker({
-      connection: redis,
-      prefix,
+    const queue = sq.queue(account)
+    const sw = sq.worker({
       account,
       pacing,
-      log,
       say: async () => {
         throw new Error('must not be called')
       },

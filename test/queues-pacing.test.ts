@@ -6,18 +6,7 @@ import {
   type PacingRules,
   SendLog,
 } from '../queues/pacing.ts'
-
-/** mulberry32: a seeded [0, 1) source, so a failing random schedule can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seeded } from './support/prng.ts'
 
 const rules: PacingRules = { perMinute: 30, minGapMs: 1_500, jitterMs: 1_000, roomGapMs: 3_000 }
 const zero = () => 0

@@ -1,55 +1,28 @@
-import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createRedis, redisAnswers } from '../queues/connection.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import {
-  createSendQueue,
   enqueueSay,
   enqueueSayBulk,
   type SendQueue,
   type SendQueueOptions,
   sendQueueName,
 } from '../queues/send-queue.ts'
-import { createSendWorker, type SendWorker, type SendWorkerOptions } from '../queues/send-worker.ts'
-import { createLogger } from '../runtime/logger.ts'
+import type { SendWorker } from '../queues/send-worker.ts'
+import { useSendQueues, waitFor } from './support/send-queues.ts'
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const prefix = `qqt-${randomBytes(4).toString('hex')}`
-const log = createLogger({ logLevel: 'silent' })
-
-let redis: Redis
-const queues: SendQueue[] = []
-const workers: SendWorker[] = []
-
-beforeAll(async () => {
-  if (!(await redisAnswers(REDIS_URL))) throw new Error(`Redis must answer at ${REDIS_URL}`)
-  redis = createRedis(REDIS_URL)
-})
-
-afterEach(async () => {
-  for (const w of workers.splice(0)) await w.close()
-  for (const q of queues.splice(0)) {
-    // The limiter key carries a TTL and is not one of the keys obliterate() removes.
-    await q.removeRateLimitKey()
-    await q.obliterate({ force: true })
-    await q.close()
-  }
-})
+const sq = useSendQueues()
 
 afterAll(async () => {
   // Nothing of this file's prefix may outlive it.
-  expect(await redis.keys(`${prefix}:*`)).toEqual([])
-  await redis.quit()
+  expect(await sq.redis.keys(`${sq.prefix}:*`)).toEqual([])
+  await sq.close()
 })
 
 let accounts = 0
 function queueFor(extra: Partial<SendQueueOptions> = {}): { account: string; queue: SendQueue } {
   const account = `机器人 ${++accounts}: test`
-  const queue = createSendQueue({ connection: redis, prefix, account, ...extra })
-  queues.push(queue)
-  return { account, queue }
+  return { account, queue: sq.queue(account, extra) }
 }
 
 interface Said {
@@ -61,19 +34,8 @@ function startWorker(
   account: string,
   pacing: PacingRules,
   say: (msg: OutboundMessage) => Promise<void>,
-  extra: Partial<SendWorkerOptions> = {},
 ): SendWorker {
-  const w = createSendWorker({
-    connection: redis,
-    prefix,
-    account,
-    pacing: { cooldownMs: 1_000, ...pacing },
-    say,
-    log,
-    ...extra,
-  })
-  workers.push(w)
-  return w
+  return sq.worker({ account, pacing: { cooldownMs: 1_000, ...pacing }, say })
 }
 
 /** A say that records when it was called; the test's view of what reached WeChat. */
@@ -84,14 +46,6 @@ function recorder(): { said: Said[]; say: (msg: OutboundMessage) => Promise<void
     say: async (msg) => {
       said.push({ at: Date.now(), msg })
     },
-  }
-}
-
-async function waitFor(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
   }
 }
 

@@ -1,12 +1,15 @@
 import { eq } from 'drizzle-orm'
 import type { Said } from '../../bot/mock-network.ts'
+import type { Actor } from '../../broadcasts/authorize.ts'
 import {
   type BroadcastWorkerOptions,
   type BroadcastWorkers,
   runBroadcastWorkers,
 } from '../../broadcasts/workers.ts'
+import type { Db } from '../../db/client.ts'
 import { deliveries, notices } from '../../db/schema/broadcasts.ts'
 import { groups, units } from '../../db/schema/network.ts'
+import { findMemberByWechatId } from '../../network/roles.ts'
 import type { Services } from '../../runtime/services.ts'
 import {
   FAST_PACING,
@@ -179,6 +182,11 @@ export function replyTo(d: BroadcastDistrict, topic: string, includes: string, t
     (s) => s.fromBot && s.topic === topic && s.text.includes(includes),
     timeoutMs,
   )
+}
+
+/** The chat member with `wechatId` as an actor, as the chat handlers make one. */
+export async function memberActor(db: Db, wechatId: string): Promise<Actor> {
+  return { kind: 'member', ref: wechatId, member: await findMemberByWechatId(db, wechatId) }
 }
 
 /** The notice id out of a preview reply ("通知 N12 共 …"). */

@@ -1,5 +1,5 @@
-/** mulberry32: a seeded generator, so a failing run can be replayed from its seed. */
-export function rng(seed: number): () => number {
+/** mulberry32: a seeded [0, 1) source, so a failing random run can be replayed from its seed. */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
