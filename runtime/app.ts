@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { Messenger } from '../bot/messenger.ts'
 import { type Database, openDatabase } from '../db/client.ts'
 import { createRedis } from '../queues/connection.ts'
@@ -11,15 +12,42 @@ export interface App {
   close(): Promise<void>
 }
 
+export interface OpenAppOptions {
+  migrate?: boolean
+  orders?: Services['orders']
+  /** PostgreSQL pool size; a CLI command needs few. */
+  max?: number
+  /**
+   * False when the caller will not queue (it found Redis down): the connection is then a lazy one
+   * that never connects, since a command on it would wait for a server, and close() drops it.
+   */
+  redis?: boolean
+}
+
 /** Opens storage and queues once for a process; every role is built on the result. */
 export async function openApp(
   config: Config,
   log: Logger,
-  opts: { migrate?: boolean; orders?: Services['orders'] } = {},
-) {
-  const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
-  if (opts.migrate) await database.migrate()
-  const connection = createRedis(config.redisUrl)
+  opts: OpenAppOptions = {},
+): Promise<App> {
+  const database = openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(opts.max === undefined ? {} : { max: opts.max }),
+  })
+  if (opts.migrate) {
+    try {
+      await database.migrate()
+    } catch (error) {
+      // An open pool would keep a failed CLI command from exiting.
+      await database.close()
+      throw error
+    }
+  }
+  const redis = opts.redis ?? true
+  const connection = redis
+    ? createRedis(config.redisUrl)
+    : new Redis(config.redisUrl, { lazyConnect: true })
   connection.on('error', (error) => log.error({ err: error }, 'redis connection error'))
   const messenger = new Messenger(database.db, connection, config.queuePrefix)
   const services: Services = {
@@ -37,7 +65,8 @@ export async function openApp(
     database,
     async close() {
       await messenger.close()
-      await connection.quit().catch(() => connection.disconnect())
+      if (redis) await connection.quit().catch(() => connection.disconnect())
+      else connection.disconnect()
       await database.close()
     },
   }

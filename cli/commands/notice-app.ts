@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os'
-import { Redis } from 'ioredis'
-import { Messenger } from '../../bot/messenger.ts'
 import type { Actor } from '../../broadcasts/authorize.ts'
 import { parseNoticeCode } from '../../broadcasts/codes.ts'
 import { cliTexts } from '../../broadcasts/templates.ts'
-import { openDatabase } from '../../db/client.ts'
-import { createRedis, redisAnswers } from '../../queues/connection.ts'
+import { redisAnswers } from '../../queues/connection.ts'
+import { openApp } from '../../runtime/app.ts'
 import type { Services } from '../../runtime/services.ts'
 import { type CommandContext, UsageError } from '../command.ts'
 
@@ -38,30 +36,12 @@ export async function withNoticeServices<T>(
   fn: (services: Services, queueUp: boolean) => Promise<T>,
 ): Promise<T> {
   const { config, log } = ctx
-  const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 2 })
   const queueUp = opts.queue && (await redisAnswers(config.redisUrl))
-  const connection = queueUp
-    ? createRedis(config.redisUrl)
-    : new Redis(config.redisUrl, { lazyConnect: true })
-  connection.on('error', (err) => log.debug({ err }, 'redis connection error'))
-  const messenger = new Messenger(database.db, connection, config.queuePrefix)
+  // Migrating is idempotent and cheap; it lets the command answer on a fresh data directory.
+  const app = await openApp(config, log, { migrate: true, max: 2, redis: queueUp })
   try {
-    // Idempotent and cheap; lets the command answer on a fresh data directory.
-    await database.migrate()
-    const services: Services = {
-      db: database.db,
-      log,
-      connection,
-      queuePrefix: config.queuePrefix,
-      messenger,
-      timezone: config.timezone,
-      now: () => new Date(),
-    }
-    return await fn(services, queueUp)
+    return await fn(app.services, queueUp)
   } finally {
-    await messenger.close()
-    if (queueUp) await connection.quit().catch(() => connection.disconnect())
-    else connection.disconnect()
-    await database.close()
+    await app.close()
   }
 }

@@ -1,4 +1,4 @@
-import { openApp } from '../../runtime/app.ts'
+import { type App, openApp } from '../../runtime/app.ts'
 import { startBotRole, startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
 import { onShutdown } from '../../runtime/shutdown.ts'
 import type { Stoppable } from '../../runtime/stoppable.ts'
@@ -8,7 +8,7 @@ import type { CliCommand, CommandContext } from '../command.ts'
 async function runRole(
   ctx: CommandContext,
   role: string,
-  start: (app: Awaited<ReturnType<typeof openApp>>) => Promise<Stoppable>,
+  start: (app: App) => Promise<Stoppable>,
 ): Promise<number> {
   const app = await openApp(ctx.config, ctx.log)
   const running = await start(app)
