@@ -1,7 +1,7 @@
 import type { ChatContext, HandlerTable } from '../bot/context.ts'
 import type { Actor } from './authorize.ts'
 import { parseNoticeCode } from './codes.ts'
-import { cancelNotice, confirmNotice } from './confirm-notice.ts'
+import { cancelNotice, confirmNotice, type NoticeAction } from './confirm-notice.ts'
 import { createNotice, previewOf } from './create-notice.ts'
 import { CHAT_MISSED_LIMIT, readReceipt } from './receipt.ts'
 import { noticeTexts } from './templates.ts'
@@ -9,6 +9,18 @@ import { noticeTexts } from './templates.ts'
 /** The talker as the domain sees them: held to their grants, never an operator. */
 function actorOf(ctx: ChatContext): Actor {
   return { kind: 'member', ref: ctx.incoming.talkerId, member: ctx.member }
+}
+
+/**
+ * A handler of `<verb> N12`: the code read as a notice id (an unknown code is answered as such),
+ * then `act` on that notice by the talker, from the room it was typed in.
+ */
+function byNoticeCode(act: (ctx: ChatContext, action: NoticeAction) => Promise<string>) {
+  return async (ctx: ChatContext, command: { code: string }) => {
+    const id = parseNoticeCode(command.code)
+    if (id === undefined) return noticeTexts.unknownNotice(command.code)
+    return act(ctx, { id, actor: actorOf(ctx), groupId: ctx.group?.id })
+  }
 }
 
 /**
@@ -33,37 +45,16 @@ export const broadcastHandlers: HandlerTable = {
     return result.ok ? previewOf(ctx.services, result, { chat: true }) : result.message
   },
 
-  confirmNotice: async (ctx, command) => {
-    const id = parseNoticeCode(command.code)
-    if (id === undefined) return noticeTexts.unknownNotice(command.code)
-    const result = await confirmNotice(ctx.services, {
-      id,
-      actor: actorOf(ctx),
-      groupId: ctx.group?.id,
-    })
-    return result.message
-  },
+  confirmNotice: byNoticeCode(
+    async (ctx, action) => (await confirmNotice(ctx.services, action)).message,
+  ),
 
-  cancelNotice: async (ctx, command) => {
-    const id = parseNoticeCode(command.code)
-    if (id === undefined) return noticeTexts.unknownNotice(command.code)
-    const result = await cancelNotice(ctx.services, {
-      id,
-      actor: actorOf(ctx),
-      groupId: ctx.group?.id,
-    })
-    return result.message
-  },
+  cancelNotice: byNoticeCode(
+    async (ctx, action) => (await cancelNotice(ctx.services, action)).message,
+  ),
 
-  receipt: async (ctx, command) => {
-    const id = parseNoticeCode(command.code)
-    if (id === undefined) return noticeTexts.unknownNotice(command.code)
-    const result = await readReceipt(ctx.services, {
-      id,
-      actor: actorOf(ctx),
-      groupId: ctx.group?.id,
-      missedLimit: CHAT_MISSED_LIMIT,
-    })
+  receipt: byNoticeCode(async (ctx, action) => {
+    const result = await readReceipt(ctx.services, { ...action, missedLimit: CHAT_MISSED_LIMIT })
     return result.lines.join('\n')
-  },
+  }),
 }
