@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
-import { openDatabase } from '../../db/client.ts'
 import { importNetwork } from '../../network/import.ts'
 import { errorLine, importMessages, importSummary, usageMessages } from '../../network/templates.ts'
 import { type CliCommand, UsageError } from '../command.ts'
+import { withDatabase } from '../with-database.ts'
 
 export const networkImport: CliCommand = {
   name: 'network import',
@@ -19,24 +19,24 @@ export const networkImport: CliCommand = {
       const why = error instanceof Error && 'code' in error ? String(error.code) : String(error)
       throw new UsageError(importMessages.readFailed(file, why))
     }
-    const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 2 })
-    try {
-      await database.migrate()
-      const started = performance.now()
-      const result = await importNetwork(database.db, bytes)
-      const ms = performance.now() - started
-      if (!result.ok) {
-        for (const error of result.errors) out(errorLine(error))
-        out(importMessages.refused(result.errors.length))
-        log.warn({ file, errors: result.errors.length }, 'network import refused')
-        return 1
-      }
-      for (const line of importSummary(result)) out(line)
-      out(importMessages.done(ms))
-      log.info({ file, ms: Math.round(ms), created: result.created }, 'network imported')
-      return 0
-    } finally {
-      await database.close()
-    }
+    return withDatabase(
+      config,
+      async ({ db }) => {
+        const started = performance.now()
+        const result = await importNetwork(db, bytes)
+        const ms = performance.now() - started
+        if (!result.ok) {
+          for (const error of result.errors) out(errorLine(error))
+          out(importMessages.refused(result.errors.length))
+          log.warn({ file, errors: result.errors.length }, 'network import refused')
+          return 1
+        }
+        for (const line of importSummary(result)) out(line)
+        out(importMessages.done(ms))
+        log.info({ file, ms: Math.round(ms), created: result.created }, 'network imported')
+        return 0
+      },
+      2,
+    )
   },
 }

@@ -1,7 +1,7 @@
-import { openDatabase } from '../../db/client.ts'
 import { defaultCatalogUrl, loadCatalog, readCatalogFile } from '../../orders/catalogue.ts'
 import { cliTexts } from '../../orders/templates.ts'
 import { type CliCommand, UsageError } from '../command.ts'
+import { withDatabase } from '../with-database.ts'
 
 export const ordersCatalog: CliCommand = {
   name: 'orders catalog',
@@ -16,13 +16,9 @@ export const ordersCatalog: CliCommand = {
       // A missing file or a bad catalogue is the user's to fix: one line, exit 1.
       throw new UsageError(error instanceof Error ? error.message : String(error))
     }
-    const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 1 })
-    try {
-      await database.migrate()
-      out(cliTexts.catalogLoaded(await loadCatalog(database.db, catalog), file))
+    return withDatabase(config, async ({ db }) => {
+      out(cliTexts.catalogLoaded(await loadCatalog(db, catalog), file))
       return 0
-    } finally {
-      await database.close()
-    }
+    })
   },
 }

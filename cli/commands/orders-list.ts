@@ -1,9 +1,9 @@
-import { openDatabase } from '../../db/client.ts'
 import { findUnitByPath } from '../../network/queries.ts'
 import { listOrders } from '../../orders/list.ts'
 import { cliTexts } from '../../orders/templates.ts'
 import { shortTime } from '../../orders/views.ts'
 import { type CliCommand, UsageError } from '../command.ts'
+import { withDatabase } from '../with-database.ts'
 
 export const ordersList: CliCommand = {
   name: 'orders list',
@@ -15,10 +15,7 @@ export const ordersList: CliCommand = {
       throw new UsageError(cliTexts.listUsage)
     }
     if (flags.unit === true) throw new UsageError(cliTexts.listUsage)
-    const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 1 })
-    try {
-      await database.migrate()
-      const db = database.db
+    return withDatabase(config, async ({ db }) => {
       let unitPath: string | undefined
       if (typeof flags.unit === 'string') {
         const unit = await findUnitByPath(db, flags.unit)
@@ -43,8 +40,6 @@ export const ordersList: CliCommand = {
       }
       out(cliTexts.ordersTotal(rows.length, rows.filter((r) => r.overdue).length))
       return 0
-    } finally {
-      await database.close()
-    }
+    })
   },
 }

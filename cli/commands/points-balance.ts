@@ -1,9 +1,9 @@
-import { openDatabase } from '../../db/client.ts'
 import { findMembersByNameOrId } from '../../orders/dispatch.ts'
 import { memberBalance, memberStatement } from '../../orders/points.ts'
 import { cliTexts } from '../../orders/templates.ts'
 import { shortTime } from '../../orders/views.ts'
 import { type CliCommand, UsageError } from '../command.ts'
+import { withDatabase } from '../with-database.ts'
 
 export const pointsBalance: CliCommand = {
   name: 'points balance',
@@ -12,10 +12,7 @@ export const pointsBalance: CliCommand = {
   async run({ args, config, out }) {
     const who = args.join(' ').trim()
     if (!who) throw new UsageError(cliTexts.pointsUsage)
-    const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 1 })
-    try {
-      await database.migrate()
-      const db = database.db
+    return withDatabase(config, async ({ db }) => {
       const found = await findMembersByNameOrId(db, who)
       if (found.length === 0) {
         out(cliTexts.memberNotFound(who))
@@ -36,8 +33,6 @@ export const pointsBalance: CliCommand = {
         }
       }
       return 0
-    } finally {
-      await database.close()
-    }
+    })
   },
 }

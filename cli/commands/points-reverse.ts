@@ -1,7 +1,7 @@
-import { openDatabase } from '../../db/client.ts'
 import { reverseTx } from '../../orders/points.ts'
 import { cliTexts, pointsTexts } from '../../orders/templates.ts'
 import { type CliCommand, UsageError } from '../command.ts'
+import { withDatabase } from '../with-database.ts'
 
 export const pointsReverse: CliCommand = {
   name: 'points reverse',
@@ -12,10 +12,8 @@ export const pointsReverse: CliCommand = {
     const reason = why.join(' ').trim()
     // Nobody gains or loses points without a recorded reason.
     if (!txId || !reason) throw new UsageError(cliTexts.reverseUsage)
-    const database = openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, max: 1 })
-    try {
-      await database.migrate()
-      const result = await reverseTx(database.db, txId, pointsTexts.reversal(txId, reason))
+    return withDatabase(config, async ({ db }) => {
+      const result = await reverseTx(db, txId, pointsTexts.reversal(txId, reason))
       log.info({ txId, result, reason }, 'points reversal')
       if (result === 'unknown') {
         out(cliTexts.unknownTx(txId))
@@ -23,8 +21,6 @@ export const pointsReverse: CliCommand = {
       }
       out(result === 'reversed' ? cliTexts.reversed(txId) : cliTexts.alreadyReversed(txId))
       return 0
-    } finally {
-      await database.close()
-    }
+    })
   },
 }
