@@ -136,6 +136,45 @@ describe('the bot on the sample district', () => {
     await until(async () => (await groupOfRoom(newRoom.id))?.unitId === unit!.id)
   })
 
+  it('accepts a room invitation from known staff only, and audits both', async () => {
+    const account = d.network.account('bot-shiqiaopu')
+    // wechaty-puppet-mock keeps no invitation payloads; give its puppet the two it is asked for.
+    const puppet = account.mocker.puppet as unknown as {
+      roomInvitationRawPayload(id: string): Promise<unknown>
+      roomInvitationAccept(id: string): Promise<void>
+      emit(event: 'room-invite', payload: { roomInvitationId: string }): boolean
+    }
+    const accepted: string[] = []
+    puppet.roomInvitationAccept = async (id) => {
+      accepted.push(id)
+    }
+    puppet.roomInvitationRawPayload = async (id) => ({
+      id,
+      inviterId: id === 'inv-staff' ? 'wxid_liuyang' : 'wxid_linxiuying',
+      topic: '新建的群',
+      avatar: '',
+      invitation: '',
+      memberCount: 3,
+      memberIdList: [],
+      timestamp: Date.now(),
+      receiverId: account.self.id,
+    })
+    d.network.contact(account, 'wxid_liuyang')
+    d.network.contact(account, 'wxid_linxiuying')
+    puppet.emit('room-invite', { roomInvitationId: 'inv-stranger' })
+    puppet.emit('room-invite', { roomInvitationId: 'inv-staff' })
+    await until(async () => {
+      const rows = await d.t.db.select().from(auditLog).where(eq(auditLog.action, 'room.invite'))
+      return rows.length === 2
+    })
+    expect(accepted).toEqual(['inv-staff'])
+    const rows = await d.t.db.select().from(auditLog).where(eq(auditLog.action, 'room.invite'))
+    expect(rows.map((r) => [r.actorRef, r.allowed]).sort()).toEqual([
+      ['wxid_linxiuying', false],
+      ['wxid_liuyang', true],
+    ])
+  })
+
   it('deactivates the group of a room the bot was removed from', async () => {
     const { room, account } = d.network.room('西郊路社区第二网格2栋居民群')
     room.remove(account.self).by(d.network.contact(account, 'wxid_luoyong'))
