@@ -2,10 +2,14 @@
 // benchmark measures quanqun and its baseline side by side in the same run: ratios, not absolute
 // times, are the result on a noisy machine.
 import { benchBotMemory } from './bot-memory.ts'
+import { benchFanout } from './fanout.ts'
+import { benchIntake } from './intake.ts'
 import { benchPacing } from './pacing.ts'
 import type { BenchRow } from './support.ts'
 
 const benches: Record<string, () => Promise<BenchRow[]>> = {
+  fanout: benchFanout,
+  intake: benchIntake,
   memory: benchBotMemory,
   pacing: benchPacing,
 }
@@ -37,8 +41,11 @@ const header: BenchRow = {
 }
 const cols = ['bench', 'metric', 'quanqun', 'baseline', 'ratio', 'target'] as const
 const width = (c: (typeof cols)[number]) => Math.max(...[header, ...rows].map((r) => r[c].length))
+// A row without a target (e.g. peak RSS) is a figure to read, not a pass or a miss.
+const verdict = (r: BenchRow) =>
+  r === header ? 'met' : r.met === undefined ? '' : r.met ? 'yes' : 'NO'
 const line = (r: BenchRow) =>
-  `${cols.map((c) => r[c].padEnd(width(c))).join(' | ')} | ${r.met === undefined ? 'met' : r.met ? 'yes' : 'NO'}`
+  `${cols.map((c) => r[c].padEnd(width(c))).join(' | ')} | ${verdict(r)}`
 process.stdout.write(`${[line(header), ...rows.map(line)].join('\n')}\n`)
 process.stdout.write(
   `(${((Date.now() - started) / 1000).toFixed(0)} s, ${new Date().toISOString()})\n`,

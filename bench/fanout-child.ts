@@ -1,0 +1,241 @@
+// One process, as `quanqun start` runs it: the generated district on 22 mock accounts, quanqun's
+// bots (one send worker per account) and the broadcast workers (fan-out, reconciler), pacing off
+// for the benchmark. Alternates a raw BullMQ baseline with a notice to the district root, and
+// prints one JSON line (FanoutResult).
+//
+// Knobs (env): BENCH_ROUNDS (3); BENCH_PROFILE=dir writes a .cpuprofile per quanqun round;
+// BENCH_SPANS=1 times the delivery hooks and the fan-out's tiers (stderr); BENCH_NO_HOOKS=1 sends
+// without the delivery hooks (rows never marked: the floor of queues + Wechaty alone).
+import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { Queue, Worker } from 'bullmq'
+import { and, count, eq } from 'drizzle-orm'
+import { pino } from 'pino'
+import { Messenger } from '../bot/messenger.ts'
+import { MockNetwork } from '../bot/mock-network.ts'
+import { defaultOutbound } from '../bot/outbound.ts'
+import type { OutboundHookTable } from '../bot/outbound-hooks.ts'
+import { MOCK_PUPPET } from '../bot/puppet.ts'
+import { startBots } from '../bot/runtime.ts'
+import { confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice } from '../broadcasts/create-notice.ts'
+import { runBroadcastWorkers } from '../broadcasts/workers.ts'
+import { openDatabase } from '../db/client.ts'
+import { deliveries } from '../db/schema/broadcasts.ts'
+import type { PacingRules } from '../queues/pacing.ts'
+import type { Services } from '../runtime/services.ts'
+import { until } from '../runtime/until.ts'
+import { createTestRedis } from '../test/support/redis.ts'
+import { bindMockRooms } from './district.ts'
+import { profiled, Spans } from './support.ts'
+
+/** Pacing off, for the benchmark only: no cap that binds, no gaps, no jitter. */
+const UNPACED: PacingRules & { cooldownMs: number } = {
+  perMinute: 1_000_000_000,
+  minGapMs: 0,
+  jitterMs: 0,
+  roomGapMs: 0,
+  cooldownMs: 1_000,
+}
+const ROOT = '九龙坡区'
+/** Warms the JIT, the puppets' room caches and the planner's statistics; not measured. */
+const WARM_UP_SCOPE = '杨家坪街道'
+const OPERATOR = { kind: 'operator', ref: 'bench' } as const
+/** postgres.js's default pool, as `quanqun start` opens it. */
+const POOL = 10
+/** Jobs per addBulk, as the fan-out adds them (broadcasts/enqueue-deliveries.ts). */
+const BULK = 500
+
+export interface FanoutRound {
+  /** ms from the first addBulk to the last job completed. */
+  baselineMs: number
+  /** ms from confirm to every delivery row sent and every mock room holding the notice. */
+  quanqunMs: number
+  groups: number
+}
+
+export interface FanoutResult {
+  rounds: FanoutRound[]
+  accounts: number
+  setupMs: number
+  /** Peak RSS of this process over its whole life (setup, baseline and quanqun rounds), MB. */
+  peakRssMB: number
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const started = performance.now()
+const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: POOL })
+// A queue prefix of its own, every key under it deleted at the end.
+const redis = await createTestRedis()
+const { connection, prefix } = redis
+const network = await MockNetwork.build(database.db)
+const synced = await bindMockRooms(database.db, network)
+const services: Services = {
+  db: database.db,
+  log: pino({ level: 'silent' }),
+  connection,
+  queuePrefix: prefix,
+  messenger: new Messenger(database.db, connection, prefix),
+  timezone: 'Asia/Shanghai',
+  now: () => new Date(),
+}
+
+const spans = process.env.BENCH_SPANS ? new Spans() : undefined
+let confirmedAt = 0
+
+/** The product's delivery hooks with a stopwatch around them. */
+function timedHooks(s: Spans): OutboundHookTable {
+  const hooks = defaultOutbound.delivery!
+  const saidFrom = new Map<string, number>()
+  return {
+    ...defaultOutbound,
+    delivery: {
+      ...hooks,
+      before: async (sv, msg, ref) => {
+        const r = await s.time('hook before (beginSend)', () => hooks.before!(sv, msg, ref))
+        saidFrom.set(ref, performance.now())
+        return r
+      },
+      after: async (sv, msg, ref) => {
+        s.add('say (Room.find + say)', performance.now() - (saidFrom.get(ref) ?? 0))
+        saidFrom.delete(ref)
+        await s.time('hook after (markSent + progress)', () => hooks.after!(sv, msg, ref))
+      },
+    },
+  }
+}
+
+const outbound = process.env.BENCH_NO_HOOKS ? {} : spans ? timedHooks(spans) : undefined
+const bots = await startBots({
+  services,
+  puppetName: MOCK_PUPPET,
+  pacing: UNPACED,
+  accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
+  ...(outbound ? { outbound } : {}),
+})
+const workers = await runBroadcastWorkers(services, {
+  fanout: {
+    onTierQueued: (e) => {
+      spans?.add(
+        `tier ${e.tier} queued (${e.queued} sends), since confirm`,
+        performance.now() - confirmedAt,
+      )
+    },
+  },
+})
+network.login()
+await until(synced, 300_000, 200)
+const roomsPerAccount = network.accounts.map((a) => network.roomsOf(a.name))
+const setupMs = performance.now() - started
+
+/**
+ * Raw BullMQ: one queue per account holding that account's rooms as jobs (the same payload a
+ * send job carries), added with addBulk 500 at a time, drained by one no-op worker per queue at
+ * concurrency 1. A fresh prefix each round.
+ */
+async function baseline(text: string): Promise<number> {
+  const basePrefix = `qqbb-${randomBytes(4).toString('hex')}`
+  const total = roomsPerAccount.reduce((n, rooms) => n + rooms.length, 0)
+  let done = 0
+  let allDone!: () => void
+  const finished = new Promise<void>((resolve) => {
+    allDone = resolve
+  })
+  const queues = roomsPerAccount.map(
+    (_, i) => new Queue(`base-${i}`, { connection, prefix: basePrefix }),
+  )
+  const consumers = roomsPerAccount.map(
+    (_, i) =>
+      new Worker(`base-${i}`, async () => {}, { connection, prefix: basePrefix, concurrency: 1 }),
+  )
+  for (const w of consumers) {
+    w.on('completed', () => {
+      if (++done === total) allDone()
+    })
+    await w.waitUntilReady()
+  }
+  const t0 = performance.now()
+  await Promise.all(
+    queues.map(async (queue, i) => {
+      const jobs = roomsPerAccount[i]!.map((room) => ({
+        name: 'say',
+        data: { roomId: room.id, text, kind: 'notice', tier: 5 },
+      }))
+      for (let from = 0; from < jobs.length; from += BULK) {
+        await queue.addBulk(jobs.slice(from, from + BULK))
+      }
+    }),
+  )
+  await finished
+  const ms = performance.now() - t0
+  await Promise.all(consumers.map((w) => w.close()))
+  for (const queue of queues) {
+    await queue.obliterate({ force: true })
+    await queue.close()
+  }
+  return ms
+}
+
+async function sentCount(noticeId: number): Promise<number> {
+  const [row] = await database.db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.status, 'sent')))
+  return Number(row?.n ?? 0)
+}
+
+/** A new notice to `scope`, drafted, then timed from confirm to every room and row done. */
+async function quanqun(scope: string, text: string): Promise<{ ms: number; groups: number }> {
+  const created = await createNotice(services, { actor: OPERATOR, scope, text })
+  if (!created.ok) throw new Error(`notice refused: ${created.message}`)
+  const noticeId = created.notice.id
+  const expected = created.plan.total
+  const rooms = new Set<string>()
+  const stop = network.onSaid((s) => {
+    if (s.fromBot && s.text === text) rooms.add(s.roomId)
+  })
+  const t0 = performance.now()
+  confirmedAt = t0
+  const confirmed = await confirmNotice(services, { id: noticeId, actor: OPERATOR })
+  if (confirmed.outcome !== 'confirmed') throw new Error(`confirm: ${confirmed.message}`)
+  await until(async () => rooms.size >= expected, 600_000, 10)
+  if (!process.env.BENCH_NO_HOOKS) {
+    await until(async () => (await sentCount(noticeId)) === expected, 600_000, 10)
+  }
+  const ms = performance.now() - t0
+  stop()
+  return { ms, groups: expected }
+}
+
+const noticeText = (label: string) =>
+  `【区级通知】${label}：本周六上午九点，各小区开展环境卫生大扫除，请居民朋友积极参与。${randomBytes(3).toString('hex')}`
+
+process.stderr.write(`  fanout setup ${(setupMs / 1000).toFixed(1)} s\n`)
+await quanqun(WARM_UP_SCOPE, noticeText('预热'))
+const rounds: FanoutRound[] = []
+for (let round = 0; round < ROUNDS; round++) {
+  const text = noticeText(`第${round + 1}轮`)
+  const baselineMs = await baseline(text)
+  const profile = process.env.BENCH_PROFILE
+  const q = await profiled(profile && `${profile}/fanout-${round + 1}.cpuprofile`, () =>
+    quanqun(ROOT, text),
+  )
+  rounds.push({ baselineMs, quanqunMs: q.ms, groups: q.groups })
+  process.stderr.write(
+    `  fanout round ${round + 1}: baseline ${(baselineMs / 1000).toFixed(1)} s, quanqun ${(q.ms / 1000).toFixed(1)} s (${q.groups} groups)\n`,
+  )
+}
+if (spans) process.stderr.write(`${spans.report()}\n`)
+const result: FanoutResult = {
+  rounds,
+  accounts: network.accounts.length,
+  setupMs,
+  peakRssMB: process.resourceUsage().maxRSS / 1024,
+}
+process.stdout.write(`${JSON.stringify(result)}\n`)
+await workers.close()
+await bots.stop()
+await services.messenger.close()
+await redis.close()
+await database.close()
+process.exit(0)

@@ -1,0 +1,44 @@
+import { generatedDistrict } from './district.ts'
+import type { FanoutResult } from './fanout-child.ts'
+import { type BenchRow, fmt, median, runChild } from './support.ts'
+
+/**
+ * One notice to the root of the 11,181-group district on 22 mock accounts, pacing off: confirm →
+ * every delivery row sent and every mock room holding it, against raw BullMQ moving the same
+ * number of no-op jobs through 22 queues at concurrency 1. Alternating, three rounds, medians;
+ * quanqun runs in a process of its own so its peak RSS is its own.
+ */
+export async function benchFanout(): Promise<BenchRow[]> {
+  const district = await generatedDistrict()
+  try {
+    const r = await runChild<FanoutResult>('./fanout-child.ts', [], {
+      BENCH_DATABASE_URL: district.url,
+    })
+    const q = median(r.rounds.map((x) => x.quanqunMs)) / 1000
+    const b = median(r.rounds.map((x) => x.baselineMs)) / 1000
+    const ratio = b / q
+    const seconds = (values: number[]) => values.map((v) => (v / 1000).toFixed(1)).join(', ')
+    return [
+      {
+        bench: 'fan-out',
+        metric: `confirm → ${fmt(r.rounds[0]!.groups)} groups sent on ${r.accounts} accounts, s (median of ${r.rounds.length}: ${seconds(r.rounds.map((x) => x.quanqunMs))})`,
+        quanqun: q.toFixed(1),
+        baseline: `${b.toFixed(1)} (raw BullMQ addBulk, ${r.accounts} queues × concurrency 1; ${seconds(r.rounds.map((x) => x.baselineMs))})`,
+        ratio: ratio.toFixed(2),
+        target: 'ratio ≥ 0.5 (goal 0.8)',
+        met: ratio >= 0.5,
+      },
+      {
+        bench: 'fan-out',
+        metric: 'peak RSS of that process (mock WeChat, 22 bots, workers, baseline), MB',
+        quanqun: fmt(r.peakRssMB),
+        baseline: '',
+        ratio: '',
+        target: '',
+        met: undefined,
+      },
+    ]
+  } finally {
+    await district.close()
+  }
+}

@@ -1,0 +1,305 @@
+// One process, as `quanqun start` runs it: the generated district on 22 mock accounts with
+// quanqun's bots and workers (production pacing: replies are queued, their sending is not waited
+// for). Residents say `点单 …` in their rooms at a steady offered rate; the baseline inserts the
+// same rows with plain postgres.js at the same rate and pool size. Prints one JSON line
+// (IntakeResult).
+//
+// Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (1), BENCH_PROFILE=dir
+// writes a .cpuprofile per quanqun run.
+import { performance } from 'node:perf_hooks'
+import { Writable } from 'node:stream'
+import { and, eq, isNotNull, like } from 'drizzle-orm'
+import { pino } from 'pino'
+import postgres from 'postgres'
+import { Messenger } from '../bot/messenger.ts'
+import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
+import { MOCK_PUPPET } from '../bot/puppet.ts'
+import { startBots } from '../bot/runtime.ts'
+import { openDatabase } from '../db/client.ts'
+import { groups } from '../db/schema/network.ts'
+import { orders } from '../db/schema/orders.ts'
+import { FALLBACK_CATEGORY, listCategories } from '../orders/catalogue.ts'
+import { classify } from '../orders/classify.ts'
+import { loadConfig } from '../runtime/config.ts'
+import type { Services } from '../runtime/services.ts'
+import { until } from '../runtime/until.ts'
+import { startWorkers } from '../runtime/workers.ts'
+import { createTestRedis } from '../test/support/redis.ts'
+import { bindMockRooms } from './district.ts'
+import { percentile, profiled } from './support.ts'
+
+export interface IntakeRun {
+  messages: number
+  /** Orders placed (quanqun) or rows inserted (baseline). */
+  placed: number
+  /** Orders per second, from the first message sent to the last reply queued (insert done). */
+  perSecond: number
+  /** ms from the message sent to the order committed (baseline: to the insert returning). */
+  p50: number
+  p99: number
+  /** ms from the message sent to the reply queued on the account's send queue (quanqun). */
+  replyP50?: number
+  replyP99?: number
+}
+
+export interface IntakeResult {
+  rate: number
+  quanqun: IntakeRun[]
+  baseline: IntakeRun[]
+  /** A short run at light load, where latency is service time rather than queueing. */
+  light: { rate: number; quanqun: IntakeRun; baseline: IntakeRun }
+  setupMs: number
+}
+
+const N = Number(process.env.BENCH_ORDERS ?? 10_000)
+const RATE = Number(process.env.BENCH_RATE ?? 1_000)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
+const LIGHT = { messages: 150, rate: 25 }
+/** postgres.js's default pool, as `quanqun start` opens it. */
+const POOL = 10
+const url = process.env.BENCH_DATABASE_URL
+const started = performance.now()
+
+// When each order is committed: placeOrder logs 'order placed' right after its transaction.
+const placedAt = new Map<string, number>()
+const log = pino(
+  {
+    level: 'info',
+    hooks: {
+      logMethod(args, method) {
+        if (args[1] === 'order placed') {
+          const code = (args[0] as { order?: string }).order
+          if (code) placedAt.set(code, performance.now())
+        }
+        return method.apply(this, args)
+      },
+    },
+  },
+  // Production logs at info: the lines are formatted as there, then dropped.
+  new Writable({ write: (_chunk, _enc, done) => done() }),
+)
+
+const database = openDatabase({ url, max: POOL })
+const { db } = database
+// A queue prefix of its own, every key under it deleted at the end.
+const redis = await createTestRedis()
+const { connection, prefix } = redis
+
+/**
+ * Slots of N messages: quanqun's runs, the baseline's, and the light-load pair. Every message of
+ * every slot has its own resident (the per-resident limit) and its own (group, category): an open
+ * order of the same group and category the same day is a near duplicate, refused.
+ */
+const SLOTS = {
+  quanqun: 0,
+  baseline: ROUNDS,
+  lightQuanqun: 2 * ROUNDS,
+  lightBaseline: 2 * ROUNDS + 1,
+}
+const SLOT_COUNT = 2 * ROUNDS + 2
+const residentOf = (slot: number, i: number): MockPerson => ({
+  wechatId: `wxid_bench_s${slot}_${i}`,
+  name: `居民${slot}-${i}`,
+})
+
+const targets = await db
+  .select({ id: groups.id, unitId: groups.unitId, topic: groups.topic })
+  .from(groups)
+  .where(and(eq(groups.kind, 'residents'), isNotNull(groups.botAccountId)))
+  .orderBy(groups.id)
+const residents = [SLOTS.lightQuanqun, ...Array.from({ length: ROUNDS }, (_, r) => r)].flatMap(
+  (slot) => Array.from({ length: N }, (_, i) => residentOf(slot, i)),
+)
+const network = await MockNetwork.build(db, residents)
+const synced = await bindMockRooms(db, network)
+const services: Services = {
+  db,
+  log,
+  connection,
+  queuePrefix: prefix,
+  messenger: new Messenger(db, connection, prefix),
+  timezone: 'Asia/Shanghai',
+  now: () => new Date(),
+}
+const bots = await startBots({
+  services,
+  puppetName: MOCK_PUPPET,
+  pacing: loadConfig({}).pacing,
+  accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
+})
+const workers = await startWorkers(services)
+network.login()
+await until(synced, 300_000, 200)
+
+// One phrase per category, checked against the product's classifier, so messages meant for
+// different categories never land in the same one.
+const categories = (await listCategories(db)).filter((c) => c.code !== FALLBACK_CATEGORY)
+const phrases = categories.map((c) => {
+  const text = `${c.keywords[0]}，麻烦尽快安排`
+  const got = classify(text, categories)?.category.code
+  if (got !== c.code) throw new Error(`bench phrase for ${c.code} classifies as ${got}`)
+  return text
+})
+if (SLOT_COUNT * N > targets.length * phrases.length) {
+  throw new Error(
+    `${SLOT_COUNT * N} messages need more (group, category) pairs than the district has`,
+  )
+}
+
+interface Message {
+  person: MockPerson
+  target: (typeof targets)[number]
+  category: number
+  text: string
+}
+
+function messageOf(slot: number, i: number): Message {
+  const k = slot * N + i
+  const category = Math.floor(k / targets.length) % phrases.length
+  return {
+    person: residentOf(slot, i),
+    target: targets[k % targets.length]!,
+    category,
+    text: `点单 ${phrases[category]}（${slot}-${i}）`,
+  }
+}
+
+/** Calls send(i) for i in [0, n) at `rate` per second on a 5 ms tick; resolves once all are sent. */
+async function offer(n: number, rate: number, send: (i: number) => void): Promise<void> {
+  const t0 = performance.now()
+  let next = 0
+  while (next < n) {
+    const due = Math.min(n, Math.floor(((performance.now() - t0) * rate) / 1000) + 1)
+    while (next < due) send(next++)
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+async function runQuanqun(slot: number, n: number, rate: number): Promise<IntakeRun> {
+  const messages = Array.from({ length: n }, (_, i) => messageOf(slot, i))
+  // The mock contacts and rooms are looked up before the clock starts: they are WeChat's side.
+  const ready = messages.map((m) => {
+    const ref = network.room(m.target.topic)
+    return { contact: network.contact(ref.account, m.person.wechatId), room: ref.room }
+  })
+  const byName = new Map(messages.map((m, i) => [m.person.name, i]))
+  const sentAt = new Float64Array(n)
+  const replyAt = new Float64Array(n)
+  let replies = 0
+  const stops = network.accounts.map((a) => {
+    const queue = services.messenger.queueOf(a.name)
+    // Queue.add emits 'waiting' in this process once the job is in Redis.
+    const onQueued = (job: { data: { text: string; kind: string } }) => {
+      if (job.data.kind !== 'reply') return
+      const name = /^@(\S+) /.exec(job.data.text)?.[1]
+      const i = name === undefined ? undefined : byName.get(name)
+      if (i === undefined || replyAt[i]) return
+      replyAt[i] = performance.now()
+      replies++
+    }
+    queue.on('waiting', onQueued)
+    return () => queue.off('waiting', onQueued)
+  })
+  placedAt.clear()
+  const t0 = performance.now()
+  await offer(n, rate, (i) => {
+    sentAt[i] = performance.now()
+    ready[i]!.contact.say(messages[i]!.text).to(ready[i]!.room)
+  })
+  await until(async () => replies >= n, 600_000, 10)
+  for (const stop of stops) stop()
+  const last = replyAt.reduce((a, b) => Math.max(a, b), 0)
+
+  const rows = await db
+    .select({ code: orders.code, residentRef: orders.residentRef })
+    .from(orders)
+    .where(like(orders.residentRef, `wxid_bench_s${slot}\\_%`))
+  const committed = rows.flatMap((row) => {
+    const i = Number(row.residentRef.slice(`wxid_bench_s${slot}_`.length))
+    const at = placedAt.get(row.code)
+    return at === undefined ? [] : [at - sentAt[i]!]
+  })
+  const reply = Array.from(replyAt, (t, i) => t - sentAt[i]!)
+  return {
+    messages: n,
+    placed: rows.length,
+    perSecond: rows.length / ((last - t0) / 1000),
+    p50: percentile(committed, 50),
+    p99: percentile(committed, 99),
+    replyP50: percentile(reply, 50),
+    replyP99: percentile(reply, 99),
+  }
+}
+
+/**
+ * The same rows, an order and its first event, in one single-row statement per message, at the
+ * same rate and pool size: what storing an order costs with nothing around it.
+ */
+async function runBaseline(slot: number, n: number, rate: number): Promise<IntakeRun> {
+  const sql = postgres(url!, { max: POOL, onnotice: () => {} })
+  const messages = Array.from({ length: n }, (_, i) => messageOf(slot, i))
+  const latency: number[] = []
+  let last = 0
+  await sql`select 1`
+  const t0 = performance.now()
+  await offer(n, rate, (i) => {
+    const m = messages[i]!
+    const category = categories[m.category]!
+    const ref = m.person.wechatId
+    const at = performance.now()
+    void sql`
+      with o as (
+        insert into orders (code, resident_ref, resident_name, group_id, unit_id, category_id,
+                            text, status, handling_unit_id, due_at)
+        values (${`Z${slot}-${i}`}, ${ref}, ${m.person.name}, ${m.target.id}, ${m.target.unitId},
+                ${category.id}, ${m.text}, 'placed', ${m.target.unitId},
+                now() + make_interval(mins => ${category.acceptSlaMinutes}))
+        returning id, handling_unit_id
+      )
+      insert into order_events (order_id, type, to_status, actor_ref, unit_id, data)
+      select id, 'placed', 'placed', ${ref}, handling_unit_id,
+             ${sql.json({ verb: '点单', category: category.code })}
+      from o`.then(() => {
+      const now = performance.now()
+      latency.push(now - at)
+      last = Math.max(last, now)
+    })
+  })
+  await until(async () => latency.length >= n, 600_000, 5)
+  await sql.end()
+  return {
+    messages: n,
+    placed: latency.length,
+    perSecond: n / ((last - t0) / 1000),
+    p50: percentile(latency, 50),
+    p99: percentile(latency, 99),
+  }
+}
+
+const setupMs = performance.now() - started
+process.stderr.write(`  intake setup ${(setupMs / 1000).toFixed(1)} s\n`)
+const light = {
+  rate: LIGHT.rate,
+  baseline: await runBaseline(SLOTS.lightBaseline, LIGHT.messages, LIGHT.rate),
+  quanqun: await runQuanqun(SLOTS.lightQuanqun, LIGHT.messages, LIGHT.rate),
+}
+const result: IntakeResult = { rate: RATE, quanqun: [], baseline: [], light, setupMs }
+for (let round = 0; round < ROUNDS; round++) {
+  const b = await runBaseline(SLOTS.baseline + round, N, RATE)
+  const profile = process.env.BENCH_PROFILE
+  const q = await profiled(profile && `${profile}/intake-${round + 1}.cpuprofile`, () =>
+    runQuanqun(SLOTS.quanqun + round, N, RATE),
+  )
+  result.baseline.push(b)
+  result.quanqun.push(q)
+  process.stderr.write(
+    `  intake round ${round + 1}: quanqun ${q.placed} orders, ${q.perSecond.toFixed(0)}/s, committed p50 ${q.p50.toFixed(0)} p99 ${q.p99.toFixed(0)} ms; baseline ${b.perSecond.toFixed(0)}/s, p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms\n`,
+  )
+}
+process.stdout.write(`${JSON.stringify(result)}\n`)
+await workers.close()
+await bots.stop()
+await services.messenger.close()
+await redis.close()
+await database.close()
+process.exit(0)

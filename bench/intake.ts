@@ -1,0 +1,68 @@
+import { generatedDistrict } from './district.ts'
+import type { IntakeResult, IntakeRun } from './intake-child.ts'
+import { type BenchRow, fmt, median, runChild } from './support.ts'
+
+const ms = (n: number) => (n < 10 ? n.toFixed(1) : fmt(n))
+const pair = (r: Pick<IntakeRun, 'p50' | 'p99'>) => `${ms(r.p50)} / ${ms(r.p99)}`
+
+/**
+ * Residents' 点单 in mock rooms of the generated district at a steady offered rate: orders
+ * committed with their first event and the reply queued, against plain postgres.js inserting the
+ * same rows at the same rate and pool size. Plus a short run at light load, where the latency is
+ * the work itself rather than the queue in front of it.
+ */
+export async function benchIntake(): Promise<BenchRow[]> {
+  const district = await generatedDistrict()
+  try {
+    const r = await runChild<IntakeResult>('./intake-child.ts', [], {
+      BENCH_DATABASE_URL: district.url,
+    })
+    const med = (runs: IntakeRun[], key: 'perSecond' | 'p50' | 'p99' | 'replyP50' | 'replyP99') =>
+      median(runs.map((x) => x[key] ?? 0))
+    const q = {
+      perSecond: med(r.quanqun, 'perSecond'),
+      p50: med(r.quanqun, 'p50'),
+      p99: med(r.quanqun, 'p99'),
+    }
+    const b = {
+      perSecond: med(r.baseline, 'perSecond'),
+      p50: med(r.baseline, 'p50'),
+      p99: med(r.baseline, 'p99'),
+    }
+    const reply = { p50: med(r.quanqun, 'replyP50'), p99: med(r.quanqun, 'replyP99') }
+    const n = r.quanqun[0]!.messages
+    const placed = r.quanqun.map((x) => x.placed).join(', ')
+    const runs = r.quanqun.length === 1 ? '1 run' : `median of ${r.quanqun.length}`
+    return [
+      {
+        bench: 'intake',
+        metric: `orders/s sustained, ${fmt(n)} 点单 offered at ${fmt(r.rate)}/s (${placed} placed; ${runs})`,
+        quanqun: fmt(q.perSecond),
+        baseline: `${fmt(b.perSecond)} (postgres.js single-row insert of order + event, pool 10)`,
+        ratio: (q.perSecond / b.perSecond).toFixed(2),
+        target: '≥ 1,000/s',
+        met: q.perSecond >= 1_000,
+      },
+      {
+        bench: 'intake',
+        metric: `ms message → order committed, p50 / p99, same run (reply queued: ${pair(reply)})`,
+        quanqun: pair(q),
+        baseline: pair(b),
+        ratio: (b.p99 / q.p99).toFixed(3),
+        target: 'p99 ≤ 50 ms',
+        met: q.p99 <= 50,
+      },
+      {
+        bench: 'intake',
+        metric: `ms message → order committed, p50 / p99, light load: ${r.light.quanqun.messages} at ${r.light.rate}/s (reply queued: ${pair({ p50: r.light.quanqun.replyP50 ?? 0, p99: r.light.quanqun.replyP99 ?? 0 })})`,
+        quanqun: pair(r.light.quanqun),
+        baseline: pair(r.light.baseline),
+        ratio: (r.light.baseline.p99 / r.light.quanqun.p99).toFixed(2),
+        target: '',
+        met: undefined,
+      },
+    ]
+  } finally {
+    await district.close()
+  }
+}
