@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts'
 import {
   bindRoomByTopic,
+  bindRoomsByTopic,
   deactivateRoom,
   findGroupByRoomId,
   renameRoom,
@@ -14,6 +15,8 @@ export interface RoomSeen {
 
 /** WeChat topics are free text from anyone in the room; cap what we store and match on. */
 const MAX_TOPIC = 200
+/** How many unbound topics the sync names in its log line. */
+const UNBOUND_LOGGED = 20
 
 /**
  * Keeps `groups` in step with the rooms one account sits in: bound by topic on sight, renamed
@@ -30,20 +33,25 @@ export class RoomRegistry {
   async sync(
     rooms: readonly RoomSeen[],
   ): Promise<{ rooms: number; bound: number; unbound: number }> {
-    let bound = 0
-    const live = new Set(rooms.map((r) => r.roomId))
-    for (const room of rooms) {
-      if (await this.joined(room.roomId, room.topic, live)) bound++
+    const seen = rooms.map((r) => ({ roomId: r.roomId, topic: r.topic.slice(0, MAX_TOPIC) }))
+    const bound = await bindRoomsByTopic(this.db, this.botAccountId, seen)
+    const unbound = seen.filter((r) => !bound.has(r.roomId))
+    if (unbound.length > 0) {
+      // One line, not one per room: a new account can sit in thousands of rooms nobody imported.
+      this.log.info(
+        { count: unbound.length, topics: unbound.slice(0, UNBOUND_LOGGED).map((r) => r.topic) },
+        'rooms not bound: no group with their topic',
+      )
     }
-    return { rooms: rooms.length, bound, unbound: rooms.length - bound }
+    return { rooms: rooms.length, bound: bound.size, unbound: unbound.length }
   }
 
-  async joined(roomId: string, topic: string, live?: ReadonlySet<string>): Promise<boolean> {
-    const group = await bindRoomByTopic(
-      this.db,
-      { roomId, topic: topic.slice(0, MAX_TOPIC), botAccountId: this.botAccountId },
-      live,
-    )
+  async joined(roomId: string, topic: string): Promise<boolean> {
+    const group = await bindRoomByTopic(this.db, {
+      roomId,
+      topic: topic.slice(0, MAX_TOPIC),
+      botAccountId: this.botAccountId,
+    })
     if (!group) this.log.info({ roomId, topic }, 'room not bound: no group with this topic')
     return group !== undefined
   }

@@ -46,12 +46,6 @@ export interface RoomSighting {
 export async function bindRoomByTopic(
   db: Db,
   sighting: RoomSighting,
-  /**
-   * The rooms this account sits in now: a group of the same topic bound to another room of this
-   * account that is no longer among them (dissolved and re-created, or a restarted simulation)
-   * is re-bound to this room.
-   */
-  liveRoomIds?: ReadonlySet<string>,
 ): Promise<BoundGroup | undefined> {
   const known = await findGroupByRoomId(db, sighting.roomId)
   if (known) {
@@ -71,18 +65,50 @@ export async function bindRoomByTopic(
     })
     .where(and(eq(groups.topic, sighting.topic), isNull(groups.roomId)))
     .returning({ id: groups.id })
-  if (claimed) return findGroupByRoomId(db, sighting.roomId)
-  if (!liveRoomIds) return undefined
-  const [stale] = await db
-    .select({ id: groups.id, roomId: groups.roomId })
-    .from(groups)
-    .where(and(eq(groups.topic, sighting.topic), eq(groups.botAccountId, sighting.botAccountId)))
-  if (!stale?.roomId || liveRoomIds.has(stale.roomId)) return undefined
-  await db
-    .update(groups)
-    .set({ roomId: sighting.roomId, active: true, updatedAt: sql`now()` })
-    .where(eq(groups.id, stale.id))
-  return findGroupByRoomId(db, sighting.roomId)
+  return claimed ? findGroupByRoomId(db, sighting.roomId) : undefined
+}
+
+/**
+ * Binds every room an account sits in at once, as its bot comes up, by bindRoomByTopic's rules
+ * in set-based statements (an account can sit in thousands of rooms), and one more: a group of the
+ * same topic bound to another room of this account that is not among `rooms` (dissolved and
+ * re-created, or a restarted simulation) is re-bound to the room seen now. When two rooms share a
+ * topic, the first in `rooms` order gets the group. Returns the ids of the rooms now bound.
+ */
+export async function bindRoomsByTopic(
+  db: Db,
+  botAccountId: number,
+  rooms: readonly { roomId: string; topic: string }[],
+): Promise<Set<string>> {
+  if (rooms.length === 0) return new Set()
+  const seen = sql`json_to_recordset(${JSON.stringify(
+    rooms.map((r, n) => ({ id: r.roomId, topic: r.topic, n })),
+  )}::json) as r(id text, topic text, n int)`
+  // Of the rooms no group holds yet, the first of each topic in the order the account listed them.
+  const firstUnbound = sql`(
+    select distinct on (r.topic) r.id, r.topic from ${seen}
+    where not exists (select 1 from ${groups} b where b.room_id = r.id)
+    order by r.topic, r.n) as f`
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`
+      update ${groups} set active = true, bot_account_id = ${botAccountId}, updated_at = now()
+      from ${seen} where ${groups.roomId} = r.id`)
+    await tx.execute(sql`
+      update ${groups} set room_id = f.id, bot_account_id = ${botAccountId}, active = true,
+        updated_at = now()
+      from ${firstUnbound} where ${groups.topic} = f.topic and ${groups.roomId} is null`)
+    await tx.execute(sql`
+      update ${groups} set room_id = f.id, active = true, updated_at = now()
+      from ${firstUnbound}
+      where ${groups.topic} = f.topic and ${groups.botAccountId} = ${botAccountId}
+        and ${groups.roomId} is not null
+        and not exists (select 1 from ${seen} where r.id = ${groups.roomId})`)
+    const bound = await tx
+      .select({ id: sql<string>`r.id` })
+      .from(seen)
+      .where(sql`exists (select 1 from ${groups} b where b.room_id = r.id)`)
+    return new Set(bound.map((row) => row.id))
+  })
 }
 
 /**
