@@ -2,7 +2,9 @@ import { join } from 'node:path'
 import { type PuppetModuleName, type Wechaty, WechatyBuilder } from 'wechaty'
 import { type mock, PuppetMock } from 'wechaty-puppet-mock'
 
-export const MOCK_PUPPET = 'wechaty-puppet-mock'
+import { MOCK_PUPPET } from '../runtime/config.ts'
+
+export { MOCK_PUPPET }
 
 export interface WechatyOptions {
   account: string

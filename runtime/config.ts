@@ -1,5 +1,8 @@
 import { z } from 'zod'
 
+/** The puppet of the demo and the tests: a simulated WeChat in the process. */
+export const MOCK_PUPPET = 'wechaty-puppet-mock'
+
 const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback)
 
 /**
@@ -21,7 +24,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only')
     .default('qq'),
-  WECHATY_PUPPET: z.string().min(1).default('wechaty-puppet-mock'),
+  WECHATY_PUPPET: z.string().min(1).default(MOCK_PUPPET),
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TIMEZONE: z.string().min(1).default('Asia/Shanghai'),

@@ -1,16 +1,8 @@
-import { inArray } from 'drizzle-orm'
-import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
-import { buildWechaty, MOCK_PUPPET } from '../bot/puppet.ts'
-import { type BotRuntime, startBots } from '../bot/runtime.ts'
 import { broadcastSchedules } from '../broadcasts/schedules.ts'
-import { botAccounts } from '../db/schema/network.ts'
-import { countUnboundGroups } from '../network/groups.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import type { App } from './app.ts'
-import type { Config } from './config.ts'
 import { type Schedule, startScheduler } from './scheduler.ts'
 import type { Stoppable } from './stoppable.ts'
-import { until } from './until.ts'
 import { startWorkers } from './workers.ts'
 
 export const schedules: readonly Schedule[] = [...broadcastSchedules, ...orderSchedules]
@@ -21,59 +13,4 @@ export function startSchedulerRole(app: App): Stoppable {
 
 export function startWorkerRole(app: App): Promise<Stoppable> {
   return startWorkers(app.services)
-}
-
-export interface BotRole extends Stoppable {
-  bots: BotRuntime
-  /** The simulated district, when the puppet is the mock. */
-  network: MockNetwork | undefined
-}
-
-/**
- * The `bot` role: one Wechaty per account this process owns (all accounts in the database unless
- * `accounts` names some). With the mock puppet the accounts live in a simulated district.
- */
-export async function startBotRole(
-  app: App,
-  config: Config,
-  opts: { accounts?: readonly string[]; residents?: readonly MockPerson[] } = {},
-): Promise<BotRole> {
-  const { db } = app.services
-  const rows = await (opts.accounts?.length
-    ? db
-        .select()
-        .from(botAccounts)
-        .where(inArray(botAccounts.name, [...opts.accounts]))
-    : db.select().from(botAccounts).orderBy(botAccounts.name))
-  if (rows.length === 0) {
-    throw new Error(
-      '没有机器人账号：先用 `quanqun network import <csv>` 导入网络（含「机器人」列）',
-    )
-  }
-  const network =
-    config.puppet === MOCK_PUPPET ? await MockNetwork.build(db, opts.residents) : undefined
-  const accounts = network
-    ? network.accounts.filter((a) => rows.some((r) => r.name === a.name))
-    : rows.map((r) => ({
-        name: r.name,
-        wechaty: buildWechaty({
-          account: r.name,
-          puppet: config.puppet,
-          token: config.puppetToken,
-          dataDir: config.dataDir,
-        }),
-      }))
-  const bots = await startBots({
-    services: app.services,
-    puppetName: config.puppet,
-    pacing: config.pacing,
-    accounts: accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
-  })
-  if (network) {
-    network.login()
-    // The simulated rooms bind within milliseconds; waiting here means nothing is said too early.
-    const ids = rows.map((r) => r.id)
-    await until(async () => (await countUnboundGroups(db, ids)) === 0, 30_000)
-  }
-  return { bots, network, close: () => bots.stop() }
 }

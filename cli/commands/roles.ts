@@ -1,5 +1,5 @@
 import { type App, openApp } from '../../runtime/app.ts'
-import { startBotRole, startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
+import { startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
 import { onShutdown } from '../../runtime/shutdown.ts'
 import type { Stoppable } from '../../runtime/stoppable.ts'
 import type { CliCommand, CommandContext } from '../command.ts'
@@ -40,8 +40,9 @@ export const botCli: CliCommand = {
   summary: '运行机器人账号（登录微信、收发消息、按账号限速发送）',
   run: (ctx) => {
     const names = typeof ctx.flags.accounts === 'string' ? ctx.flags.accounts.split(',') : []
-    return runRole(ctx, 'bot', (app) =>
-      startBotRole(app, ctx.config, { accounts: names.map((n) => n.trim()).filter(Boolean) }),
-    )
+    return runRole(ctx, 'bot', async (app) => {
+      const { startBotRole } = await import('../../runtime/bot-role.ts')
+      return startBotRole(app, ctx.config, { accounts: names.map((n) => n.trim()).filter(Boolean) })
+    })
   },
 }

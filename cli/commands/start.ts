@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { count } from 'drizzle-orm'
-import { MOCK_PUPPET } from '../../bot/puppet.ts'
 import { units } from '../../db/schema/network.ts'
 import { runDemo } from '../../demo/scenario.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { importNetwork } from '../../network/import.ts'
 import { openApp } from '../../runtime/app.ts'
-import type { PacingConfig } from '../../runtime/config.ts'
+import { MOCK_PUPPET, type PacingConfig } from '../../runtime/config.ts'
 import { ensureRedis } from '../../runtime/redis-server.ts'
-import { startBotRole, startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
+import { startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
 import { onShutdown } from '../../runtime/shutdown.ts'
 import type { CliCommand } from '../command.ts'
 
@@ -63,6 +62,7 @@ export const startCli: CliCommand = {
       stopAll.unshift(() => workers.close())
       const scheduler = startSchedulerRole(app)
       stopAll.unshift(() => scheduler.close())
+      const { startBotRole } = await import('../../runtime/bot-role.ts')
       const bot = await startBotRole(app, config, { residents: sampleResidents })
       stopAll.unshift(() => bot.close())
       out(`圈群已启动：${bot.bots.accounts.length} 个机器人账号（${puppet}）`)
