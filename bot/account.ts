@@ -107,6 +107,9 @@ export class BotAccount {
     this.stopping = true
     clearTimeout(this.coolingTimer)
     await this.sendWorker?.close()
+    for (const hooks of Object.values(this.opts.outbound ?? defaultOutbound)) {
+      await hooks.settle?.(this.services)
+    }
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
   }
