@@ -123,31 +123,30 @@ const idIn = (ids: readonly number[]) =>
 export async function beginSends(db: Db, ids: readonly number[]): Promise<Map<number, BeginSend>> {
   const gates = new Map<number, BeginSend>()
   if (ids.length === 0) return gates
-  const taken = await db.transaction(async (tx) => {
-    await tx.execute(sql`set local synchronous_commit = off`)
-    return tx
-      .update(deliveries)
-      .set({ status: 'sending', attempts: sql`${deliveries.attempts} + 1`, updatedAt: sql`now()` })
-      .where(
-        and(
-          idIn(ids),
-          inArray(deliveries.status, [...OPEN_STATUSES]),
-          exists(
-            tx
-              .select({ one: sql`1` })
-              .from(notices)
-              .where(and(eq(notices.id, deliveries.noticeId), eq(notices.status, 'confirmed'))),
-          ),
-          exists(
-            tx
-              .select({ one: sql`1` })
-              .from(groups)
-              .where(and(eq(groups.id, deliveries.groupId), eq(groups.active, true))),
-          ),
+  const taken = await db
+    .update(deliveries)
+    .set({ status: 'sending', attempts: sql`${deliveries.attempts} + 1`, updatedAt: sql`now()` })
+    .where(
+      and(
+        // Evaluated once (an init plan); applies to this statement's own transaction only.
+        sql`(select set_config('synchronous_commit', 'off', true)) is not null`,
+        idIn(ids),
+        inArray(deliveries.status, [...OPEN_STATUSES]),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(notices)
+            .where(and(eq(notices.id, deliveries.noticeId), eq(notices.status, 'confirmed'))),
         ),
-      )
-      .returning({ id: deliveries.id })
-  })
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(groups)
+            .where(and(eq(groups.id, deliveries.groupId), eq(groups.active, true))),
+        ),
+      ),
+    )
+    .returning({ id: deliveries.id })
   for (const { id } of taken) gates.set(id, { say: true })
   for (const id of ids) if (!gates.has(id)) gates.set(id, await whyNotSaid(db, id))
   return gates

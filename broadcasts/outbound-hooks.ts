@@ -17,6 +17,9 @@ function deliveryId(refId: string): number | undefined {
   return Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? id : undefined
 }
 
+/** Gate statements in flight at once (of the pool's 10 connections). */
+const GATE_BATCHES = 3
+
 /** Waits between attempts at writing a batch of sends while PostgreSQL refuses it. */
 const RETRY_MS = [100, 500, 2_000, 5_000] as const
 
@@ -36,7 +39,8 @@ class DeliveryLedger {
   private closing = false
 
   constructor(private readonly services: Services) {
-    this.gates = new Batcher((ids) => beginSends(services.db, ids))
+    // A few gate batches at a time: each send waits on its gate, and a batch is quick.
+    this.gates = new Batcher((ids) => beginSends(services.db, ids), { concurrency: GATE_BATCHES })
     this.sent = new Batcher(async (ids) => {
       await this.report(await this.writeSent(ids))
       return new Map()
