@@ -107,6 +107,9 @@ export class BotAccount {
     this.stopping = true
     clearTimeout(this.coolingTimer)
     await this.sendWorker?.close()
+    for (const hooks of Object.values(this.opts.outbound ?? defaultOutbound)) {
+      await hooks.settle?.(this.services)
+    }
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
   }
@@ -250,9 +253,10 @@ export class BotAccount {
   }
 
   private async onMessage(message: Message): Promise<void> {
+    // Some puppets deliver WeChat's system notices as the bot's own messages: keep those. Checked
+    // before anything is looked up, since every message the bot says comes back here too.
+    if (message.self() && message.type() !== types.Message.Unknown) return
     const incoming = await toIncoming(message)
-    // Some puppets deliver WeChat's system notices as the bot's own messages: keep those.
-    if (message.self() && incoming.type !== 'system') return
     const reaction = await handleMessage(
       {
         services: this.services,

@@ -12,6 +12,11 @@ export interface OutboundHooks {
   after?(services: Services, msg: OutboundMessage, refId: string): Promise<void>
   /** It will never be said: retries exhausted or the payload was refused. */
   failed?(services: Services, msg: OutboundMessage, refId: string, error: string): Promise<void>
+  /**
+   * Writes what `after` held back to write in batches; the bot calls it once its send worker has
+   * stopped, so nothing said stays unrecorded at a clean shutdown.
+   */
+  settle?(services: Services): Promise<void>
 }
 
 export type OutboundHookTable = Readonly<Record<string, OutboundHooks>>

@@ -104,19 +104,33 @@ export type BeginSend =
   | { say: true }
   | { say: false; changed?: DeliveryRef; why: 'done' | 'cancelled' | 'inactive' | 'missing' }
 
+/** `= any('{1,2,3}'::int[])`: one statement text whatever the number of ids. */
+const idIn = (ids: readonly number[]) =>
+  sql`${deliveries.id} = any(${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::int[])`
+
 /**
- * The send hook's gate, before the puppet says anything. One conditional UPDATE takes the
- * delivery (pending or sending → sending, attempts + 1) only while its notice is confirmed and its
- * group active; when it does not, the delivery's state says why: already sent or given up (never
- * say it again), the notice cancelled, the bot out of the room (both recorded as skipped).
+ * The send hook's gate for a batch of deliveries, before the puppet says anything. One conditional
+ * UPDATE takes each delivery (pending or sending → sending, attempts + 1) only while its notice is
+ * confirmed and its group active; for one it does not take, the delivery's state says why: already
+ * sent or given up (never say it again), the notice cancelled, the bot out of the room (both
+ * recorded as skipped).
+ *
+ * The claim is committed without waiting for the WAL flush (synchronous_commit off): losing it in
+ * a PostgreSQL crash leaves the delivery pending, which every path (the send hook, the cancel, the
+ * reconciler) treats as it treats `sending`. That saves an fsync per batch on the send's path;
+ * the row lock still orders the claim against a cancel, as before.
  */
-export async function beginSend(db: Db, id: number): Promise<BeginSend> {
-  const [taken] = await db
+export async function beginSends(db: Db, ids: readonly number[]): Promise<Map<number, BeginSend>> {
+  const gates = new Map<number, BeginSend>()
+  if (ids.length === 0) return gates
+  const taken = await db
     .update(deliveries)
     .set({ status: 'sending', attempts: sql`${deliveries.attempts} + 1`, updatedAt: sql`now()` })
     .where(
       and(
-        eq(deliveries.id, id),
+        // Evaluated once (an init plan); applies to this statement's own transaction only.
+        sql`(select set_config('synchronous_commit', 'off', true)) is not null`,
+        idIn(ids),
         inArray(deliveries.status, [...OPEN_STATUSES]),
         exists(
           db
@@ -133,8 +147,13 @@ export async function beginSend(db: Db, id: number): Promise<BeginSend> {
       ),
     )
     .returning({ id: deliveries.id })
-  if (taken) return { say: true }
+  for (const { id } of taken) gates.set(id, { say: true })
+  for (const id of ids) if (!gates.has(id)) gates.set(id, await whyNotSaid(db, id))
+  return gates
+}
 
+/** A delivery the gate did not take: recorded as skipped when that is the reason. */
+async function whyNotSaid(db: Db, id: number): Promise<BeginSend> {
   const [row] = await db
     .select({
       status: deliveries.status,
@@ -159,12 +178,21 @@ export async function beginSend(db: Db, id: number): Promise<BeginSend> {
 
 /** Said: recorded whatever the row said before, since the message is out. */
 export async function markSent(db: Db, id: number): Promise<DeliveryRef | undefined> {
-  const [row] = await db
+  return (await markSentMany(db, [id]))[0]
+}
+
+/**
+ * markSent for a batch in one statement (one commit): the notice and tier of each delivery it
+ * changed, for progress. Deliveries already sent are left as they are and not returned.
+ */
+export async function markSentMany(db: Db, ids: readonly number[]): Promise<DeliveryRef[]> {
+  if (ids.length === 0) return []
+  const rows = await db
     .update(deliveries)
     .set({ status: 'sent', sentAt: sql`now()`, lastError: null, updatedAt: sql`now()` })
-    .where(and(eq(deliveries.id, id), ne(deliveries.status, 'sent')))
+    .where(and(idIn(ids), ne(deliveries.status, 'sent')))
     .returning(refColumns)
-  return asRef(row)
+  return rows.map((r) => asRef(r)!)
 }
 
 /** Retries exhausted: failed with the error, unless it was meanwhile recorded otherwise. */

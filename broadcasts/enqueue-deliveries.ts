@@ -21,8 +21,8 @@ export function deliveryJobId(id: number): string {
 }
 
 /**
- * Queues sends on each account's queue in bulk, the notice's tier setting the priority (upper
- * tiers first). Rows must be in the order they should go out; returns how many were queued.
+ * Queues sends on each account's queue in bulk, accounts in parallel, the notice's tier setting
+ * the priority (upper tiers first). Rows must be in the order they should go out; returns how many were queued.
  */
 export async function enqueueDeliveries(
   queues: SendQueues,
@@ -35,16 +35,20 @@ export async function enqueueDeliveries(
     if (list) list.push(row)
     else byAccount.set(row.account, [row])
   }
-  for (const [account, list] of byAccount) {
-    for (const part of chunk(list, SEND_BULK)) {
-      await enqueueSayBulk(
-        queues.of(account),
-        part.map((r) => ({
-          msg: { roomId: r.roomId, text, kind: 'notice', tier: r.tier, ref: deliveryRef(r.id) },
-          jobId: deliveryJobId(r.id),
-        })),
-      )
-    }
-  }
+  // Accounts in parallel (each its own queue, its own worker waiting), chunks of one account in
+  // order, so each account's rooms are queued in the order given.
+  await Promise.all(
+    [...byAccount].map(async ([account, list]) => {
+      for (const part of chunk(list, SEND_BULK)) {
+        await enqueueSayBulk(
+          queues.of(account),
+          part.map((r) => ({
+            msg: { roomId: r.roomId, text, kind: 'notice', tier: r.tier, ref: deliveryRef(r.id) },
+            jobId: deliveryJobId(r.id),
+          })),
+        )
+      }
+    }),
+  )
   return rows.length
 }

@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
+import type { ChildProcess } from 'node:child_process'
 import { and, eq, inArray } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
@@ -14,37 +13,10 @@ import {
   until,
   untilDone,
 } from './support/broadcasts-district.ts'
+import { spawnChild } from './support/child.ts'
 import { redisUrl } from './support/redis.ts'
 
 const CHILD = new URL('./support/broadcasts-worker-child.ts', import.meta.url).pathname
-
-/** Starts the worker process and resolves each JSON line it prints to whoever waits for it. */
-function spawnWorker(env: Record<string, string>): {
-  child: ChildProcess
-  next: (event: string) => Promise<Record<string, unknown>>
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const seen: Record<string, unknown>[] = []
-  const waiting: { event: string; resolve: (e: Record<string, unknown>) => void }[] = []
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const e = JSON.parse(line) as Record<string, unknown>
-    const i = waiting.findIndex((w) => w.event === e.event)
-    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(e)
-    else seen.push(e)
-  })
-  return {
-    child,
-    next: (event) =>
-      new Promise((resolve) => {
-        const i = seen.findIndex((e) => e.event === event)
-        if (i >= 0) resolve(seen.splice(i, 1)[0]!)
-        else waiting.push({ event, resolve })
-      }),
-  }
-}
 
 describe('a fan-out worker process killed mid fan-out', () => {
   let d: BroadcastDistrict
@@ -59,7 +31,7 @@ describe('a fan-out worker process killed mid fan-out', () => {
   })
 
   it('is taken over after SIGKILL: every group of the township gets the notice exactly once', async () => {
-    const worker = spawnWorker({
+    const worker = spawnChild(CHILD, {
       DATABASE_URL: d.t.url,
       REDIS_URL: redisUrl(),
       QUEUE_PREFIX: d.prefix,

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../broadcasts/authorize.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import {
-  beginSend,
+  beginSends,
   markFailed,
   markSent,
+  markSentMany,
   pendingOfTier,
   settleTierAudience,
 } from '../broadcasts/delivery-store.ts'
@@ -80,13 +81,24 @@ describe('the broadcast storage on PGlite', () => {
     expect(sendable).toHaveLength(7)
     expect(sendable.every((s) => s.account === 'bot-shiqiaopu')).toBe(true)
 
-    const [first, second, ...rest] = sendable
+    const beginSend = async (db: typeof database.db, id: number) =>
+      (await beginSends(db, [id])).get(id)
+    const [first, second, third, ...rest] = sendable
     expect(await beginSend(database.db, first!.id)).toEqual({ say: true })
     expect(await markSent(database.db, first!.id)).toEqual({ noticeId: id, tier: 3 })
     // Said once: a re-queued job for it is skipped, never said again.
     expect(await beginSend(database.db, first!.id)).toEqual({ say: false, why: 'done' })
     expect(await beginSend(database.db, second!.id)).toEqual({ say: true })
     expect(await markFailed(database.db, second!.id, 'room not found')).toBeDefined()
+    // A batch: the gate of each, then one write for the sends (the sent one is left out).
+    const gates = await beginSends(database.db, [first!.id, third!.id])
+    expect([...gates]).toEqual([
+      [third!.id, { say: true }],
+      [first!.id, { say: false, why: 'done' }],
+    ])
+    expect(await markSentMany(database.db, [first!.id, third!.id])).toEqual([
+      { noticeId: id, tier: third!.tier },
+    ])
     for (const s of rest) {
       await beginSend(database.db, s.id)
       expect(await finishIfDone(database.db, id)).toBeUndefined()

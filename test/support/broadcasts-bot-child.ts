@@ -1,0 +1,40 @@
+/**
+ * The bots of the sample district in a process of their own, for the test that SIGKILLs them
+ * after their says and before the sends are written: like `quanqun bot`, on mock puppets, printing
+ * every line a bot says (one JSON line each) so the test knows what the dead process said.
+ *
+ * Env (this is an entry point): DATABASE_URL, REDIS_URL, QUEUE_PREFIX.
+ */
+import { destination, pino } from 'pino'
+import { MockNetwork } from '../../bot/mock-network.ts'
+import { MOCK_PUPPET } from '../../bot/puppet.ts'
+import { startBots } from '../../bot/runtime.ts'
+import { openDatabase } from '../../db/client.ts'
+import { countUnboundGroups } from '../../network/groups.ts'
+import { createRedis } from '../../queues/connection.ts'
+import { until } from '../../runtime/until.ts'
+import { FAST_PACING } from './sample-district.ts'
+import { testServices } from './sample-services.ts'
+
+const env = process.env
+const database = openDatabase({ url: env.DATABASE_URL!, max: 4 })
+const connection = createRedis(env.REDIS_URL!)
+// Logs to stderr: stdout carries the events the test waits for.
+const services = testServices(database.db, connection, env.QUEUE_PREFIX!, {
+  log: pino({ level: env.TEST_LOG_LEVEL ?? 'silent' }, destination(2)),
+})
+const network = await MockNetwork.build(database.db)
+network.onSaid((s) => {
+  if (s.fromBot) {
+    process.stdout.write(`${JSON.stringify({ event: 'said', roomId: s.roomId, text: s.text })}\n`)
+  }
+})
+await startBots({
+  services,
+  puppetName: MOCK_PUPPET,
+  pacing: FAST_PACING,
+  accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
+})
+network.login()
+await until(async () => (await countUnboundGroups(database.db)) === 0, 60_000)
+process.stdout.write(`${JSON.stringify({ event: 'ready' })}\n`)
