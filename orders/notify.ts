@@ -4,14 +4,15 @@
  * Every message has a job id derived from the event id, so a retried job never says it twice.
  */
 import { eq } from 'drizzle-orm'
-import { groups, members, units } from '../db/schema/network.ts'
+import { groups, members } from '../db/schema/network.ts'
+import { ancestors } from '../network/queries.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
-import { FALLBACK_CATEGORY } from './catalogue.ts'
+import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
 import { type Audience, accountOfOrder, candidatesFor, groupFor } from './dispatch.ts'
 import { orderOptions } from './options.ts'
 import { slaMinutes } from './sla-time.ts'
-import { categoryOf, findOrderByCode, type OrderRow } from './store.ts'
+import { findOrderByCode, type OrderRow } from './store.ts'
 import { notices, unitLabel } from './templates.ts'
 
 export interface AnnounceExtras {
@@ -20,16 +21,21 @@ export interface AnnounceExtras {
   comment?: string
   /** Points posted on a rating, with the volunteer's new balance. */
   points?: { amount: number; balance: number }
+  /** The assignee as the caller already knows them (intake's dispatch): not read again. */
+  assignee?: { memberId: number; name: string; wechatId: string }
 }
 
+/** A unit's row, from the cached chain (its id, path and tier never change). */
 async function unitRow(services: Services, id: number) {
-  const [row] = await services.db.select().from(units).where(eq(units.id, id))
-  return row
+  return (await ancestors(services.db, id))[0]
 }
 
 async function member(services: Services, id: number | null) {
   if (id === null) return undefined
-  const [row] = await services.db.select().from(members).where(eq(members.id, id))
+  const [row] = await services.db
+    .select({ name: members.name, wechatId: members.wechatId })
+    .from(members)
+    .where(eq(members.id, id))
   return row
 }
 
@@ -97,9 +103,12 @@ export async function announce(services: Services, moved: Moved, extras: Announc
 async function announceOrThrow(services: Services, moved: Moved, extras: AnnounceExtras) {
   const { order, event, before } = moved
   const key = String(event.id)
-  const category = await categoryOf(services.db, order.categoryId)
+  const category = await categoryById(services.db, order.categoryId)
   const categoryName = category?.name ?? ''
-  const assignee = await member(services, order.assigneeMemberId)
+  const assignee =
+    extras.assignee && extras.assignee.memberId === order.assigneeMemberId
+      ? extras.assignee
+      : await member(services, order.assigneeMemberId)
   const residentUnit = await unitRow(services, order.unitId)
   const about = {
     code: order.code,
