@@ -34,6 +34,47 @@ export type Reaction =
 const SILENT: Reaction = { kind: 'silent' }
 
 /**
+ * How many messages one process works on at once (past parsing). A burst beyond that waits its
+ * turn in arrival order instead of every handler starting and their statements queueing on the
+ * pool's few connections, where each message's latency would become the whole backlog's. Above
+ * the intake's batch size, so a batch can still fill.
+ */
+export const MAX_IN_FLIGHT = 256
+
+/** A FIFO counting semaphore. */
+class InFlight {
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(private readonly max: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.max) this.active++
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await work()
+    } finally {
+      // The slot passes straight to the next message, or is given back.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+}
+
+// One bound per database handle: every bot account of a process shares its pool.
+const inFlight = new WeakMap<object, InFlight>()
+
+function inFlightOf(services: Services): InFlight {
+  let gate = inFlight.get(services.db)
+  if (!gate) {
+    gate = new InFlight(MAX_IN_FLIGHT)
+    inFlight.set(services.db, gate)
+  }
+  return gate
+}
+
+/**
  * One message, start to end: system signal → parse → rate-limit → who and where → authorize →
  * handler → reply. Pure data in and out; the Wechaty adapter performs the reaction.
  */
@@ -46,7 +87,14 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
   if (parsed.kind === 'none') return SILENT
   if (!deps.limit.allow(incoming.talkerId)) return SILENT
+  return inFlightOf(deps.services).run(() => handleParsed(deps, incoming, parsed))
+}
 
+async function handleParsed(
+  deps: MessageDeps,
+  incoming: Incoming,
+  parsed: Exclude<ReturnType<typeof parseCommand>, { kind: 'none' }>,
+): Promise<Reaction> {
   const [group, member] = await Promise.all([
     incoming.roomId ? findGroupByRoomId(deps.services.db, incoming.roomId) : undefined,
     findMemberByWechatId(deps.services.db, incoming.talkerId),

@@ -475,6 +475,33 @@ async function insertPlaced(tx: Tx, placing: readonly Placing[]) {
   return { orderIds, eventIds }
 }
 
+/** One order's outcome once the batch is written. */
+function outcomeOf(
+  d: Decision,
+  index: number,
+  byIndex: ReadonlyMap<number, Placing>,
+  ids: { orderIds: ReadonlyMap<string, number>; eventIds: ReadonlyMap<string, number> },
+): Outcome {
+  if (d.kind === 'duplicateOf') return { kind: 'duplicate', code: byIndex.get(d.index)!.order.code }
+  if (d.kind !== 'place') return d
+  const p = byIndex.get(index)!
+  const id = ids.orderIds.get(p.order.code)
+  const last = p.events.at(-1)!
+  const eventId = ids.eventIds.get(`${p.order.code}:${last.type}`)
+  if (id === undefined || eventId === undefined) {
+    throw new Error(`order ${p.order.code} was not written`)
+  }
+  return {
+    kind: 'placed',
+    last: {
+      before: { ...p.before, id },
+      order: { ...p.order, id },
+      event: { ...last, id: eventId, orderId: id },
+    },
+    ...(p.assignee ? { assignee: p.assignee } : {}),
+  }
+}
+
 /** Places a batch in one transaction; outcomes in the batch's order. */
 export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outcome[]> {
   return db.transaction(async (tx) => {
@@ -493,37 +520,12 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
       index,
       ...rowsFor(toDecide[index]!, d, codes[k]!),
     }))
-    const { orderIds, eventIds } =
+    const ids =
       placing.length > 0
         ? await insertPlaced(tx, placing)
         : { orderIds: new Map(), eventIds: new Map() }
     const byIndex = new Map(placing.map((p) => [p.index, p]))
-    return decisions.map((d, index): Outcome => {
-      switch (d.kind) {
-        case 'duplicate':
-        case 'limited':
-          return d
-        case 'duplicateOf':
-          return { kind: 'duplicate', code: byIndex.get(d.index)!.order.code }
-        case 'place': {
-          const p = byIndex.get(index)!
-          const id = orderIds.get(p.order.code)
-          if (id === undefined) throw new Error(`order ${p.order.code} was not inserted`)
-          const last = p.events.at(-1)!
-          const eventId = eventIds.get(`${p.order.code}:${last.type}`)
-          if (eventId === undefined) throw new Error(`order ${p.order.code}: event not inserted`)
-          return {
-            kind: 'placed',
-            last: {
-              before: { ...p.before, id },
-              order: { ...p.order, id },
-              event: { ...last, id: eventId, orderId: id },
-            },
-            ...(p.assignee ? { assignee: p.assignee } : {}),
-          }
-        }
-      }
-    })
+    return decisions.map((d, index) => outcomeOf(d, index, byIndex, ids))
   })
 }
 
@@ -566,7 +568,7 @@ class GroupCommit {
           this.db,
           batch.map((b) => b.intake),
         )
-        batch.forEach((b, i) => b.resolve(outcomes[i]!))
+        for (const [i, b] of batch.entries()) b.resolve(outcomes[i]!)
       } catch (err) {
         if (batch.length === 1) {
           batch[0]!.reject(err)
