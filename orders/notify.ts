@@ -9,7 +9,13 @@ import { ancestors } from '../network/queries.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
-import { type Audience, accountOfOrder, candidatesFor, groupFor } from './dispatch.ts'
+import {
+  type Audience,
+  accountOfOrder,
+  candidatesFor,
+  groupFor,
+  type TeamGroup,
+} from './dispatch.ts'
 import { orderOptions } from './options.ts'
 import { slaMinutes } from './sla-time.ts'
 import { findOrderByCode, type OrderRow } from './store.ts'
@@ -40,6 +46,40 @@ async function member(services: Services, id: number | null) {
 }
 
 /**
+ * Which room hears a unit's workers or team is read for most notices, and changes only when a
+ * room is bound or unbound: kept ROOM_CACHE_MS, and dropped at once by a bind in this process
+ * (`forgetTeamRooms`). A bind made elsewhere reaches notices within that time; a notice sent
+ * meanwhile goes where it would have gone a moment before the bind.
+ */
+const ROOM_CACHE_MS = 2_000
+const teamRooms = new WeakMap<
+  object,
+  Map<string, { at: number; group: Promise<TeamGroup | undefined> }>
+>()
+
+export function forgetTeamRooms(db: object): void {
+  teamRooms.delete(db)
+}
+
+function teamRoomOf(services: Services, unitId: number, audience: Audience) {
+  let cache = teamRooms.get(services.db)
+  if (!cache) {
+    cache = new Map()
+    teamRooms.set(services.db, cache)
+  }
+  const key = `${unitId}:${audience}`
+  const hit = cache.get(key)
+  if (hit && Date.now() - hit.at < ROOM_CACHE_MS) return hit.group
+  const group = groupFor(services.db, unitId, audience)
+  const entry = { at: Date.now(), group }
+  cache.set(key, entry)
+  group.catch(() => {
+    if (cache.get(key) === entry) cache.delete(key)
+  })
+  return group
+}
+
+/**
  * Says `text` to the handling unit's workers or team (see dispatch.ts `groupFor`); privately to
  * `fallbackTo` when no group fits.
  */
@@ -52,14 +92,15 @@ async function toUnit(
   fallbackTo?: { wechatId: string },
 ): Promise<void> {
   const ref = `order:${order.code}`
-  const group = await groupFor(services.db, order.handlingUnitId, audience)
-  if (group) {
-    const said = await services.messenger.toGroup(
-      group.groupId,
+  const group = await teamRoomOf(services, order.handlingUnitId, audience)
+  if (group?.account) {
+    await services.messenger.toRoom(
+      group.account,
+      group.roomId,
       { text, kind: 'dispatch', ref },
       `order-${jobKey}-${audience}`,
     )
-    if (said) return
+    return
   }
   const account = fallbackTo ? await accountOfOrder(services.db, order) : undefined
   if (fallbackTo && account) {
