@@ -57,7 +57,7 @@ export function storableText(text: string, max = MAX_TEXT): string {
 }
 
 /** Classifies and routes; reads only the cached catalogue and unit chain. */
-async function prepare(services: Services, input: PlaceInput): Promise<Prepared> {
+export async function prepareOrder(services: Services, input: PlaceInput): Promise<Prepared> {
   const { db } = services
   const text = storableText(input.text)
   const residentName = storableText(input.residentName, MAX_NAME) || '居民'
@@ -72,7 +72,7 @@ async function prepare(services: Services, input: PlaceInput): Promise<Prepared>
 }
 
 export async function placeOrder(services: Services, input: PlaceInput): Promise<PlaceResult> {
-  const prepared = await prepare(services, input)
+  const prepared = await prepareOrder(services, input)
   // Placed in a batch with the orders arriving at the same time (intake-batch.ts).
   const outcome = await submitIntake({ services, prepared })
   if (outcome.kind !== 'placed') return outcome
