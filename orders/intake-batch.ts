@@ -505,15 +505,16 @@ function outcomeOf(
 /** Places a batch in one transaction; outcomes in the batch's order. */
 export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outcome[]> {
   return db.transaction(async (tx) => {
-    await lockBatch(tx, batch)
-    // The clock is read once the locks are held, as the rules see the rows.
     const toDecide = batch.map(({ services, prepared }) => ({
       prepared,
       now: services.now(),
       options: orderOptions(services),
       timezone: services.timezone,
     }))
-    const decisions = decideBatch(toDecide, await readSeen(tx, toDecide))
+    // Sent together, run one after the other: the read starts (and takes its snapshot) only
+    // once every lock is held, so it sees whatever the holders committed. One round trip.
+    const [, seen] = await Promise.all([lockBatch(tx, batch), readSeen(tx, toDecide)])
+    const decisions = decideBatch(toDecide, seen)
     const places = decisions.flatMap((d, index) => (d.kind === 'place' ? [{ d, index }] : []))
     const codes = await takeCodes(tx, places.length)
     const placing: Placing[] = places.map(({ d, index }, k) => ({

@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm'
+import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { orderEvents, orders } from '../db/schema/orders.ts'
 import { candidatesFor, pickLeastLoaded } from '../orders/dispatch.ts'
@@ -218,5 +218,36 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
         ),
       ),
     ).toBe(4)
+  })
+
+  it('reads only once the locks are held: an order committed meanwhile by another intake counts', async () => {
+    const topic = KEYUAN_GROUPS[2]!
+    const probe = await intake(topic, '小区里有安全隐患')
+    const { groupId, unitId, category, handlingUnit } = probe.prepared
+    let locked!: () => void
+    const held = new Promise<void>((resolve) => {
+      locked = resolve
+    })
+    // Another process's intake of the same group, holding the group's lock while it writes.
+    const other = o.t.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(5001, ${groupId})`)
+      await tx.insert(orders).values({
+        code: 'Z9998',
+        residentRef: 'wxid_batch_other',
+        residentName: '邻居',
+        groupId,
+        unitId,
+        categoryId: category.id,
+        text: '消防通道堵了',
+        status: 'placed',
+        handlingUnitId: handlingUnit.id,
+      })
+      locked()
+      await new Promise((r) => setTimeout(r, 300))
+    })
+    await held
+    const [outcome] = await placeBatch(o.t.db, [probe])
+    await other
+    expect(outcome).toEqual({ kind: 'duplicate', code: 'Z9998' })
   })
 })
