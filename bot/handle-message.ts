@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/record-audit.ts'
-import { findGroupByRoomId } from '../network/groups.ts'
-import { findMemberByWechatId } from '../network/roles.ts'
+import type { Db } from '../db/client.ts'
+import { type BoundGroup, findGroupsByRoomIds } from '../network/groups.ts'
+import { findMembersByWechatIds, type KnownMember } from '../network/roles.ts'
 import { isThrottleSignal } from '../queues/throttle.ts'
 import type { Services } from '../runtime/services.ts'
 import { authorize } from './authorize.ts'
@@ -34,6 +35,91 @@ export type Reaction =
 const SILENT: Reaction = { kind: 'silent' }
 
 /**
+ * How many messages one process works on at once (past parsing). A burst beyond that waits its
+ * turn in arrival order instead of every handler starting and their statements queueing on the
+ * pool's few connections, where each message's latency would become the whole backlog's. Above
+ * the intake's batch size, so a batch can still fill.
+ */
+export const MAX_IN_FLIGHT = 256
+
+/** A FIFO counting semaphore. */
+class InFlight {
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(private readonly max: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.max) this.active++
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await work()
+    } finally {
+      // The slot passes straight to the next message, or is given back.
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+}
+
+/**
+ * Lookups by key that arrive in the same turn of the event loop go to the database as one
+ * statement: under a burst, every message's room and talker are read in a handful of queries
+ * instead of two each. Nothing is kept afterwards, so a binding is always read fresh.
+ */
+class Coalesced<V> {
+  private pending = new Map<
+    string,
+    { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]
+  >()
+
+  constructor(private readonly fetch: (keys: string[]) => Promise<Map<string, V>>) {}
+
+  get(key: string): Promise<V | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) setImmediate(() => void this.flush())
+      const waiting = this.pending.get(key)
+      if (waiting) waiting.push({ resolve, reject })
+      else this.pending.set(key, [{ resolve, reject }])
+    })
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending
+    this.pending = new Map()
+    try {
+      const found = await this.fetch([...batch.keys()])
+      for (const [key, waiting] of batch) for (const w of waiting) w.resolve(found.get(key))
+    } catch (err) {
+      for (const waiting of batch.values()) for (const w of waiting) w.reject(err)
+    }
+  }
+}
+
+interface PerDatabase {
+  inFlight: InFlight
+  groups: Coalesced<BoundGroup>
+  members: Coalesced<KnownMember>
+}
+
+// Per database handle: every bot account of a process shares its pool.
+const perDatabase = new WeakMap<Db, PerDatabase>()
+
+function perDatabaseOf(db: Db): PerDatabase {
+  let found = perDatabase.get(db)
+  if (!found) {
+    found = {
+      inFlight: new InFlight(MAX_IN_FLIGHT),
+      groups: new Coalesced((roomIds) => findGroupsByRoomIds(db, roomIds)),
+      members: new Coalesced((wechatIds) => findMembersByWechatIds(db, wechatIds)),
+    }
+    perDatabase.set(db, found)
+  }
+  return found
+}
+
+/**
  * One message, start to end: system signal → parse → rate-limit → who and where → authorize →
  * handler → reply. Pure data in and out; the Wechaty adapter performs the reaction.
  */
@@ -46,10 +132,18 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
   if (parsed.kind === 'none') return SILENT
   if (!deps.limit.allow(incoming.talkerId)) return SILENT
+  return perDatabaseOf(deps.services.db).inFlight.run(() => handleParsed(deps, incoming, parsed))
+}
 
+async function handleParsed(
+  deps: MessageDeps,
+  incoming: Incoming,
+  parsed: Exclude<ReturnType<typeof parseCommand>, { kind: 'none' }>,
+): Promise<Reaction> {
+  const lookups = perDatabaseOf(deps.services.db)
   const [group, member] = await Promise.all([
-    incoming.roomId ? findGroupByRoomId(deps.services.db, incoming.roomId) : undefined,
-    findMemberByWechatId(deps.services.db, incoming.talkerId),
+    incoming.roomId ? lookups.groups.get(incoming.roomId) : undefined,
+    lookups.members.get(incoming.talkerId),
   ])
   if (parsed.kind === 'invalid') {
     // Words like 确认 or 完成 are everyday chat too: only people who can use a staff command

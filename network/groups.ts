@@ -25,12 +25,20 @@ const boundColumns = {
 }
 
 export async function findGroupByRoomId(db: Db, roomId: string): Promise<BoundGroup | undefined> {
-  const [row] = await db
-    .select(boundColumns)
+  return (await findGroupsByRoomIds(db, [roomId])).get(roomId)
+}
+
+/** Many rooms in one statement (the bot looks up the rooms of messages arriving together). */
+export async function findGroupsByRoomIds(
+  db: Db,
+  roomIds: readonly string[],
+): Promise<Map<string, BoundGroup>> {
+  const rows = await db
+    .select({ ...boundColumns, roomId: groups.roomId })
     .from(groups)
     .innerJoin(units, eq(units.id, groups.unitId))
-    .where(eq(groups.roomId, roomId))
-  return row
+    .where(inArray(groups.roomId, [...roomIds]))
+  return new Map(rows.map(({ roomId, ...group }) => [roomId!, group]))
 }
 
 export interface RoomSighting {

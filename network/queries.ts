@@ -127,8 +127,36 @@ export async function countGroupsByTier(db: Db, unitId: number): Promise<TierCou
   return toTierCounts(rows)
 }
 
+/**
+ * Unit chains are read on every order and notice. A unit's id, path and tier never change (the
+ * import upserts by path and deletes nothing), so a chain stays right; only a re-imported
+ * `body` can age, for at most CHAIN_CACHE_MS. Keyed by the database handle: a transaction
+ * handle reads afresh.
+ */
+const CHAIN_CACHE_MS = 60_000
+const chains = new WeakMap<Db, Map<number, { at: number; chain: Promise<Unit[]> }>>()
+
 /** The unit itself first, then its parent, and so on up to the district. */
-export async function ancestors(db: Db, unitId: number): Promise<Unit[]> {
+export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
+  let byUnit = chains.get(db)
+  if (!byUnit) {
+    byUnit = new Map()
+    chains.set(db, byUnit)
+  }
+  const hit = byUnit.get(unitId)
+  if (hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.chain
+  const chain = readAncestors(db, unitId)
+  const entry = { at: Date.now(), chain }
+  byUnit.set(unitId, entry)
+  // Failures and unknown units are not kept: the unit may be imported a moment later.
+  const drop = () => {
+    if (byUnit.get(unitId) === entry) byUnit.delete(unitId)
+  }
+  chain.then((units) => units.length === 0 && drop(), drop)
+  return chain
+}
+
+async function readAncestors(db: Db, unitId: number): Promise<Unit[]> {
   const path = await pathOf(db, unitId)
   if (path === undefined) return []
   return db

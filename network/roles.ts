@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from './permissions.ts'
@@ -15,6 +15,14 @@ export async function findMemberByWechatId(
   db: Db,
   wechatId: string,
 ): Promise<KnownMember | undefined> {
+  return (await findMembersByWechatIds(db, [wechatId])).get(wechatId)
+}
+
+/** Many contact ids in one statement (the bot looks up the talkers of messages arriving together). */
+export async function findMembersByWechatIds(
+  db: Db,
+  wechatIds: readonly string[],
+): Promise<Map<string, KnownMember>> {
   const rows = await db
     .select({
       id: members.id,
@@ -27,14 +35,17 @@ export async function findMemberByWechatId(
     .from(members)
     .leftJoin(roles, eq(roles.memberId, members.id))
     .leftJoin(units, eq(units.id, roles.unitId))
-    .where(eq(members.wechatId, wechatId))
-  const first = rows[0]
-  if (!first) return undefined
-  const grants: RoleGrant[] = []
+    .where(inArray(members.wechatId, [...wechatIds]))
+  const found = new Map<string, KnownMember>()
   for (const r of rows) {
+    let member = found.get(r.wechatId)
+    if (!member) {
+      member = { id: r.id, name: r.name, wechatId: r.wechatId, grants: [] }
+      found.set(r.wechatId, member)
+    }
     if (r.role && r.unitId !== null && r.unitPath !== null) {
-      grants.push({ role: r.role, unitId: r.unitId, unitPath: r.unitPath })
+      member.grants.push({ role: r.role, unitId: r.unitId, unitPath: r.unitPath })
     }
   }
-  return { id: first.id, name: first.name, wechatId: first.wechatId, grants }
+  return found
 }

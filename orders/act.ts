@@ -68,8 +68,7 @@ export async function applyAction(services: Services, req: ActRequest): Promise<
   return services.db.transaction((tx) => moveIn(tx, services, req))
 }
 
-/** The same move inside a transaction the caller holds (intake dispatches in its own). */
-export async function moveIn(tx: Tx, services: Services, req: ActRequest): Promise<ActResult> {
+async function moveIn(tx: Tx, services: Services, req: ActRequest): Promise<ActResult> {
   const options = orderOptions(services)
   const before = await lockOrderByCode(tx, req.code)
   if (!before) return { ok: false, reason: replies.notFound(req.code) }

@@ -134,11 +134,46 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
         hours: sql`excluded.hours`,
       },
     })
+  forget(db)
   return rows.length
 }
 
+/**
+ * The catalogue changes only when a file is loaded (`loadCatalog`, at worker start or by hand),
+ * and every order reads it, so each process keeps it for a while. A load in this process drops the
+ * copy at once; a load elsewhere (the CLI) is seen within CACHE_MS. An order classified against
+ * the previous keywords for that long is what it would have been a minute earlier.
+ */
+const CACHE_MS = 60_000
+const cached = new WeakMap<Db, { at: number; categories: Promise<Category[]> }>()
+
+function forget(db: Db): void {
+  cached.delete(db)
+}
+
 /** Every category in catalogue order; loads the shipped file first when the table is empty. */
-export async function listCategories(db: Db): Promise<Category[]> {
+export function listCategories(db: Db): Promise<Category[]> {
+  const hit = cached.get(db)
+  if (hit && Date.now() - hit.at < CACHE_MS) return hit.categories
+  const categories = readCategories(db)
+  cached.set(db, { at: Date.now(), categories })
+  // A failed read is not kept: the next order asks again.
+  categories.catch(() => {
+    if (cached.get(db)?.categories === categories) forget(db)
+  })
+  return categories
+}
+
+/** One category by id from the cached catalogue; a category added elsewhere re-reads it once. */
+export async function categoryById(db: Db, id: number | null): Promise<Category | undefined> {
+  if (id === null) return undefined
+  const found = (await listCategories(db)).find((c) => c.id === id)
+  if (found) return found
+  forget(db)
+  return (await listCategories(db)).find((c) => c.id === id)
+}
+
+async function readCategories(db: Db): Promise<Category[]> {
   let rows = await db.select().from(serviceCatalog).orderBy(asc(serviceCatalog.id))
   if (rows.length === 0) {
     // A bot process may start before any worker loaded the catalogue: an order must not wait.

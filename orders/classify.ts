@@ -25,6 +25,18 @@ export function matchText(text: string): string {
 // scanning a bounded string keeps classification linear and cheap on hostile input.
 const MAX_SCAN = 2_000
 
+// Keywords as compared, per catalogue row: the catalogue is cached, so this is done once.
+const normalized = new WeakMap<readonly string[], string[]>()
+
+function keywordsOf(category: Category): string[] {
+  let found = normalized.get(category.keywords)
+  if (!found) {
+    found = category.keywords.map(matchText).filter((k) => k !== '')
+    normalized.set(category.keywords, found)
+  }
+  return found
+}
+
 /** The best-scoring category, or undefined when no keyword matches (the caller falls back). */
 export function classify(
   text: string,
@@ -34,7 +46,7 @@ export function classify(
   if (haystack === '') return undefined
   let best: Classification | undefined
   for (const category of categories) {
-    const found = category.keywords.map(matchText).filter((k) => k !== '' && haystack.includes(k))
+    const found = keywordsOf(category).filter((k) => haystack.includes(k))
     if (found.length === 0) continue
     const matched = found
       .filter((k) => !found.some((other) => other !== k && other.includes(k)))

@@ -3,11 +3,6 @@
  * digits. N is reserved for notices; I and O are skipped because on a phone they pass for 1 and 0.
  * The number comes from the `order_code_seq` sequence, never from chance.
  */
-import { sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
-import { orderCodeSeq } from '../db/schema/orders.ts'
-import type { Tx } from './store.ts'
-
 export const CODE_LETTERS = 'ABCDEFGHJKLMPQRSTUVWXYZ'
 
 // Codes per letter at each width: 0001-9999, 10000-99999, 100000-999999.
@@ -37,12 +32,4 @@ export function orderCodeFor(n: number): string {
 /** True for a string shaped like an order code (what the parser hands over). */
 export function isOrderCode(code: string): boolean {
   return /^[A-MO-Z]\d{4,6}$/.test(code)
-}
-
-/** The next code; call it inside the transaction that inserts the order. */
-export async function nextOrderCode(db: Db | Tx): Promise<string> {
-  const [row] = await db
-    .select({ n: sql<string>`nextval(${sql.raw(`'${orderCodeSeq.seqName}'`)})` })
-    .from(sql`(values (1)) as one(x)`)
-  return orderCodeFor(Number(row!.n))
 }

@@ -47,6 +47,9 @@ export interface TeamGroup {
   groupId: number
   unitId: number
   topic: string
+  roomId: string
+  /** The bot account sitting in the room; null while none does (nothing can be said there). */
+  account: string | null
 }
 
 /**
@@ -69,8 +72,16 @@ export async function groupFor(
   if (chain.length === 0) return undefined
   const kinds: GroupKind[] = audience === 'workers' ? ['workers'] : ['workers', 'staff']
   const rows = await db
-    .select({ groupId: groups.id, unitId: groups.unitId, topic: groups.topic, kind: groups.kind })
+    .select({
+      groupId: groups.id,
+      unitId: groups.unitId,
+      topic: groups.topic,
+      kind: groups.kind,
+      roomId: groups.roomId,
+      account: botAccounts.name,
+    })
     .from(groups)
+    .leftJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
     .where(
       and(
         inArray(
@@ -86,7 +97,10 @@ export async function groupFor(
   for (const unit of chain) {
     const own = rows.filter((r) => r.unitId === unit.id)
     const pick = own.find((r) => r.kind === 'workers') ?? own[0]
-    if (pick) return { groupId: pick.groupId, unitId: pick.unitId, topic: pick.topic }
+    if (pick?.roomId) {
+      const { groupId, unitId, topic, roomId, account } = pick
+      return { groupId, unitId, topic, roomId, account }
+    }
   }
   return undefined
 }

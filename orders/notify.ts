@@ -4,14 +4,28 @@
  * Every message has a job id derived from the event id, so a retried job never says it twice.
  */
 import { eq } from 'drizzle-orm'
-import { groups, members, units } from '../db/schema/network.ts'
+import { groups, members } from '../db/schema/network.ts'
+import { ancestors } from '../network/queries.ts'
+import {
+  enqueueSay,
+  enqueueSayBulk,
+  type SayRequest,
+  type SendQueue,
+} from '../queues/send-queue.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
-import { FALLBACK_CATEGORY } from './catalogue.ts'
-import { type Audience, accountOfOrder, candidatesFor, groupFor } from './dispatch.ts'
+import { bulkOf, TickBulk } from './bulk.ts'
+import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
+import {
+  type Audience,
+  accountOfOrder,
+  candidatesFor,
+  groupFor,
+  type TeamGroup,
+} from './dispatch.ts'
 import { orderOptions } from './options.ts'
 import { slaMinutes } from './sla-time.ts'
-import { categoryOf, findOrderByCode, type OrderRow } from './store.ts'
+import { findOrderByCode, type OrderRow } from './store.ts'
 import { notices, unitLabel } from './templates.ts'
 
 export interface AnnounceExtras {
@@ -20,17 +34,66 @@ export interface AnnounceExtras {
   comment?: string
   /** Points posted on a rating, with the volunteer's new balance. */
   points?: { amount: number; balance: number }
+  /** The assignee as the caller already knows them (intake's dispatch): not read again. */
+  assignee?: { memberId: number; name: string; wechatId: string }
 }
 
+/** A unit's row, from the cached chain (its id, path and tier never change). */
 async function unitRow(services: Services, id: number) {
-  const [row] = await services.db.select().from(units).where(eq(units.id, id))
-  return row
+  return (await ancestors(services.db, id))[0]
 }
 
 async function member(services: Services, id: number | null) {
   if (id === null) return undefined
-  const [row] = await services.db.select().from(members).where(eq(members.id, id))
+  const [row] = await services.db
+    .select({ name: members.name, wechatId: members.wechatId })
+    .from(members)
+    .where(eq(members.id, id))
   return row
+}
+
+/**
+ * Which room hears a unit's workers or team is read for most notices, and changes only when a
+ * room is bound or unbound: kept ROOM_CACHE_MS, and dropped at once by a bind in this process
+ * (`forgetTeamRooms`). A bind made elsewhere reaches notices within that time; a notice sent
+ * meanwhile goes where it would have gone a moment before the bind.
+ */
+const ROOM_CACHE_MS = 2_000
+const teamRooms = new WeakMap<
+  object,
+  Map<string, { at: number; group: Promise<TeamGroup | undefined> }>
+>()
+
+export function forgetTeamRooms(db: object): void {
+  teamRooms.delete(db)
+}
+
+function teamRoomOf(services: Services, unitId: number, audience: Audience) {
+  let cache = teamRooms.get(services.db)
+  if (!cache) {
+    cache = new Map()
+    teamRooms.set(services.db, cache)
+  }
+  const key = `${unitId}:${audience}`
+  const hit = cache.get(key)
+  if (hit && Date.now() - hit.at < ROOM_CACHE_MS) return hit.group
+  const group = groupFor(services.db, unitId, audience)
+  const entry = { at: Date.now(), group }
+  cache.set(key, entry)
+  group.catch(() => {
+    if (cache.get(key) === entry) cache.delete(key)
+  })
+  return group
+}
+
+const saying = new WeakMap<SendQueue, TickBulk<SayRequest>>()
+
+function sayingOf(queue: SendQueue): TickBulk<SayRequest> {
+  return new TickBulk<SayRequest>(
+    (requests) => enqueueSayBulk(queue, requests),
+    (request) =>
+      enqueueSay(queue, request.msg, request.jobId === undefined ? {} : { jobId: request.jobId }),
+  )
 }
 
 /**
@@ -46,14 +109,15 @@ async function toUnit(
   fallbackTo?: { wechatId: string },
 ): Promise<void> {
   const ref = `order:${order.code}`
-  const group = await groupFor(services.db, order.handlingUnitId, audience)
-  if (group) {
-    const said = await services.messenger.toGroup(
-      group.groupId,
-      { text, kind: 'dispatch', ref },
-      `order-${jobKey}-${audience}`,
-    )
-    if (said) return
+  const group = await teamRoomOf(services, order.handlingUnitId, audience)
+  if (group?.account) {
+    const queue = services.messenger.queueOf(group.account)
+    // Notices of orders committed together go to each account's queue in one round trip.
+    await bulkOf(saying, queue, () => sayingOf(queue)).add({
+      msg: { text, kind: 'dispatch', ref, roomId: group.roomId },
+      jobId: `order-${jobKey}-${audience}`,
+    })
+    return
   }
   const account = fallbackTo ? await accountOfOrder(services.db, order) : undefined
   if (fallbackTo && account) {
@@ -97,9 +161,12 @@ export async function announce(services: Services, moved: Moved, extras: Announc
 async function announceOrThrow(services: Services, moved: Moved, extras: AnnounceExtras) {
   const { order, event, before } = moved
   const key = String(event.id)
-  const category = await categoryOf(services.db, order.categoryId)
+  const category = await categoryById(services.db, order.categoryId)
   const categoryName = category?.name ?? ''
-  const assignee = await member(services, order.assigneeMemberId)
+  const assignee =
+    extras.assignee && extras.assignee.memberId === order.assigneeMemberId
+      ? extras.assignee
+      : await member(services, order.assigneeMemberId)
   const residentUnit = await unitRow(services, order.unitId)
   const about = {
     code: order.code,

@@ -3,8 +3,16 @@
  * idempotent (the job id is derived from the step and its due time) and never throws.
  */
 import type { Redis } from 'ioredis'
-import { createSlaQueue, enqueueStepDue, type SlaQueue } from '../queues/sla-queue.ts'
+import { SLA_JOBS } from '../queues/sla-options.ts'
+import {
+  createSlaQueue,
+  enqueueStepDue,
+  type SlaQueue,
+  type StepDue,
+  StepDueSchema,
+} from '../queues/sla-queue.ts'
 import type { Services } from '../runtime/services.ts'
+import { bulkOf, TickBulk } from './bulk.ts'
 import { slaJobId } from './sla-time.ts'
 import { stepOf } from './state-machine.ts'
 import type { OrderRow } from './store.ts'
@@ -34,6 +42,32 @@ export async function closeSlaQueue(services: Pick<Services, 'connection' | 'que
   await queue.close()
 }
 
+interface Arm {
+  payload: StepDue
+  opts: { jobId: string; now: number }
+}
+
+const arming = new WeakMap<SlaQueue, TickBulk<Arm>>()
+
+/** Timers armed together (a batch of orders) go to Redis in one round trip. */
+function armingOf(queue: SlaQueue): TickBulk<Arm> {
+  return new TickBulk<Arm>(
+    (arms) =>
+      queue.addBulk(
+        arms.map(({ payload, opts }) => {
+          const data = StepDueSchema.parse(payload)
+          // As enqueueStepDue: never before now; the job id makes arming twice a no-op.
+          return {
+            name: SLA_JOBS.stepDue,
+            data,
+            opts: { jobId: opts.jobId, delay: Math.max(0, data.dueAt - opts.now) },
+          }
+        }),
+      ),
+    ({ payload, opts }) => enqueueStepDue(queue, payload, opts),
+  )
+}
+
 /**
  * Arms the timer of the order's running step, if any. Called after every committed move; a
  * failure is logged, not thrown: the sweep re-arms overdue steps from the table.
@@ -41,15 +75,15 @@ export async function closeSlaQueue(services: Pick<Services, 'connection' | 'que
 export async function armSla(services: Services, order: OrderRow): Promise<void> {
   const step = stepOf(order.status)
   if (!step || !order.dueAt) return
+  const queue = slaQueueOf(services)
   try {
-    await enqueueStepDue(
-      slaQueueOf(services),
-      { code: order.code, step, level: order.escalations, dueAt: order.dueAt.getTime() },
-      {
+    await bulkOf(arming, queue, () => armingOf(queue)).add({
+      payload: { code: order.code, step, level: order.escalations, dueAt: order.dueAt.getTime() },
+      opts: {
         jobId: slaJobId(order.code, step, order.escalations, order.dueAt),
         now: services.now().getTime(),
       },
-    )
+    })
   } catch (err) {
     services.log.error({ err, order: order.code, step }, 'arming the SLA timer failed')
   }

@@ -1,6 +1,7 @@
 import { recordAudit } from '../../audit/record-audit.ts'
 import { bindRoomToUnit } from '../../network/groups.ts'
 import { findUnitByPath, findUnitsByName } from '../../network/queries.ts'
+import { forgetTeamRooms } from '../../orders/notify.ts'
 import { authorize } from '../authorize.ts'
 import type { Handler } from '../context.ts'
 import { botTexts } from '../templates.ts'
@@ -38,6 +39,8 @@ export const bindHandler: Handler<'bind'> = async (ctx, command) => {
     botAccountId: account.id,
     unitId: unit.id,
   })
+  // Notices of this process look for the new room at once.
+  forgetTeamRooms(db)
   await recordAudit(db, { ...audit, groupId: bound.id, allowed: true })
   return botTexts.bound(unit.path)
 }
