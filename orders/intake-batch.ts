@@ -21,20 +21,14 @@ import { type Category, FALLBACK_CATEGORY } from './catalogue.ts'
 import { type Classification, matchText } from './classify.ts'
 import { orderCodeFor } from './code.ts'
 import { type Candidate, pickLeastLoaded } from './dispatch.ts'
+import type { PlaceInput } from './intake.ts'
 import { type OrderOptions, orderOptions } from './options.ts'
 import { dueAtFor } from './sla-time.ts'
 import { OPEN_STATUSES, stepOf, type Transition, transition } from './state-machine.ts'
 import type { OrderEventRow, OrderRow, Tx } from './store.ts'
 
 /** An order ready to place: its text cleaned, classified and routed. */
-export interface Prepared {
-  residentRef: string
-  residentName: string
-  /** The group the order was typed in, and its unit (the resident's). */
-  groupId: number | null
-  unitId: number
-  text: string
-  verb: string
+export interface Prepared extends PlaceInput {
   category: Category
   classified: Classification | undefined
   handlingUnit: Unit

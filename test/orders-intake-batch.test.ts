@@ -18,7 +18,6 @@ const KEYUAN_GROUPS = [
 
 describe('intake in batches: one transaction, the same rules as one by one', () => {
   let o: OrdersDistrict
-  let seq = 0
   beforeAll(async () => {
     o = await startOrdersDistrict()
   })
@@ -26,23 +25,10 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
     await o?.stop()
   })
 
-  async function input(topic: string, text: string, residentRef?: string): Promise<PlaceInput> {
-    const group = await o.group(topic)
-    seq++
-    return {
-      residentRef: residentRef ?? `wxid_batch_${seq}`,
-      residentName: `居民${seq}`,
-      groupId: group.id,
-      unitId: group.unitId,
-      text,
-      verb: '点单',
-    }
-  }
-
   async function intake(topic: string, text: string, residentRef?: string): Promise<Intake> {
     return {
       services: o.services,
-      prepared: await prepareOrder(o.services, await input(topic, text, residentRef)),
+      prepared: await prepareOrder(o.services, await o.input(topic, text, residentRef)),
     }
   }
 
@@ -56,7 +42,7 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
     ).map((e) => [e.type, e.toStatus])
 
   it('decides duplicates, the pace limit and placement in arrival order within one batch', async () => {
-    const stored = await placeOrder(o.services, await input(KEYUAN_GROUPS[3]!, '楼道灯坏了'))
+    const stored = await placeOrder(o.services, await o.input(KEYUAN_GROUPS[3]!, '楼道灯坏了'))
     expect(stored.kind).toBe('placed')
     const storedCode = stored.kind === 'placed' ? stored.order.code : ''
 
@@ -164,7 +150,7 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
   it('a failing order fails alone: the rest of its batch is placed one by one', async () => {
     const good = await Promise.all(
       ['邻里纠纷要调解', '消防通道有隐患', '孩子作业没人辅导', '想学广场舞'].map((text, i) =>
-        input(KEYUAN_GROUPS[i]!, text, `wxid_batch_good_${i}`),
+        o.input(KEYUAN_GROUPS[i]!, text, `wxid_batch_good_${i}`),
       ),
     )
     // A group that no longer exists: its insert breaks the foreign key.

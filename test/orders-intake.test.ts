@@ -4,7 +4,7 @@ import { parseCommand } from '../bot/commands/parse.ts'
 import { units } from '../db/schema/network.ts'
 import { orderEvents, orders } from '../db/schema/orders.ts'
 import { listCategories } from '../orders/catalogue.ts'
-import { type PlaceInput, placeOrder } from '../orders/intake.ts'
+import { placeOrder } from '../orders/intake.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
 import { pick, seeded } from './support/prng.ts'
 
@@ -13,27 +13,12 @@ const KEYUAN = '九龙坡区/石桥铺街道/科园社区'
 
 describe('intake: 点单 into one transaction', () => {
   let o: OrdersDistrict
-  let residentSeq = 0
   beforeAll(async () => {
     o = await startOrdersDistrict()
   })
   afterAll(async () => {
     await o?.stop()
   })
-
-  /** A fresh resident each time unless given, so the pace limit only bites where meant. */
-  async function input(topic: string, text: string, residentRef?: string): Promise<PlaceInput> {
-    const group = await o.group(topic)
-    residentSeq++
-    return {
-      residentRef: residentRef ?? `wxid_resident_${residentSeq}`,
-      residentName: `居民${residentSeq}`,
-      groupId: group.id,
-      unitId: group.unitId,
-      text,
-      verb: '点单',
-    }
-  }
 
   const unitPath = async (id: number) =>
     (await o.t.db.select().from(units).where(eq(units.id, id)))[0]?.path
@@ -50,7 +35,7 @@ describe('intake: 点单 into one transaction', () => {
       const category = categories.find((c) => c.tier === tier && c.keywords.length > 0)!
       const placed = await placeOrder(
         o.services,
-        await input(BUILDING, `麻烦 ${category.keywords[0]}`),
+        await o.input(BUILDING, `麻烦 ${category.keywords[0]}`),
       )
       expect(placed.kind).toBe('placed')
       if (placed.kind !== 'placed') continue
@@ -61,12 +46,12 @@ describe('intake: 点单 into one transaction', () => {
   })
 
   it('serves a community-wide group at the community, even for a grid matter', async () => {
-    const placed = await placeOrder(o.services, await input('科园社区居民群', '路灯坏了'))
+    const placed = await placeOrder(o.services, await o.input('科园社区居民群', '路灯坏了'))
     expect(placed.kind === 'placed' && (await unitPath(placed.order.handlingUnitId))).toBe(KEYUAN)
   })
 
   it('keeps an order nothing matches, as 其他求助 at the community station', async () => {
-    const placed = await placeOrder(o.services, await input(BUILDING, '能不能来看看我家那个东西'))
+    const placed = await placeOrder(o.services, await o.input(BUILDING, '能不能来看看我家那个东西'))
     expect(placed.kind).toBe('placed')
     if (placed.kind !== 'placed') return
     expect(placed.category.code).toBe('general')
@@ -81,7 +66,10 @@ describe('intake: 点单 into one transaction', () => {
 
   it("in 'open' dispatch nobody is assigned: the unit's workers are told and the first to 接单 takes it", async () => {
     const open = { ...o.services, orders: { dispatch: 'open' as const } }
-    const placed = await placeOrder(open, await input('西郊路社区第一网格2栋居民群', '楼道灯坏了'))
+    const placed = await placeOrder(
+      open,
+      await o.input('西郊路社区第一网格2栋居民群', '楼道灯坏了'),
+    )
     expect(placed.kind === 'placed' && placed.order).toMatchObject({
       status: 'placed',
       assigneeMemberId: null,
@@ -97,7 +85,7 @@ describe('intake: 点单 into one transaction', () => {
       '西郊路社区第一网格1栋居民群',
     ]
     const inputs = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => input(topics[i % topics.length]!, `第${i}件要紧的事`)),
+      Array.from({ length: 24 }, (_, i) => o.input(topics[i % topics.length]!, `第${i}件要紧的事`)),
     )
     const results = await Promise.all(inputs.map((i) => placeOrder(o.services, i)))
     const codes = results.map((r) => (r.kind === 'placed' ? r.order.code : r.kind))
@@ -109,7 +97,7 @@ describe('intake: 点单 into one transaction', () => {
     const ref = 'wxid_flooder'
     const inputs = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        input(BUILDING, `求助第${i}次：${'急'.repeat(i % 5)}`, ref),
+        o.input(BUILDING, `求助第${i}次：${'急'.repeat(i % 5)}`, ref),
       ),
     )
     const results = await Promise.all(inputs.map((i) => placeOrder(o.services, i)))
@@ -120,22 +108,22 @@ describe('intake: 点单 into one transaction', () => {
 
   it('offers the open order of the same group, category and day instead of a new one', async () => {
     const topic = '渝州路社区第二网格2栋居民群'
-    const first = await placeOrder(o.services, await input(topic, '楼道灯坏了'))
+    const first = await placeOrder(o.services, await o.input(topic, '楼道灯坏了'))
     expect(first.kind).toBe('placed')
     const code = first.kind === 'placed' ? first.order.code : ''
     // A neighbour, other words, same matter: the same order.
-    expect(await placeOrder(o.services, await input(topic, '单元门口的路灯不亮了'))).toEqual({
+    expect(await placeOrder(o.services, await o.input(topic, '单元门口的路灯不亮了'))).toEqual({
       kind: 'duplicate',
       code,
     })
     // Another group, or another category: new orders.
     expect(
-      (await placeOrder(o.services, await input('渝州路社区第二网格1栋居民群', '路灯坏了'))).kind,
+      (await placeOrder(o.services, await o.input('渝州路社区第二网格1栋居民群', '路灯坏了'))).kind,
     ).toBe('placed')
-    expect((await placeOrder(o.services, await input(topic, '想量血压'))).kind).toBe('placed')
+    expect((await placeOrder(o.services, await o.input(topic, '想量血压'))).kind).toBe('placed')
     // The next day it is a new order again.
     const tomorrow = { ...o.services, now: () => new Date(Date.now() + 24 * 3600_000) }
-    expect((await placeOrder(tomorrow, await input(topic, '楼道灯又坏了'))).kind).toBe('placed')
+    expect((await placeOrder(tomorrow, await o.input(topic, '楼道灯又坏了'))).kind).toBe('placed')
   })
 
   it('never loses an order or throws on hostile text, straight or through the parser', async () => {
@@ -152,7 +140,7 @@ describe('intake: 点单 into one transaction', () => {
       '点单',
     ]
     for (const text of hostile) {
-      const placed = await placeOrder(o.services, await input(BUILDING, text))
+      const placed = await placeOrder(o.services, await o.input(BUILDING, text))
       expect(['placed', 'duplicate']).toContain(placed.kind)
       if (placed.kind === 'placed') {
         expect(placed.order.code).toMatch(/^[A-Z]\d{4}$/)
@@ -176,7 +164,7 @@ describe('intake: 点单 into one transaction', () => {
       const text = `${pick(random, ['点单', '求助', '报修', '保修 ', '点 单', '點單'])}${body}`
       const parsed = parseCommand(text)
       if (parsed.kind !== 'command' || parsed.command.intent !== 'order') continue
-      const result = await placeOrder(o.services, await input(BUILDING, parsed.command.text))
+      const result = await placeOrder(o.services, await o.input(BUILDING, parsed.command.text))
       expect(['placed', 'duplicate']).toContain(result.kind)
       if (result.kind === 'placed') placedCount++
     }

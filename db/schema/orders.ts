@@ -93,6 +93,8 @@ export const orders = pgTable(
   (t) => [
     uniqueIndex('orders_code_key').on(t.code),
     index('orders_resident_idx').on(t.residentRef, t.createdAt),
+    // The near-duplicate check of every intake: open orders of a (group, category) since a day.
+    index('orders_group_category_idx').on(t.groupId, t.categoryId, t.createdAt),
     index('orders_handling_status_idx').on(t.handlingUnitId, t.status),
     index('orders_assignee_status_idx').on(t.assigneeMemberId, t.status),
     index('orders_due_idx').on(t.dueAt),

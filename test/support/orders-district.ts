@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { groups } from '../../db/schema/network.ts'
 import { loadCatalog } from '../../orders/catalogue.ts'
+import type { PlaceInput } from '../../orders/intake.ts'
 import { closeSlaQueue } from '../../orders/sla-timer.ts'
 import type { Services } from '../../runtime/services.ts'
 import { createTestDatabase, type TestDatabase } from './pg.ts'
@@ -12,6 +13,8 @@ export interface OrdersDistrict {
   services: Services
   /** The group with `topic` and its unit, as the chat pipeline would hand them over. */
   group(topic: string): Promise<{ id: number; unitId: number }>
+  /** A 点单 typed in `topic`, by a fresh resident each time unless given, so the pace limit only bites where meant. */
+  input(topic: string, text: string, residentRef?: string): Promise<PlaceInput>
   stop(): Promise<void>
 }
 
@@ -26,16 +29,30 @@ export async function startOrdersDistrict(): Promise<OrdersDistrict> {
   await loadCatalog(t.db)
   const redis = await createTestRedis()
   const services = testServices(t.db, redis.connection, redis.prefix)
+  let residents = 0
+  const group = async (topic: string) => {
+    const [row] = await t.db
+      .select({ id: groups.id, unitId: groups.unitId })
+      .from(groups)
+      .where(eq(groups.topic, topic))
+    if (!row) throw new Error(`no group ${topic}`)
+    return row
+  }
   return {
     t,
     services,
-    async group(topic) {
-      const [row] = await t.db
-        .select({ id: groups.id, unitId: groups.unitId })
-        .from(groups)
-        .where(eq(groups.topic, topic))
-      if (!row) throw new Error(`no group ${topic}`)
-      return row
+    group,
+    async input(topic, text, residentRef) {
+      const { id, unitId } = await group(topic)
+      residents++
+      return {
+        residentRef: residentRef ?? `wxid_resident_${residents}`,
+        residentName: `居民${residents}`,
+        groupId: id,
+        unitId,
+        text,
+        verb: '点单',
+      }
     },
     async stop() {
       await closeSlaQueue(services)

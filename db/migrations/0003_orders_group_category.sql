@@ -1,0 +1,1 @@
+CREATE INDEX "orders_group_category_idx" ON "orders" USING btree ("group_id","category_id","created_at");
