@@ -8,7 +8,7 @@ import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts
 import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import { enqueueSay, type SendQueue } from '../queues/send-queue.ts'
+import { queueSay, type SendQueue } from '../queues/send-queue.ts'
 import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
 import type { Logger } from '../runtime/logger.ts'
 import type { Services } from '../runtime/services.ts'
@@ -100,7 +100,7 @@ export class BotAccount {
 
   /** Queues a message on this account's paced send queue. */
   async say(msg: OutboundMessage, jobId?: string): Promise<void> {
-    await enqueueSay(this.sendQueue, msg, jobId === undefined ? {} : { jobId })
+    await queueSay(this.sendQueue, msg, jobId)
   }
 
   async stop(): Promise<void> {

@@ -6,15 +6,8 @@
 import { eq } from 'drizzle-orm'
 import { groups, members } from '../db/schema/network.ts'
 import { ancestors } from '../network/queries.ts'
-import {
-  enqueueSay,
-  enqueueSayBulk,
-  type SayRequest,
-  type SendQueue,
-} from '../queues/send-queue.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
-import { bulkOf, TickBulk } from './bulk.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
 import {
   type Audience,
@@ -86,16 +79,6 @@ function teamRoomOf(services: Services, unitId: number, audience: Audience) {
   return group
 }
 
-const saying = new WeakMap<SendQueue, TickBulk<SayRequest>>()
-
-function sayingOf(queue: SendQueue): TickBulk<SayRequest> {
-  return new TickBulk<SayRequest>(
-    (requests) => enqueueSayBulk(queue, requests),
-    (request) =>
-      enqueueSay(queue, request.msg, request.jobId === undefined ? {} : { jobId: request.jobId }),
-  )
-}
-
 /**
  * Says `text` to the handling unit's workers or team (see dispatch.ts `groupFor`); privately to
  * `fallbackTo` when no group fits.
@@ -111,12 +94,13 @@ async function toUnit(
   const ref = `order:${order.code}`
   const group = await teamRoomOf(services, order.handlingUnitId, audience)
   if (group?.account) {
-    const queue = services.messenger.queueOf(group.account)
     // Notices of orders committed together go to each account's queue in one round trip.
-    await bulkOf(saying, queue, () => sayingOf(queue)).add({
-      msg: { text, kind: 'dispatch', ref, roomId: group.roomId },
-      jobId: `order-${jobKey}-${audience}`,
-    })
+    await services.messenger.toRoom(
+      group.account,
+      group.roomId,
+      { text, kind: 'dispatch', ref },
+      `order-${jobKey}-${audience}`,
+    )
     return
   }
   const account = fallbackTo ? await accountOfOrder(services.db, order) : undefined

@@ -11,8 +11,8 @@ import {
   type StepDue,
   StepDueSchema,
 } from '../queues/sla-queue.ts'
+import { bulkOf, TickBulk } from '../queues/tick-bulk.ts'
 import type { Services } from '../runtime/services.ts'
-import { bulkOf, TickBulk } from './bulk.ts'
 import { slaJobId } from './sla-time.ts'
 import { stepOf } from './state-machine.ts'
 import type { OrderRow } from './store.ts'

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import { type OutboundMessage, OutboundMessageSchema, priorityOf } from './outbound-message.ts'
 import { SAY_JOB, sendJobOptions } from './send-options.ts'
+import { bulkOf, TickBulk } from './tick-bulk.ts'
 
 export type SendQueue = Queue<OutboundMessage, void, typeof SAY_JOB>
 export type SendJob = Job<OutboundMessage, void, typeof SAY_JOB>
@@ -99,4 +100,24 @@ export async function enqueueSayBulk(
   const jobs = requests.map((req, i) => jobOf(req, i))
   if (jobs.length === 0) return []
   return queue.addBulk(jobs)
+}
+
+const saying = new WeakMap<SendQueue, TickBulk<SayRequest>>()
+
+/**
+ * enqueueSay for callers that need no job back (replies, notices): the says queued on one account
+ * in the same turn of the event loop go to Redis in one addBulk. A bad message fails only its
+ * caller, with the same TypeError.
+ */
+export function queueSay(queue: SendQueue, msg: OutboundMessage, jobId?: string): Promise<void> {
+  const bulk = bulkOf(
+    saying,
+    queue,
+    () =>
+      new TickBulk<SayRequest>(
+        (requests) => enqueueSayBulk(queue, requests),
+        ({ msg, jobId }) => enqueueSay(queue, msg, jobId === undefined ? {} : { jobId }),
+      ),
+  )
+  return bulk.add(jobId === undefined ? { msg } : { msg, jobId })
 }

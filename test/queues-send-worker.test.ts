@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import {
   enqueueSay,
   enqueueSayBulk,
+  queueSay,
   type SendQueue,
   type SendQueueOptions,
   sendQueueName,
@@ -91,6 +92,31 @@ describe('send queue (producer)', () => {
       enqueueSayBulk(queue, [{ msg: notice('r3', 'ok') }, { msg: notice('', 'bad') }]),
     ).rejects.toThrow(/#1: roomId/)
     expect(await queue.count()).toBe(2)
+  })
+
+  it('sends the says of one turn to Redis in one addBulk, and a bad one fails alone', async () => {
+    const { queue } = queueFor()
+    const bulk = vi.spyOn(queue, 'addBulk')
+    const single = vi.spyOn(queue, 'add')
+    await Promise.all([
+      queueSay(queue, notice('r1', 'a'), 'a-r1'),
+      queueSay(queue, notice('r2', 'a'), 'a-r2'),
+      queueSay(queue, notice('r3', 'a')),
+    ])
+    expect(bulk).toHaveBeenCalledTimes(1)
+    expect(single).not.toHaveBeenCalled()
+    expect(await queue.count()).toBe(3)
+
+    const results = await Promise.allSettled([
+      queueSay(queue, notice('r4', 'b'), 'b-r4'),
+      queueSay(queue, { ...notice('r5', 'b'), text: '' }),
+      queueSay(queue, notice('r1', 'a'), 'a-r1'),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/text/)
+    // The repeated job id is still a no-op: one new job, r4's.
+    expect(await queue.count()).toBe(4)
+    expect(await queue.getJob('b-r4')).toBeDefined()
   })
 })
 

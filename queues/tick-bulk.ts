@@ -1,8 +1,8 @@
 /**
- * Writes to a queue that arrive in the same turn of the event loop go out as one bulk call: a
- * batch of orders committed together arms its timers and queues its notices in one Redis round
- * trip each, instead of one per order. When the bulk call fails, each write is tried alone, so
- * one bad write fails only its own caller.
+ * Writes to a queue that arrive in the same turn of the event loop go out as one bulk call: the
+ * replies of messages handled together, or the timers and notices of orders committed together,
+ * take one Redis round trip instead of one each. When the bulk call fails, each write is tried
+ * alone, so one bad write fails only its own caller.
  */
 export class TickBulk<T> {
   private pending: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = []
