@@ -188,7 +188,6 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
   let replies = 0
   const stops = network.accounts.map((a) => {
     const queue = services.messenger.queueOf(a.name)
-    // Queue.add emits 'waiting' in this process once the job is in Redis.
     const onQueued = (job: { data: { text: string; kind: string } }) => {
       if (job.data.kind !== 'reply') return
       const name = /^@(\S+) /.exec(job.data.text)?.[1]
@@ -197,8 +196,19 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
       replyAt[i] = performance.now()
       replies++
     }
+    // Queue.add emits 'waiting' once the job is in Redis; addBulk (replies of one turn, see
+    // queueSay) emits nothing, so its result is read on the way out.
+    const addBulk = queue.addBulk
+    queue.addBulk = async (jobs) => {
+      const added = await addBulk.call(queue, jobs)
+      for (const job of added) onQueued(job)
+      return added
+    }
     queue.on('waiting', onQueued)
-    return () => queue.off('waiting', onQueued)
+    return () => {
+      queue.off('waiting', onQueued)
+      queue.addBulk = addBulk
+    }
   })
   placedAt.clear()
   const t0 = performance.now()
