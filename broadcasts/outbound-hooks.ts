@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { OutboundHookTable } from '../bot/outbound-hooks.ts'
 import type { Db } from '../db/client.ts'
+import { Batcher } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
-import { Batcher } from './batcher.ts'
 import {
   type BeginSend,
   beginSends,

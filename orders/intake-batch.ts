@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { orderCodeSeq } from '../db/schema/orders.ts'
 import type { Unit } from '../network/types.ts'
+import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Moved } from './act.ts'
 import { type Category, FALLBACK_CATEGORY } from './catalogue.ts'
@@ -530,67 +531,31 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
 /** At most this many orders in one transaction: a batch stays a few milliseconds of work. */
 export const MAX_BATCH = 150
 
+const committers = new WeakMap<Db, Batcher<Intake, Outcome>>()
+
 /**
- * One batch in flight per database handle; what arrives meanwhile waits for the next. The first
- * order after a quiet spell starts at once (on the next turn of the event loop, so orders handed
- * over together go together).
+ * Places one order, in the next batch of its database: one batch in flight per database handle,
+ * what arrives meanwhile waits for the next. The first order after a quiet spell starts at once
+ * (on the next turn of the event loop, so orders handed over together go together). A batch that
+ * fails is placed again one order at a time.
  */
-class GroupCommit {
-  private waiting: {
-    intake: Intake
-    resolve: (o: Outcome) => void
-    reject: (e: unknown) => void
-  }[] = []
-  private busy = false
-
-  constructor(private readonly db: Db) {}
-
-  submit(intake: Intake): Promise<Outcome> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ intake, resolve, reject })
-      if (!this.busy) {
-        this.busy = true
-        setImmediate(() => void this.drain())
-      }
-    })
-  }
-
-  private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_BATCH)
-      try {
-        const outcomes = await placeBatch(
-          this.db,
-          batch.map((b) => b.intake),
-        )
-        for (const [i, b] of batch.entries()) b.resolve(outcomes[i]!)
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0]!.reject(err)
-          continue
-        }
-        batch[0]!.intake.services.log.warn(
-          { err, size: batch.length },
-          'intake batch failed: placing its orders one by one',
-        )
-        for (const b of batch) {
-          await placeBatch(this.db, [b.intake]).then((o) => b.resolve(o[0]!), b.reject)
-        }
-      }
-    }
-    this.busy = false
-  }
-}
-
-const committers = new WeakMap<Db, GroupCommit>()
-
-/** Places one order, in the next batch of its database. */
 export function submitIntake(intake: Intake): Promise<Outcome> {
-  const db = intake.services.db
-  let committer = committers.get(db)
-  if (!committer) {
-    committer = new GroupCommit(db)
-    committers.set(db, committer)
-  }
-  return committer.submit(intake)
+  const { db, log } = intake.services
+  const committer = batcherOf(
+    committers,
+    db,
+    () =>
+      new Batcher<Intake, Outcome>(
+        async (batch) => {
+          const outcomes = await placeBatch(db, batch)
+          return new Map(batch.map((b, i) => [b, outcomes[i]!]))
+        },
+        {
+          max: MAX_BATCH,
+          onBatchError: (err, size) =>
+            log.warn({ err, size }, 'intake batch failed: placing its orders one by one'),
+        },
+      ),
+  )
+  return committer.load(intake)
 }

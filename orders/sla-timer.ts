@@ -3,15 +3,13 @@
  * idempotent (the job id is derived from the step and its due time) and never throws.
  */
 import type { Redis } from 'ioredis'
-import { SLA_JOBS } from '../queues/sla-options.ts'
 import {
   createSlaQueue,
-  enqueueStepDue,
+  enqueueStepDues,
   type SlaQueue,
-  type StepDue,
-  StepDueSchema,
+  type StepDueArm,
 } from '../queues/sla-queue.ts'
-import { bulkOf, TickBulk } from '../queues/tick-bulk.ts'
+import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
 import { slaJobId } from './sla-time.ts'
 import { stepOf } from './state-machine.ts'
@@ -42,31 +40,7 @@ export async function closeSlaQueue(services: Pick<Services, 'connection' | 'que
   await queue.close()
 }
 
-interface Arm {
-  payload: StepDue
-  opts: { jobId: string; now: number }
-}
-
-const arming = new WeakMap<SlaQueue, TickBulk<Arm>>()
-
-/** Timers armed together (a batch of orders) go to Redis in one round trip. */
-function armingOf(queue: SlaQueue): TickBulk<Arm> {
-  return new TickBulk<Arm>(
-    (arms) =>
-      queue.addBulk(
-        arms.map(({ payload, opts }) => {
-          const data = StepDueSchema.parse(payload)
-          // As enqueueStepDue: never before now; the job id makes arming twice a no-op.
-          return {
-            name: SLA_JOBS.stepDue,
-            data,
-            opts: { jobId: opts.jobId, delay: Math.max(0, data.dueAt - opts.now) },
-          }
-        }),
-      ),
-    ({ payload, opts }) => enqueueStepDue(queue, payload, opts),
-  )
-}
+const arming = new WeakMap<SlaQueue, Batcher<StepDueArm, void>>()
 
 /**
  * Arms the timer of the order's running step, if any. Called after every committed move; a
@@ -77,7 +51,17 @@ export async function armSla(services: Services, order: OrderRow): Promise<void>
   if (!step || !order.dueAt) return
   const queue = slaQueueOf(services)
   try {
-    await bulkOf(arming, queue, () => armingOf(queue)).add({
+    // Timers armed together (a batch of orders) go to Redis in one round trip.
+    const batcher = batcherOf(
+      arming,
+      queue,
+      () =>
+        new Batcher(async (arms) => {
+          await enqueueStepDues(queue, arms)
+          return new Map()
+        }),
+    )
+    await batcher.load({
       payload: { code: order.code, step, level: order.escalations, dueAt: order.dueAt.getTime() },
       opts: {
         jobId: slaJobId(order.code, step, order.escalations, order.dueAt),

@@ -2,9 +2,9 @@ import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
+import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import { type OutboundMessage, OutboundMessageSchema, priorityOf } from './outbound-message.ts'
 import { SAY_JOB, sendJobOptions } from './send-options.ts'
-import { bulkOf, TickBulk } from './tick-bulk.ts'
 
 export type SendQueue = Queue<OutboundMessage, void, typeof SAY_JOB>
 export type SendJob = Job<OutboundMessage, void, typeof SAY_JOB>
@@ -102,22 +102,26 @@ export async function enqueueSayBulk(
   return queue.addBulk(jobs)
 }
 
-const saying = new WeakMap<SendQueue, TickBulk<SayRequest>>()
+const saying = new WeakMap<SendQueue, Batcher<SayRequest, void>>()
 
 /**
  * enqueueSay for callers that need no job back (replies, notices): the says queued on one account
- * in the same turn of the event loop go to Redis in one addBulk. A bad message fails only its
- * caller, with the same TypeError.
+ * while its previous round trip is out go to Redis together, in one addBulk. A bad message fails
+ * only its caller, with the same TypeError.
  */
-export function queueSay(queue: SendQueue, msg: OutboundMessage, jobId?: string): Promise<void> {
-  const bulk = bulkOf(
+export async function queueSay(
+  queue: SendQueue,
+  msg: OutboundMessage,
+  jobId?: string,
+): Promise<void> {
+  const batcher = batcherOf(
     saying,
     queue,
     () =>
-      new TickBulk<SayRequest>(
-        (requests) => enqueueSayBulk(queue, requests),
-        ({ msg, jobId }) => enqueueSay(queue, msg, jobId === undefined ? {} : { jobId }),
-      ),
+      new Batcher(async (requests) => {
+        await enqueueSayBulk(queue, requests)
+        return new Map()
+      }),
   )
-  return bulk.add(jobId === undefined ? { msg } : { msg, jobId })
+  await batcher.load(jobId === undefined ? { msg } : { msg, jobId })
 }

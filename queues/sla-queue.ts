@@ -35,17 +35,26 @@ export function createSlaQueue(opts: SlaQueueOptions): SlaQueue {
   })
 }
 
-/** Wakes up at `dueAt` (never before `now`); `jobId` makes arming the same step twice a no-op. */
-export async function enqueueStepDue(
-  queue: SlaQueue,
-  payload: StepDue,
-  opts: { jobId: string; now: number },
-): Promise<void> {
-  const data = StepDueSchema.parse(payload)
-  await queue.add(SLA_JOBS.stepDue, data, {
-    jobId: opts.jobId,
-    delay: Math.max(0, data.dueAt - opts.now),
+/** A step timer to arm: `opts.now` is the clock of the move that armed it. */
+export interface StepDueArm {
+  payload: StepDue
+  opts: { jobId: string; now: number }
+}
+
+/**
+ * Arms step timers in one round trip, never before now; the job id makes arming twice a no-op.
+ * A bad payload throws before Redis and arms none of them.
+ */
+export async function enqueueStepDues(queue: SlaQueue, arms: readonly StepDueArm[]): Promise<void> {
+  const jobs = arms.map(({ payload, opts }) => {
+    const data = StepDueSchema.parse(payload)
+    return {
+      name: SLA_JOBS.stepDue,
+      data,
+      opts: { jobId: opts.jobId, delay: Math.max(0, data.dueAt - opts.now) },
+    }
   })
+  if (jobs.length > 0) await queue.addBulk(jobs)
 }
 
 /** One digest per day: two schedulers ticking the same morning enqueue it once. */

@@ -3,12 +3,23 @@ interface Waiter<R> {
   reject(error: unknown): void
 }
 
+export interface BatcherOptions {
+  /** Batches running at once (default 1: what arrives meanwhile waits for the next batch). */
+  concurrency?: number
+  /** Keys in one batch at most (default 1,000). */
+  max?: number
+  /** Told when a batch of several failed and its keys are being run one at a time. */
+  onBatchError?: (error: unknown, size: number) => void
+}
+
 /**
- * Group commit for per-send statements: keys asked for while batches run wait and go together as
- * the next batch, at most `concurrency` batches at a time. The 22 send workers of a process then
- * share a few statements (and commits) instead of each queueing its own on a pool of 10
- * connections. A key asked for twice before its batch runs is run once; both callers get its
- * result.
+ * Group commit: keys asked for while batches run wait and go together as the next batch, in the
+ * order they were asked for. Every commit to PostgreSQL waits for an fsync and every Redis call
+ * for a round trip, so callers arriving together (the send workers of a process, the 点单 of one
+ * busy minute, the replies of one turn) share one statement instead of queueing one each.
+ *
+ * A key asked for twice before its batch runs is run once; both callers get its result. A batch
+ * of several that throws is run again one key at a time, so one bad key fails only its callers.
  */
 export class Batcher<K, R> {
   private readonly queued = new Map<K, Waiter<R>[]>()
@@ -18,7 +29,7 @@ export class Batcher<K, R> {
 
   constructor(
     private readonly run: (keys: K[]) => Promise<Map<K, R>>,
-    private readonly opts: { concurrency?: number; max?: number } = {},
+    private readonly opts: BatcherOptions = {},
   ) {}
 
   load(key: K): Promise<R> {
@@ -68,15 +79,41 @@ export class Batcher<K, R> {
         this.inFlight.add(key)
       }
       try {
-        const results = await this.run([...batch.keys()])
-        for (const [key, waiters] of batch) {
-          for (const w of waiters) w.resolve(results.get(key) as R)
-        }
-      } catch (error) {
-        for (const waiters of batch.values()) for (const w of waiters) w.reject(error)
+        await this.settle(batch)
       } finally {
         for (const key of batch.keys()) this.inFlight.delete(key)
       }
     }
   }
+
+  private async settle(batch: Map<K, Waiter<R>[]>): Promise<void> {
+    try {
+      const results = await this.run([...batch.keys()])
+      for (const [key, waiters] of batch) {
+        for (const w of waiters) w.resolve(results.get(key) as R)
+      }
+      return
+    } catch (error) {
+      if (batch.size === 1) {
+        for (const waiters of batch.values()) for (const w of waiters) w.reject(error)
+        return
+      }
+      this.opts.onBatchError?.(error, batch.size)
+    }
+    for (const [key, waiters] of batch) await this.settle(new Map([[key, waiters]]))
+  }
+}
+
+/** One batcher per key object (a queue, a database handle), made on first use. */
+export function batcherOf<O extends object, K, R>(
+  registry: WeakMap<O, Batcher<K, R>>,
+  owner: O,
+  make: () => Batcher<K, R>,
+): Batcher<K, R> {
+  let found = registry.get(owner)
+  if (!found) {
+    found = make()
+    registry.set(owner, found)
+  }
+  return found
 }
