@@ -9,7 +9,7 @@ import {
   type SlaQueue,
   type StepDueArm,
 } from '../queues/sla-queue.ts'
-import { Batcher, batcherOf } from '../runtime/batcher.ts'
+import { type Batcher, writerOf } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
 import { slaJobId } from './sla-time.ts'
 import { stepOf } from './state-machine.ts'
@@ -52,16 +52,7 @@ export async function armSla(services: Services, order: OrderRow): Promise<void>
   const queue = slaQueueOf(services)
   try {
     // Timers armed together (a batch of orders) go to Redis in one round trip.
-    const batcher = batcherOf(
-      arming,
-      queue,
-      () =>
-        new Batcher(async (arms) => {
-          await enqueueStepDues(queue, arms)
-          return new Map()
-        }),
-    )
-    await batcher.load({
+    await writerOf(arming, queue, (arms) => enqueueStepDues(queue, arms)).load({
       payload: { code: order.code, step, level: order.escalations, dueAt: order.dueAt.getTime() },
       opts: {
         jobId: slaJobId(order.code, step, order.escalations, order.dueAt),

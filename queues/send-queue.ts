@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
-import { Batcher, batcherOf } from '../runtime/batcher.ts'
+import { type Batcher, writerOf } from '../runtime/batcher.ts'
 import { type OutboundMessage, OutboundMessageSchema, priorityOf } from './outbound-message.ts'
 import { SAY_JOB, sendJobOptions } from './send-options.ts'
 
@@ -114,14 +114,6 @@ export async function queueSay(
   msg: OutboundMessage,
   jobId?: string,
 ): Promise<void> {
-  const batcher = batcherOf(
-    saying,
-    queue,
-    () =>
-      new Batcher(async (requests) => {
-        await enqueueSayBulk(queue, requests)
-        return new Map()
-      }),
-  )
-  await batcher.load(jobId === undefined ? { msg } : { msg, jobId })
+  const writer = writerOf(saying, queue, (requests) => enqueueSayBulk(queue, requests))
+  await writer.load(jobId === undefined ? { msg } : { msg, jobId })
 }
