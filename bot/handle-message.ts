@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts'
 import { type BoundGroup, findGroupsByRoomIds } from '../network/groups.ts'
 import { findMembersByWechatIds, type KnownMember } from '../network/roles.ts'
 import { isThrottleSignal } from '../queues/throttle.ts'
+import { Batcher } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
 import { authorize } from './authorize.ts'
 import { requiredRole } from './commands/grammar.ts'
@@ -63,44 +64,13 @@ class InFlight {
   }
 }
 
-/**
- * Lookups by key that arrive in the same turn of the event loop go to the database as one
- * statement: under a burst, every message's room and talker are read in a handful of queries
- * instead of two each. Nothing is kept afterwards, so a binding is always read fresh.
- */
-class Coalesced<V> {
-  private pending = new Map<
-    string,
-    { resolve: (v: V | undefined) => void; reject: (e: unknown) => void }[]
-  >()
-
-  constructor(private readonly fetch: (keys: string[]) => Promise<Map<string, V>>) {}
-
-  get(key: string): Promise<V | undefined> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) setImmediate(() => void this.flush())
-      const waiting = this.pending.get(key)
-      if (waiting) waiting.push({ resolve, reject })
-      else this.pending.set(key, [{ resolve, reject }])
-    })
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending
-    this.pending = new Map()
-    try {
-      const found = await this.fetch([...batch.keys()])
-      for (const [key, waiting] of batch) for (const w of waiting) w.resolve(found.get(key))
-    } catch (err) {
-      for (const waiting of batch.values()) for (const w of waiting) w.reject(err)
-    }
-  }
-}
+/** Reads are short: two may overlap, so one slow statement does not hold up every message. */
+const LOOKUPS = { concurrency: 2 }
 
 interface PerDatabase {
   inFlight: InFlight
-  groups: Coalesced<BoundGroup>
-  members: Coalesced<KnownMember>
+  groups: Batcher<string, BoundGroup | undefined>
+  members: Batcher<string, KnownMember | undefined>
 }
 
 // Per database handle: every bot account of a process shares its pool.
@@ -111,8 +81,10 @@ function perDatabaseOf(db: Db): PerDatabase {
   if (!found) {
     found = {
       inFlight: new InFlight(MAX_IN_FLIGHT),
-      groups: new Coalesced((roomIds) => findGroupsByRoomIds(db, roomIds)),
-      members: new Coalesced((wechatIds) => findMembersByWechatIds(db, wechatIds)),
+      // The rooms and talkers of messages arriving together are read in one statement each;
+      // nothing is kept afterwards, so a binding is always read fresh.
+      groups: new Batcher((roomIds) => findGroupsByRoomIds(db, roomIds), LOOKUPS),
+      members: new Batcher((wechatIds) => findMembersByWechatIds(db, wechatIds), LOOKUPS),
     }
     perDatabase.set(db, found)
   }
@@ -142,8 +114,8 @@ async function handleParsed(
 ): Promise<Reaction> {
   const lookups = perDatabaseOf(deps.services.db)
   const [group, member] = await Promise.all([
-    incoming.roomId ? lookups.groups.get(incoming.roomId) : undefined,
-    lookups.members.get(incoming.talkerId),
+    incoming.roomId ? lookups.groups.load(incoming.roomId) : undefined,
+    lookups.members.load(incoming.talkerId),
   ])
   if (parsed.kind === 'invalid') {
     // Words like 确认 or 完成 are everyday chat too: only people who can use a staff command
