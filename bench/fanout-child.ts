@@ -27,7 +27,7 @@ import type { Services } from '../runtime/services.ts'
 import { until } from '../runtime/until.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { bindMockRooms } from './district.ts'
-import { profiled, Spans } from './support.ts'
+import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
 /** Pacing off, for the benchmark only: no cap that binds, no gaps, no jitter. */
 const UNPACED: PacingRules & { cooldownMs: number } = {
@@ -215,14 +215,17 @@ await quanqun(WARM_UP_SCOPE, noticeText('预热'))
 const rounds: FanoutRound[] = []
 for (let round = 0; round < ROUNDS; round++) {
   const text = noticeText(`第${round + 1}轮`)
+  const cpu0 = await cpuSample()
   const baselineMs = await baseline(text)
+  const cpu1 = await cpuSample()
   const profile = process.env.BENCH_PROFILE
   const q = await profiled(profile && `${profile}/fanout-${round + 1}.cpuprofile`, () =>
     quanqun(ROOT, text),
   )
+  const cpu2 = await cpuSample()
   rounds.push({ baselineMs, quanqunMs: q.ms, groups: q.groups })
   process.stderr.write(
-    `  fanout round ${round + 1}: baseline ${(baselineMs / 1000).toFixed(1)} s, quanqun ${(q.ms / 1000).toFixed(1)} s (${q.groups} groups)\n`,
+    `  fanout round ${round + 1}: baseline ${(baselineMs / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu0, cpu1)}), quanqun ${(q.ms / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu1, cpu2)}; ${q.groups} groups)\n`,
   )
 }
 if (spans) process.stderr.write(`${spans.report()}\n`)

@@ -89,7 +89,8 @@ export class Spans {
 export async function profiled<T>(file: string | undefined, fn: () => Promise<T>): Promise<T> {
   if (!file) return fn()
   const { Session } = await import('node:inspector/promises')
-  const { writeFile } = await import('node:fs/promises')
+  const { mkdir, writeFile } = await import('node:fs/promises')
+  const { dirname } = await import('node:path')
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
@@ -98,7 +99,39 @@ export async function profiled<T>(file: string | undefined, fn: () => Promise<T>
     return await fn()
   } finally {
     const { profile } = await session.post('Profiler.stop')
+    await mkdir(dirname(file), { recursive: true })
     await writeFile(file, JSON.stringify(profile))
     session.disconnect()
   }
+}
+
+/** CPU seconds used so far by this process, by Redis and by every PostgreSQL process (Linux). */
+export interface CpuSample {
+  node: number
+  redis: number
+  postgres: number
+}
+
+export async function cpuSample(): Promise<CpuSample> {
+  const { readdir, readFile } = await import('node:fs/promises')
+  const own = process.cpuUsage()
+  const sample: CpuSample = { node: (own.user + own.system) / 1e6, redis: 0, postgres: 0 }
+  const ticks = 100 // USER_HZ on Linux
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    // comm may hold spaces: the fields after it start at the last ')'.
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks
+    if (comm.startsWith('redis-server')) sample.redis += seconds
+    else if (comm.startsWith('postgres')) sample.postgres += seconds
+  }
+  return sample
+}
+
+/** CPU seconds spent between two samples, as "node 1.2 + redis 0.4 + postgres 0.9 s". */
+export function cpuSpent(from: CpuSample, to: CpuSample): string {
+  const d = (k: keyof CpuSample) => (to[k] - from[k]).toFixed(1)
+  return `node ${d('node')} + redis ${d('redis')} + postgres ${d('postgres')} s`
 }
