@@ -91,8 +91,8 @@ function timedHooks(s: Spans): OutboundHookTable {
     ...defaultOutbound,
     delivery: {
       ...hooks,
-      before: async (sv, msg, ref) => {
-        const r = await s.time('hook before (beginSend)', () => hooks.before!(sv, msg, ref))
+      before: async (sv, msg, ref, sender) => {
+        const r = await s.time('hook before (gate)', () => hooks.before!(sv, msg, ref, sender))
         saidFrom.set(ref, performance.now())
         return r
       },

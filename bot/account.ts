@@ -17,7 +17,7 @@ import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { handleMessage, type Reaction } from './handle-message.ts'
 import { handlers as defaultHandlers } from './handlers/index.ts'
 import { defaultOutbound } from './outbound.ts'
-import { hooksFor, type OutboundHookTable } from './outbound-hooks.ts'
+import { hooksFor, type OutboundHookTable, type Sender } from './outbound-hooks.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { TalkerLimit } from './talker-limit.ts'
 
@@ -55,6 +55,8 @@ export class BotAccount {
   private readonly db: Db
   /** The process's services with this account's logger, so every log names the account. */
   private readonly services: Services
+  /** This account as the send hooks see it. */
+  private readonly sender: Sender
 
   constructor(private readonly opts: BotAccountOptions) {
     this.name = opts.name
@@ -62,6 +64,10 @@ export class BotAccount {
     this.log = opts.services.log.child({ account: opts.name })
     this.services = { ...opts.services, log: this.log }
     this.sendQueue = opts.services.messenger.queueOf(opts.name)
+    this.sender = {
+      account: opts.name,
+      upcoming: (n) => this.sendQueue.getRanges(['prioritized'], 0, n - 1, true),
+    }
   }
 
   get wechaty(): Wechaty {
@@ -119,7 +125,7 @@ export class BotAccount {
     const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
     if (
       found?.hooks.before &&
-      (await found.hooks.before(this.services, msg, found.refId)) === 'skip'
+      (await found.hooks.before(this.services, msg, found.refId, this.sender)) === 'skip'
     )
       return
     await this.sayNow(msg)

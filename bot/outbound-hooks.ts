@@ -7,7 +7,12 @@ import type { Services } from '../runtime/services.ts'
  */
 export interface OutboundHooks {
   /** Before saying; 'skip' drops the message (e.g. its delivery was already sent). */
-  before?(services: Services, msg: OutboundMessage, refId: string): Promise<'say' | 'skip'>
+  before?(
+    services: Services,
+    msg: OutboundMessage,
+    refId: string,
+    sender: Sender,
+  ): Promise<'say' | 'skip'>
   /** After the puppet said it. Must not throw: the message is out, a retry would say it twice. */
   after?(services: Services, msg: OutboundMessage, refId: string): Promise<void>
   /** It will never be said: retries exhausted or the payload was refused. */
@@ -17,6 +22,17 @@ export interface OutboundHooks {
    * stopped, so nothing said stays unrecorded at a clean shutdown.
    */
   settle?(services: Services): Promise<void>
+}
+
+/** The account about to say a message, as its hooks see it. */
+export interface Sender {
+  account: string
+  /**
+   * Ids of the next `n` jobs on the account's send queue, in the order they will run (prioritized
+   * jobs only: every notice, reply and dispatch has a priority). Lets a hook prepare their
+   * bookkeeping in one go instead of one round trip each.
+   */
+  upcoming(n: number): Promise<string[]>
 }
 
 export type OutboundHookTable = Readonly<Record<string, OutboundHooks>>

@@ -115,22 +115,36 @@ const idIn = (ids: readonly number[]) =>
  * sent or given up (never say it again), the notice cancelled, the bot out of the room (both
  * recorded as skipped).
  *
+ * `ahead` are deliveries whose jobs come next on the same accounts: the same statement takes them
+ * too (an attempt each, like any take), and only those taken are in the result; one it does not
+ * take is left as it is, for its own gate to explain.
+ *
  * The claim is committed without waiting for the WAL flush (synchronous_commit off): losing it in
  * a PostgreSQL crash leaves the delivery pending, which every path (the send hook, the cancel, the
  * reconciler) treats as it treats `sending`. That saves an fsync per batch on the send's path;
  * the row lock still orders the claim against a cancel, as before.
  */
-export async function beginSends(db: Db, ids: readonly number[]): Promise<Map<number, BeginSend>> {
+export async function beginSends(
+  db: Db,
+  ids: readonly number[],
+  ahead: readonly number[] = [],
+): Promise<Map<number, BeginSend>> {
   const gates = new Map<number, BeginSend>()
   if (ids.length === 0) return gates
+  const asked = new Set(ids)
+  const all = [...ids, ...ahead.filter((id) => !asked.has(id))]
   const taken = await db
     .update(deliveries)
-    .set({ status: 'sending', attempts: sql`${deliveries.attempts} + 1`, updatedAt: sql`now()` })
+    .set({
+      status: 'sending',
+      attempts: sql`${deliveries.attempts} + 1`,
+      updatedAt: sql`now()`,
+    })
     .where(
       and(
         // Evaluated once (an init plan); applies to this statement's own transaction only.
         sql`(select set_config('synchronous_commit', 'off', true)) is not null`,
-        idIn(ids),
+        idIn(all),
         inArray(deliveries.status, [...OPEN_STATUSES]),
         exists(
           db

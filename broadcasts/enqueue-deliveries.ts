@@ -20,6 +20,14 @@ export function deliveryJobId(id: number): string {
   return `d-${id}`
 }
 
+/** The delivery id in a ref id ("42") or a job id ("d-42"), if it is one a row can have. */
+export function deliveryIdOf(text: string): number | undefined {
+  const digits = text.startsWith('d-') ? text.slice(2) : text
+  if (!/^[1-9][0-9]{0,9}$/.test(digits)) return undefined
+  const id = Number(digits)
+  return id <= 2_147_483_647 ? id : undefined
+}
+
 /**
  * Queues sends on each account's queue in bulk, accounts in parallel, the notice's tier setting
  * the priority (upper tiers first). Rows must be in the order they should go out; returns how many were queued.

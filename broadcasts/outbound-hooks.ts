@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { OutboundHookTable } from '../bot/outbound-hooks.ts'
+import type { OutboundHookTable, Sender } from '../bot/outbound-hooks.ts'
 import type { Db } from '../db/client.ts'
+import type { Tier } from '../network/types.ts'
 import { Batcher } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
 import {
@@ -10,15 +11,18 @@ import {
   markFailed,
   markSentMany,
 } from './delivery-store.ts'
+import { deliveryIdOf } from './enqueue-deliveries.ts'
 import { reportProgressSafely } from './progress.ts'
-
-function deliveryId(refId: string): number | undefined {
-  const id = Number(refId)
-  return Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647 ? id : undefined
-}
+import { CLAIM_MS, SendPace } from './send-pace.ts'
 
 /** Gate statements in flight at once (of the pool's 10 connections). */
 const GATE_BATCHES = 3
+
+/**
+ * A `sent` write waits this long for more to join it: nobody waits on it, and each statement costs
+ * the database far more than its rows (plus a progress check per notice tier it touches).
+ */
+const SENT_GATHER_MS = 50
 
 /** Waits between attempts at writing a batch of sends while PostgreSQL refuses it. */
 const RETRY_MS = [100, 500, 2_000, 5_000] as const
@@ -27,6 +31,12 @@ const RETRY_MS = [100, 500, 2_000, 5_000] as const
  * The send bookkeeping of one process (one per database handle, so every account of the process
  * shares it): the gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
  * `sent` behind the say, in batches, each followed by one progress check per (notice, tier).
+ *
+ * An account sending fast (pacing off or loose) has its next deliveries, read off its queue,
+ * claimed with the one about to go out (see SendPace); their gates are then answered here for
+ * CLAIM_MS without a round trip. What a cancel or a removal from a room may miss is bounded by
+ * that: a claim was taken while the notice was confirmed and the group active, and is never used
+ * once older. An unused claim leaves its row `sending`, which its own gate takes again later.
  *
  * Why writing behind is safe: the send job completes as soon as the say returns, before its row is
  * written. If the process dies in between, the job is `completed` in Redis and the row still open;
@@ -37,20 +47,70 @@ class DeliveryLedger {
   private readonly gates: Batcher<number, BeginSend>
   private readonly sent: Batcher<number, void>
   private closing = false
+  private readonly pace = new SendPace()
+  /** Deliveries claimed ahead of their jobs → until when the claim may be used (ms). */
+  private readonly claims = new Map<number, number>()
+  /** The deliveries to claim along with a gate waiting for its batch. */
+  private readonly aheadOf = new Map<number, number[]>()
 
   constructor(private readonly services: Services) {
     // A few gate batches at a time: each send waits on its gate, and a batch is quick.
-    this.gates = new Batcher((ids) => beginSends(services.db, ids), { concurrency: GATE_BATCHES })
-    this.sent = new Batcher(async (ids) => {
-      await this.report(await this.writeSent(ids))
-      return new Map()
-    })
+    this.gates = new Batcher((ids) => this.begin(ids), { concurrency: GATE_BATCHES })
+    this.sent = new Batcher(
+      async (ids) => {
+        await this.report(await this.writeSent(ids))
+        return new Map()
+      },
+      { gatherMs: SENT_GATHER_MS },
+    )
   }
 
-  gate(id: number): Promise<BeginSend> {
+  async gate(id: number, sender: Sender): Promise<BeginSend> {
     // Said and not yet written: a second job for it (a re-run fan-out) must not say it again.
-    if (this.sent.holds(id)) return Promise.resolve({ say: false, why: 'done' })
+    if (this.sent.holds(id)) return { say: false, why: 'done' }
+    const now = Date.now()
+    const ahead = this.pace.ahead(sender.account, now)
+    const until = this.claims.get(id)
+    if (until !== undefined) {
+      this.claims.delete(id)
+      if (until > now) return { say: true }
+    }
+    if (ahead > 0) {
+      const next = await this.upcoming(sender, id, ahead)
+      if (next.length > 0) this.aheadOf.set(id, next)
+    }
     return this.gates.load(id)
+  }
+
+  /** The account's next deliveries not claimed yet; none when the queue cannot be read. */
+  private async upcoming(sender: Sender, id: number, n: number): Promise<number[]> {
+    try {
+      const jobs = await sender.upcoming(n + 1)
+      return jobs.flatMap((job) => {
+        const next = deliveryIdOf(job)
+        return next === undefined || next === id || this.claims.has(next) ? [] : [next]
+      })
+    } catch (err) {
+      this.services.log.warn({ err, account: sender.account }, 'send queue not read ahead')
+      return []
+    }
+  }
+
+  private async begin(ids: number[]): Promise<Map<number, BeginSend>> {
+    const ahead = ids.flatMap((id) => {
+      const next = this.aheadOf.get(id) ?? []
+      this.aheadOf.delete(id)
+      return next
+    })
+    // The claim's age counts from before the statement: later would stretch CLAIM_MS.
+    const until = Date.now() + CLAIM_MS
+    const gates = await beginSends(this.services.db, ids, ahead)
+    if (ahead.length > 0) {
+      for (const [claimed, at] of this.claims)
+        if (at <= until - CLAIM_MS) this.claims.delete(claimed)
+      for (const next of ahead) if (gates.get(next)?.say) this.claims.set(next, until)
+    }
+    return gates
   }
 
   /** Queues the `sent` write; never rejects (the batch keeps retrying, see writeSent). */
@@ -97,13 +157,14 @@ class DeliveryLedger {
   }
 
   private async report(changed: readonly DeliveryRef[]): Promise<void> {
-    const seen = new Set<string>()
+    const tiersOf = new Map<number, Tier[]>()
     for (const ref of changed) {
-      const key = `${ref.noticeId}-${ref.tier}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      await reportProgressSafely(this.services, ref.noticeId, ref.tier)
+      const tiers = tiersOf.get(ref.noticeId)
+      if (tiers) tiers.push(ref.tier)
+      else tiersOf.set(ref.noticeId, [ref.tier])
     }
+    for (const [noticeId, tiers] of tiersOf)
+      await reportProgressSafely(this.services, noticeId, tiers)
   }
 }
 
@@ -131,13 +192,13 @@ function ledgerOf(services: Services): DeliveryLedger {
  */
 export const broadcastOutbound: OutboundHookTable = {
   delivery: {
-    async before(services, msg, refId) {
-      const id = deliveryId(refId)
+    async before(services, msg, refId, sender) {
+      const id = deliveryIdOf(refId)
       if (id === undefined) {
         services.log.error({ ref: msg.ref, room: msg.roomId }, 'bad delivery ref: not sent')
         return 'skip'
       }
-      const gate = await ledgerOf(services).gate(id)
+      const gate = await ledgerOf(services).gate(id, sender)
       if (gate.say) return 'say'
       services.log.info({ delivery: id, room: msg.roomId, why: gate.why }, 'delivery not said')
       if (gate.changed)
@@ -145,11 +206,11 @@ export const broadcastOutbound: OutboundHookTable = {
       return 'skip'
     },
     async after(services, _msg, refId) {
-      const id = deliveryId(refId)
+      const id = deliveryIdOf(refId)
       if (id !== undefined) ledgerOf(services).said(id)
     },
     async failed(services, msg, refId, error) {
-      const id = deliveryId(refId)
+      const id = deliveryIdOf(refId)
       if (id === undefined) return
       services.log.error({ delivery: id, room: msg.roomId, error }, 'delivery failed for good')
       const ref = await markFailed(services.db, id, error)

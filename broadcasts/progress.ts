@@ -48,28 +48,39 @@ async function tellAuthor(
 }
 
 /**
- * Called whenever deliveries of `tier` left pending/sending (said, failed, skipped). The common
- * case costs one indexed look-up; only the last delivery of a tier goes further:
- * - the notice has nothing open → done (one UPDATE … WHERE finished_at IS NULL decides the one
- *   caller that sends the summary, even across processes);
- * - otherwise, when the notice spans several tiers, one progress line for the finished tier
- *   (job id `notice-N12-t3-done` collapses the rare pair of callers finishing the tier together).
+ * Called whenever deliveries of `tiers` left pending/sending (said, failed, skipped), all the
+ * tiers of one batch together. The common case costs one indexed look-up per tier; only the last
+ * delivery of a tier goes further:
+ * - when the notice spans several tiers, one progress line per finished tier, top tier first
+ *   (job id `notice-N12-t3-done` collapses the rare pair of callers finishing a tier together),
+ *   except for the bottom tier when the notice is finished here: the summary says it;
+ * - then, if the notice has nothing open, done (one UPDATE … WHERE finished_at IS NULL decides
+ *   the one caller that sends the summary, even across processes).
  */
 export async function reportProgress(
   services: Services,
   noticeId: number,
-  tier: Tier,
+  tiers: Tier | readonly Tier[],
 ): Promise<void> {
-  if (await anyOpenInTier(services, noticeId, tier)) return
-  if (await finishNotice(services, noticeId)) return
+  const finishedTiers: Tier[] = []
+  for (const tier of [...new Set(typeof tiers === 'number' ? [tiers] : tiers)].sort()) {
+    if (!(await anyOpenInTier(services, noticeId, tier))) finishedTiers.push(tier)
+  }
+  if (finishedTiers.length === 0) return
   const code = noticeCode(noticeId)
   const notice = await findNotice(services.db, noticeId)
-  if (notice?.status !== 'confirmed') return
-  const progress = await noticeProgress(services.db, noticeId)
-  const t = progress.tiers.find((p) => p.tier === tier)
-  if (!t || progress.tiers.length < 2) return
-  services.log.info({ notice: code, ...t }, 'notice tier finished')
-  await tellAuthor(services, notice, tierDone(code, t), `notice-${code}-t${tier}-done`)
+  if (notice?.status === 'confirmed') {
+    const progress = await noticeProgress(services.db, noticeId)
+    const bottom = progress.tiers.at(-1)?.tier
+    const allDone = progress.totals.pending === 0
+    for (const tier of finishedTiers) {
+      const t = progress.tiers.find((p) => p.tier === tier)
+      if (!t || progress.tiers.length < 2 || (allDone && tier === bottom)) continue
+      services.log.info({ notice: code, ...t }, 'notice tier finished')
+      await tellAuthor(services, notice, tierDone(code, t), `notice-${code}-t${tier}-done`)
+    }
+  }
+  await finishNotice(services, noticeId)
 }
 
 /**
@@ -90,11 +101,11 @@ export async function finishNotice(services: Services, noticeId: number): Promis
 export async function reportProgressSafely(
   services: Services,
   noticeId: number,
-  tier: Tier,
+  tiers: Tier | readonly Tier[],
 ): Promise<void> {
   try {
-    await reportProgress(services, noticeId, tier)
+    await reportProgress(services, noticeId, tiers)
   } catch (err) {
-    services.log.error({ err, notice: noticeCode(noticeId), tier }, 'progress report failed')
+    services.log.error({ err, notice: noticeCode(noticeId), tiers }, 'progress report failed')
   }
 }

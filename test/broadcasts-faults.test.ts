@@ -7,10 +7,12 @@ import { deliveries } from '../db/schema/broadcasts.ts'
 import { groups } from '../db/schema/network.ts'
 import {
   agreement,
+  aroundSends,
   type BroadcastDistrict,
   FAST_RECONCILE,
   FAST_SEND_RETRIES,
   failSends,
+  holdSends,
   memberActor,
   noticeCopies,
   startBroadcastDistrict,
@@ -161,16 +163,12 @@ describe('notices when sends fail or rooms are lost', () => {
     // like this: the room got it, the delivery still says `sending`, and the job runs again.
     const text = '【提醒】社区图书室周末开放时间调整为9:00-17:00。'
     const target = d.network.room('科园社区第二网格2栋居民群').room.id
-    const puppet = d.network.account('bot-shiqiaopu').mocker.puppet as unknown as {
-      messageSendText(roomId: string, text: string): Promise<string | undefined>
-    }
-    const original = puppet.messageSendText.bind(puppet)
     let lost = 0
-    puppet.messageSendText = async (roomId, t) => {
-      const id = await original(roomId, t)
+    const undo = aroundSends(d, 'bot-shiqiaopu', async (roomId, t, say) => {
+      const said = await say()
       if (roomId === target && t === text && lost++ === 0) throw new Error('connection reset')
-      return id
-    }
+      return said
+    })
     try {
       const id = await send('wxid_liuyang', SHIQIAOPU, text)
       await untilDone(d, id)
@@ -182,39 +180,24 @@ describe('notices when sends fail or rooms are lost', () => {
       expect(a.rooms.filter((r) => r.status === 'sent' && r.copies !== 1)).toHaveLength(1)
       console.info(`in-flight loss: ${doubled.length} room got a second copy, every other room one`)
     } finally {
-      puppet.messageSendText = original
+      undo()
     }
   })
 
   it('stops a notice cancelled while it is being sent: what was said stays, the rest is skipped', async () => {
     const text = '【更正】此前发布的活动时间有误，请以后续通知为准。'
     // Hold every send of this notice until the cancel is in: the first room's send is in flight.
-    let release!: () => void
-    const gate = new Promise<void>((r) => {
-      release = r
-    })
-    let held = 0
-    const puppet = d.network.account('bot-shiqiaopu').mocker.puppet as unknown as {
-      messageSendText(roomId: string, text: string): Promise<string | undefined>
-    }
-    const original = puppet.messageSendText.bind(puppet)
-    puppet.messageSendText = async (roomId, t) => {
-      if (t === text) {
-        held++
-        await gate
-      }
-      return original(roomId, t)
-    }
+    const stuck = holdSends(d, 'bot-shiqiaopu', (_, t) => t === text)
     try {
       const liuyang = await member('wxid_liuyang')
       const id = await send('wxid_liuyang', SHIQIAOPU, text)
-      await until(async () => held === 1)
+      await until(async () => stuck.held.length === 1)
       const cancelled = await cancelNotice(d.services, { id, actor: liuyang })
       expect(cancelled.outcome).toBe('cancelledSending')
       expect(cancelled.message).toBe(
         `通知 N${id} 已撤销：已送达的 0 个群无法撤回，其余 16 个群不再发送。`,
       )
-      release()
+      stuck.release()
       await until(async () => {
         const rows = await d.t.db.select().from(deliveries).where(eq(deliveries.noticeId, id))
         return rows.every((r) => r.status === 'sent' || r.status === 'skipped')
@@ -224,10 +207,9 @@ describe('notices when sends fail or rooms are lost', () => {
       expect(a.rooms.filter((r) => r.copies > 0)).toEqual([
         { topic: STAFF, tier: 2, status: 'sent', copies: 1, attempts: 1 },
       ])
-      expect(held).toBe(1)
+      expect(stuck.held).toHaveLength(1)
     } finally {
-      release()
-      puppet.messageSendText = original
+      stuck.undo()
     }
   })
 })

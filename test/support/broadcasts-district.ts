@@ -76,21 +76,65 @@ export async function startBroadcastDistrict(
  * Makes the account's puppet throw for the messages `fail` picks, before anything is said, as a
  * refused send does. Returns the undo.
  */
+/** Puts `around` in front of every send of the account's mock puppet; returns the undo. */
+export function aroundSends(
+  d: BroadcastDistrict,
+  account: string,
+  around: (roomId: string, text: string, say: () => Promise<unknown>) => Promise<unknown>,
+): () => void {
+  const puppet = d.network.account(account).mocker.puppet as unknown as {
+    messageSendText(roomId: string, text: string): Promise<unknown>
+  }
+  const original = puppet.messageSendText.bind(puppet)
+  puppet.messageSendText = (roomId: string, text: string) =>
+    around(roomId, text, () => original(roomId, text))
+  return () => {
+    puppet.messageSendText = original
+  }
+}
+
 export function failSends(
   d: BroadcastDistrict,
   account: string,
   fail: (roomId: string, text: string) => boolean,
 ): () => void {
-  const puppet = d.network.account(account).mocker.puppet as unknown as {
-    messageSendText(roomId: string, text: string): Promise<string | undefined>
-  }
-  const original = puppet.messageSendText.bind(puppet)
-  puppet.messageSendText = async (roomId: string, text: string) => {
+  return aroundSends(d, account, async (roomId, text, say) => {
     if (fail(roomId, text)) throw new Error(`mock: send to ${roomId} refused`)
-    return original(roomId, text)
-  }
-  return () => {
-    puppet.messageSendText = original
+    return say()
+  })
+}
+
+/** A send stuck in flight: the ones `hold` picks wait (in `held`) until `release`. */
+export interface HeldSends {
+  held: string[]
+  release(): void
+  undo(): void
+}
+
+export function holdSends(
+  d: BroadcastDistrict,
+  account: string,
+  hold: (roomId: string, text: string) => boolean,
+): HeldSends {
+  let release!: () => void
+  const released = new Promise<void>((r) => {
+    release = r
+  })
+  const held: string[] = []
+  const undo = aroundSends(d, account, async (roomId, text, say) => {
+    if (hold(roomId, text)) {
+      held.push(roomId)
+      await released
+    }
+    return say()
+  })
+  return {
+    held,
+    release,
+    undo: () => {
+      release()
+      undo()
+    },
   }
 }
 

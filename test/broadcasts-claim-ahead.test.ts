@@ -1,0 +1,128 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice } from '../broadcasts/create-notice.ts'
+import { CLAIM_MS } from '../broadcasts/send-pace.ts'
+import { skipReasons } from '../broadcasts/templates.ts'
+import { deliveries } from '../db/schema/broadcasts.ts'
+import { groups } from '../db/schema/network.ts'
+import {
+  agreement,
+  type BroadcastDistrict,
+  FAST_RECONCILE,
+  FAST_SEND_RETRIES,
+  holdSends,
+  memberActor,
+  startBroadcastDistrict,
+  until,
+} from './support/broadcasts-district.ts'
+
+const SHIQIAOPU = '九龙坡区/石桥铺街道'
+/** The say that is held: by then the account has sent fast enough to claim rows ahead. */
+const HELD_AT = 7
+
+// Unpaced sends (FAST_PACING): the account says several messages per CLAIM_MS, so its gate claims
+// the deliveries of the jobs queued next along with the one going out.
+describe('deliveries claimed ahead of their send jobs', () => {
+  let d: BroadcastDistrict
+  beforeAll(async () => {
+    d = await startBroadcastDistrict({
+      workers: { reconcile: FAST_RECONCILE, sendJobOptions: FAST_SEND_RETRIES },
+    })
+  })
+  afterAll(async () => {
+    await d?.stop()
+  })
+
+  const send = async (text: string) => {
+    const actor = await memberActor(d.t.db, 'wxid_liuyang')
+    const created = await createNotice(d.services, { actor, scope: SHIQIAOPU, text })
+    if (!created.ok) throw new Error(created.message)
+    const id = created.notice.id
+    expect((await confirmNotice(d.services, { id, actor })).outcome).toBe('confirmed')
+    return { id, actor }
+  }
+  const rowsOf = (id: number) =>
+    d.t.db
+      .select({
+        roomId: groups.roomId,
+        status: deliveries.status,
+        lastError: deliveries.lastError,
+        attempts: deliveries.attempts,
+      })
+      .from(deliveries)
+      .innerJoin(groups, eq(groups.id, deliveries.groupId))
+      .where(eq(deliveries.noticeId, id))
+  /** Holds the HELD_AT-th say of `text`; returns the rooms claimed ahead while it is held. */
+  const holdMidway = async (text: string) => {
+    let n = 0
+    const stuck = holdSends(d, 'bot-shiqiaopu', (_, t) => t === text && ++n === HELD_AT)
+    const { id, actor } = await send(text)
+    await until(async () => stuck.held.length === 1)
+    // Everything said before the held one is written behind; wait for it.
+    await until(
+      async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === HELD_AT - 1,
+    )
+    const claimed = (await rowsOf(id))
+      .filter((r) => r.status === 'sending' && r.roomId !== stuck.held[0])
+      .map((r) => r.roomId)
+    return { id, actor, stuck, claimed }
+  }
+  const settled = (id: number) =>
+    until(async () =>
+      (await rowsOf(id)).every((r) => r.status === 'sent' || r.status === 'skipped'),
+    )
+
+  it('claims the next rows with the one going out, and says each room once even when the claims go stale', async () => {
+    const text = '【提醒】石桥铺街道本周六开展义诊活动，请居民朋友相互转告。'
+    const { id, stuck, claimed } = await holdMidway(text)
+    try {
+      // Rows whose jobs are still queued are already taken: their gates need no round trip.
+      expect(claimed.length).toBeGreaterThan(0)
+      // Held past CLAIM_MS, the claims are stale: each job takes its row again before saying.
+      await new Promise((r) => setTimeout(r, CLAIM_MS + 200))
+      stuck.release()
+      await settled(id)
+      const a = await agreement(d, id)
+      expect(a.rooms).toHaveLength(17)
+      expect(a.rooms.filter((r) => r.status !== 'sent' || r.copies !== 1)).toEqual([])
+      expect(a.outside).toBe(0)
+      const attempts = new Map((await rowsOf(id)).map((r) => [r.roomId, r.attempts]))
+      expect(claimed.map((room) => attempts.get(room))).toEqual(claimed.map(() => 2))
+    } finally {
+      stuck.undo()
+    }
+  })
+
+  it('says no claimed row once a cancel is in and the claims are stale: they end skipped', async () => {
+    const text = '【更正】义诊活动改期，另行通知。'
+    const { id, actor, stuck, claimed } = await holdMidway(text)
+    try {
+      expect(claimed.length).toBeGreaterThan(0)
+      const pending = (await rowsOf(id)).filter((r) => r.status === 'pending').length
+      const cancelled = await cancelNotice(d.services, { id, actor })
+      expect(cancelled.message).toBe(
+        `通知 N${id} 已撤销：已送达的 ${HELD_AT - 1} 个群无法撤回，其余 ${pending} 个群不再发送。`,
+      )
+      await new Promise((r) => setTimeout(r, CLAIM_MS + 200))
+      stuck.release()
+      // The held say goes out and is recorded sent, whatever a reconciler run marked meanwhile.
+      await until(
+        async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === HELD_AT,
+      )
+      await settled(id)
+      const a = await agreement(d, id)
+      // What was said before the cancel, and the one in flight: nothing after.
+      expect(a.rooms.filter((r) => r.copies > 0)).toHaveLength(HELD_AT)
+      expect(a.rooms.filter((r) => r.copies > 1)).toEqual([])
+      const rows = await rowsOf(id)
+      const skipped = rows.filter(
+        (r) => r.status === 'skipped' && r.lastError === skipReasons.cancelled,
+      )
+      expect(skipped).toHaveLength(17 - HELD_AT)
+      expect(claimed.every((room) => skipped.some((r) => r.roomId === room))).toBe(true)
+    } finally {
+      stuck.undo()
+    }
+  })
+})
