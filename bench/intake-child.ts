@@ -26,7 +26,7 @@ import { until } from '../runtime/until.ts'
 import { startWorkers } from '../runtime/workers.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { bindMockRooms } from './district.ts'
-import { percentile, profiled } from './support.ts'
+import { cpuSample, cpuSpent, percentile, profiled } from './support.ts'
 
 export interface IntakeRun {
   messages: number
@@ -295,15 +295,18 @@ const light = {
 }
 const result: IntakeResult = { rate: RATE, quanqun: [], baseline: [], light, setupMs }
 for (let round = 0; round < ROUNDS; round++) {
+  const cpu0 = await cpuSample()
   const b = await runBaseline(SLOTS.baseline + round, N, RATE)
+  const cpu1 = await cpuSample()
   const profile = process.env.BENCH_PROFILE
   const q = await profiled(profile && `${profile}/intake-${round + 1}.cpuprofile`, () =>
     runQuanqun(SLOTS.quanqun + round, N, RATE),
   )
+  const cpu2 = await cpuSample()
   result.baseline.push(b)
   result.quanqun.push(q)
   process.stderr.write(
-    `  intake round ${round + 1}: quanqun ${q.placed} orders, ${q.perSecond.toFixed(0)}/s, committed p50 ${q.p50.toFixed(0)} p99 ${q.p99.toFixed(0)} ms; baseline ${b.perSecond.toFixed(0)}/s, p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms\n`,
+    `  intake round ${round + 1}: quanqun ${q.placed} orders, ${q.perSecond.toFixed(0)}/s, committed p50 ${q.p50.toFixed(0)} p99 ${q.p99.toFixed(0)} ms; baseline ${b.perSecond.toFixed(0)}/s, p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms\n    CPU: quanqun ${cpuSpent(cpu1, cpu2)}; baseline ${cpuSpent(cpu0, cpu1)}\n`,
   )
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)

@@ -1,17 +1,7 @@
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  getTableColumns,
-  inArray,
-  like,
-  or,
-  type SQL,
-} from 'drizzle-orm'
+import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
+import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import { ancestorPaths, descendantsPattern, normalizePath, normalizeText } from './names.ts'
 import {
   emptyTierCounts,
@@ -135,6 +125,8 @@ export async function countGroupsByTier(db: Db, unitId: number): Promise<TierCou
  */
 const CHAIN_CACHE_MS = 60_000
 const chains = new WeakMap<Db, Map<number, { at: number; chain: Promise<Unit[]> }>>()
+/** Chains not cached are read together: orders arriving at once from many buildings share two statements. */
+const chainReads = new WeakMap<Db, Batcher<number, Unit[]>>()
 
 /** The unit itself first, then its parent, and so on up to the district. */
 export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
@@ -145,7 +137,9 @@ export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
   }
   const hit = byUnit.get(unitId)
   if (hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.chain
-  const chain = readAncestors(db, unitId)
+  const chain = batcherOf(chainReads, db, () => new Batcher((ids) => readChains(db, ids))).load(
+    unitId,
+  )
   const entry = { at: Date.now(), chain }
   byUnit.set(unitId, entry)
   // Failures and unknown units are not kept: the unit may be imported a moment later.
@@ -156,12 +150,32 @@ export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
   return chain
 }
 
-async function readAncestors(db: Db, unitId: number): Promise<Unit[]> {
-  const path = await pathOf(db, unitId)
-  if (path === undefined) return []
-  return db
-    .select()
+/** The chains of several units in two statements: their paths, then every unit on them. */
+async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<number, Unit[]>> {
+  const starts = await db
+    .select({ id: units.id, path: units.path })
     .from(units)
-    .where(inArray(units.path, [path, ...ancestorPaths(path)]))
-    .orderBy(desc(units.tier))
+    .where(sql`${units.id} = any(${`{${unitIds.map((id) => Math.trunc(id)).join(',')}}`}::int[])`)
+  const paths = new Set<string>()
+  for (const { path } of starts) for (const p of [path, ...ancestorPaths(path)]) paths.add(p)
+  const found =
+    paths.size === 0
+      ? []
+      : await db
+          .select()
+          .from(units)
+          // One statement text whatever the count (postgres.js prepares each text once).
+          .where(
+            sql`${units.path} = any(array(select json_array_elements_text(${JSON.stringify([...paths])}::json)))`,
+          )
+  const byPath = new Map(found.map((u) => [u.path, u]))
+  const chains = new Map<number, Unit[]>(unitIds.map((id) => [id, []]))
+  for (const { id, path } of starts) {
+    const chain = [path, ...ancestorPaths(path)].flatMap((p) => byPath.get(p) ?? [])
+    chains.set(
+      id,
+      chain.sort((a, b) => b.tier - a.tier),
+    )
+  }
+  return chains
 }

@@ -3,11 +3,12 @@
  * holding a role on the handling unit itself; the least loaded (fewest open orders) goes first,
  * ties to the longest-registered member, so dispatch is deterministic and spreads the work.
  */
-import { and, asc, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { botAccounts, type GroupKind, groups, members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from '../network/permissions.ts'
 import { ancestors } from '../network/queries.ts'
+import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import { type OrderRow, openLoads, type Tx } from './store.ts'
 
 export interface Candidate {
@@ -69,8 +70,27 @@ export async function groupFor(
   audience: Audience,
 ): Promise<TeamGroup | undefined> {
   const chain = await ancestors(db, unitId)
-  if (chain.length === 0) return undefined
-  const kinds: GroupKind[] = audience === 'workers' ? ['workers'] : ['workers', 'staff']
+  const reads = batcherOf(teamGroupReads, db, () => new Batcher((ids) => readTeamGroups(db, ids)))
+  const rowsOf = await Promise.all(chain.map((unit) => reads.load(unit.id)))
+  for (const own of rowsOf) {
+    const mine = audience === 'workers' ? own.filter((r) => r.kind === 'workers') : own
+    const pick = mine.find((r) => r.kind === 'workers') ?? mine[0]
+    if (pick) {
+      const { groupId, unitId, topic, roomId, account } = pick
+      return { groupId, unitId, topic, roomId, account }
+    }
+  }
+  return undefined
+}
+
+interface TeamRow extends TeamGroup {
+  kind: GroupKind
+}
+
+/** The units' bound, active workers and staff groups are read together for orders arriving at once. */
+const teamGroupReads = new WeakMap<Db | Tx, Batcher<number, TeamRow[]>>()
+
+async function readTeamGroups(db: Db | Tx, unitIds: readonly number[]) {
   const rows = await db
     .select({
       groupId: groups.id,
@@ -84,25 +104,16 @@ export async function groupFor(
     .leftJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
     .where(
       and(
-        inArray(
-          groups.unitId,
-          chain.map((u) => u.id),
-        ),
-        inArray(groups.kind, kinds),
+        sql`${groups.unitId} = any(${`{${unitIds.map((id) => Math.trunc(id)).join(',')}}`}::int[])`,
+        inArray(groups.kind, ['workers', 'staff']),
         eq(groups.active, true),
         isNotNull(groups.roomId),
       ),
     )
     .orderBy(asc(groups.id))
-  for (const unit of chain) {
-    const own = rows.filter((r) => r.unitId === unit.id)
-    const pick = own.find((r) => r.kind === 'workers') ?? own[0]
-    if (pick?.roomId) {
-      const { groupId, unitId, topic, roomId, account } = pick
-      return { groupId, unitId, topic, roomId, account }
-    }
-  }
-  return undefined
+  const byUnit = new Map<number, TeamRow[]>(unitIds.map((id) => [id, []]))
+  for (const r of rows) if (r.roomId) byUnit.get(r.unitId)?.push({ ...r, roomId: r.roomId })
+  return byUnit
 }
 
 /** The bot account that sits in the order's group, to speak privately through it. */
