@@ -26,7 +26,7 @@ import { until } from '../runtime/until.ts'
 import { startWorkers } from '../runtime/workers.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { bindMockRooms } from './district.ts'
-import { cpuSample, cpuSpent, percentile, profiled } from './support.ts'
+import { cpuSample, cpuSpent, percentile, profiled, steadyRate } from './support.ts'
 
 export interface IntakeRun {
   messages: number
@@ -34,6 +34,8 @@ export interface IntakeRun {
   placed: number
   /** Orders per second, from the first message sent to the last reply queued (insert done). */
   perSecond: number
+  /** Orders per second over the middle 80 % of the completions (see steadyRate). */
+  steadyPerSecond: number
   /** ms from the message sent to the order committed (baseline: to the insert returning). */
   p50: number
   p99: number
@@ -234,6 +236,7 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
     messages: n,
     placed: rows.length,
     perSecond: rows.length / ((last - t0) / 1000),
+    steadyPerSecond: steadyRate([...replyAt]),
     p50: percentile(committed, 50),
     p99: percentile(committed, 99),
     replyP50: percentile(reply, 50),
@@ -249,6 +252,7 @@ async function runBaseline(slot: number, n: number, rate: number): Promise<Intak
   const sql = postgres(url!, { max: POOL, onnotice: () => {} })
   const messages = Array.from({ length: n }, (_, i) => messageOf(slot, i))
   const latency: number[] = []
+  const doneAt: number[] = []
   let last = 0
   await sql`select 1`
   const t0 = performance.now()
@@ -272,6 +276,7 @@ async function runBaseline(slot: number, n: number, rate: number): Promise<Intak
       from o`.then(() => {
       const now = performance.now()
       latency.push(now - at)
+      doneAt.push(now)
       last = Math.max(last, now)
     })
   })
@@ -281,6 +286,7 @@ async function runBaseline(slot: number, n: number, rate: number): Promise<Intak
     messages: n,
     placed: latency.length,
     perSecond: n / ((last - t0) / 1000),
+    steadyPerSecond: steadyRate(doneAt),
     p50: percentile(latency, 50),
     p99: percentile(latency, 99),
   }
@@ -306,7 +312,7 @@ for (let round = 0; round < ROUNDS; round++) {
   result.baseline.push(b)
   result.quanqun.push(q)
   process.stderr.write(
-    `  intake round ${round + 1}: quanqun ${q.placed} orders, ${q.perSecond.toFixed(0)}/s, committed p50 ${q.p50.toFixed(0)} p99 ${q.p99.toFixed(0)} ms; baseline ${b.perSecond.toFixed(0)}/s, p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms\n    CPU: quanqun ${cpuSpent(cpu1, cpu2)}; baseline ${cpuSpent(cpu0, cpu1)}\n`,
+    `  intake round ${round + 1}: quanqun ${q.placed} orders, ${q.perSecond.toFixed(0)}/s (steady ${q.steadyPerSecond.toFixed(0)}/s), committed p50 ${q.p50.toFixed(0)} p99 ${q.p99.toFixed(0)} ms; baseline ${b.perSecond.toFixed(0)}/s (steady ${b.steadyPerSecond.toFixed(0)}/s), p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms\n    CPU: quanqun ${cpuSpent(cpu1, cpu2)}; baseline ${cpuSpent(cpu0, cpu1)}\n`,
   )
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)

@@ -17,15 +17,19 @@ export async function benchIntake(): Promise<BenchRow[]> {
     const r = await runChild<IntakeResult>('./intake-child.ts', [], {
       BENCH_DATABASE_URL: district.url,
     })
-    const med = (runs: IntakeRun[], key: 'perSecond' | 'p50' | 'p99' | 'replyP50' | 'replyP99') =>
-      median(runs.map((x) => x[key] ?? 0))
+    const med = (
+      runs: IntakeRun[],
+      key: 'perSecond' | 'steadyPerSecond' | 'p50' | 'p99' | 'replyP50' | 'replyP99',
+    ) => median(runs.map((x) => x[key] ?? 0))
     const q = {
       perSecond: med(r.quanqun, 'perSecond'),
+      steady: med(r.quanqun, 'steadyPerSecond'),
       p50: med(r.quanqun, 'p50'),
       p99: med(r.quanqun, 'p99'),
     }
     const b = {
       perSecond: med(r.baseline, 'perSecond'),
+      steady: med(r.baseline, 'steadyPerSecond'),
       p50: med(r.baseline, 'p50'),
       p99: med(r.baseline, 'p99'),
     }
@@ -36,12 +40,21 @@ export async function benchIntake(): Promise<BenchRow[]> {
     return [
       {
         bench: 'intake',
-        metric: `orders/s sustained, ${fmt(n)} 点单 offered at ${fmt(r.rate)}/s (${placed} placed; ${runs})`,
-        quanqun: fmt(q.perSecond),
-        baseline: `${fmt(b.perSecond)} (postgres.js single-row insert of order + event, pool 10)`,
-        ratio: (q.perSecond / b.perSecond).toFixed(2),
+        metric: `orders/s sustained (middle 80 % of the run), ${fmt(n)} 点单 offered at ${fmt(r.rate)}/s (${placed} placed; ${runs})`,
+        quanqun: fmt(q.steady),
+        baseline: `${fmt(b.steady)} (postgres.js single-row insert of order + event, pool 10)`,
+        ratio: (q.steady / b.steady).toFixed(2),
         target: '≥ 1,000/s',
-        met: q.perSecond >= 1_000,
+        met: q.steady >= 1_000,
+      },
+      {
+        bench: 'intake',
+        metric: 'orders/s end to end (first message → last reply queued), same run',
+        quanqun: fmt(q.perSecond),
+        baseline: fmt(b.perSecond),
+        ratio: (q.perSecond / b.perSecond).toFixed(2),
+        target: '',
+        met: undefined,
       },
       {
         bench: 'intake',

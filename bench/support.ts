@@ -23,6 +23,19 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
+/**
+ * Completions per second over the middle 80 % of a run (from the 10th to the 90th percentile of
+ * the completion times): the rate the system keeps up, without the start and the drain. A run's
+ * end-to-end rate stays below the offered rate by its last item's latency, whatever the system.
+ */
+export function steadyRate(doneAt: readonly number[]): number {
+  const sorted = [...doneAt].sort((a, b) => a - b)
+  const from = Math.floor(sorted.length * 0.1)
+  const to = Math.floor(sorted.length * 0.9)
+  const seconds = (sorted[to]! - sorted[from]!) / 1000
+  return seconds > 0 ? (to - from) / seconds : 0
+}
+
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 

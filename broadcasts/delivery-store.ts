@@ -1,4 +1,5 @@
 import { and, asc, eq, exists, gt, inArray, isNull, ne, not, or, sql } from 'drizzle-orm'
+import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
@@ -104,9 +105,7 @@ export type BeginSend =
   | { say: true }
   | { say: false; changed?: DeliveryRef; why: 'done' | 'cancelled' | 'inactive' | 'missing' }
 
-/** `= any('{1,2,3}'::int[])`: one statement text whatever the number of ids. */
-const idIn = (ids: readonly number[]) =>
-  sql`${deliveries.id} = any(${`{${ids.map((id) => Math.trunc(id)).join(',')}}`}::int[])`
+const idIn = (ids: readonly number[]) => anyInt(deliveries.id, ids)
 
 /**
  * The send hook's gate for a batch of deliveries, before the puppet says anything. One conditional

@@ -1,4 +1,5 @@
 import { and, asc, count, eq, getTableColumns, inArray, isNull, notExists, sql } from 'drizzle-orm'
+import { intArray } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { groups, units } from '../db/schema/network.ts'
@@ -13,17 +14,6 @@ export type NoticeWithScope = Notice & { scopePath: string }
 
 /** Rows per INSERT: bounds one statement's work and size (~7 KB of array text per column). */
 export const DELIVERY_BATCH = 1_000
-
-/**
- * A PostgreSQL array literal of integers ("{1,NULL,3}"), sent as one text parameter and cast in
- * SQL, which postgres.js and PGlite both take as is. Only integers go in, so nothing needs quoting.
- */
-function intArray(values: readonly (number | null)[]): string {
-  for (const v of values) {
-    if (v !== null && !Number.isSafeInteger(v)) throw new TypeError(`not an integer: ${v}`)
-  }
-  return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`
-}
 
 /** Deliveries still to be said: queued, or taken by a send worker and not yet recorded. */
 export const OPEN_STATUSES = ['pending', 'sending'] as const

@@ -1,4 +1,5 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { type GroupKind, groups, units } from '../db/schema/network.ts'
 
@@ -37,7 +38,7 @@ export async function findGroupsByRoomIds(
     .select({ ...boundColumns, roomId: groups.roomId })
     .from(groups)
     .innerJoin(units, eq(units.id, groups.unitId))
-    .where(inArray(groups.roomId, [...roomIds]))
+    .where(anyText(groups.roomId, roomIds))
   return new Map(rows.map(({ roomId, ...group }) => [roomId!, group]))
 }
 

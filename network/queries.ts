@@ -1,4 +1,5 @@
-import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL } from 'drizzle-orm'
+import { anyInt, anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
 import { Batcher, batcherOf } from '../runtime/batcher.ts'
@@ -155,7 +156,7 @@ async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<numbe
   const starts = await db
     .select({ id: units.id, path: units.path })
     .from(units)
-    .where(sql`${units.id} = any(${`{${unitIds.map((id) => Math.trunc(id)).join(',')}}`}::int[])`)
+    .where(anyInt(units.id, unitIds))
   const paths = new Set<string>()
   for (const { path } of starts) for (const p of [path, ...ancestorPaths(path)]) paths.add(p)
   const found =
@@ -164,10 +165,7 @@ async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<numbe
       : await db
           .select()
           .from(units)
-          // One statement text whatever the count (postgres.js prepares each text once).
-          .where(
-            sql`${units.path} = any(array(select json_array_elements_text(${JSON.stringify([...paths])}::json)))`,
-          )
+          .where(anyText(units.path, [...paths]))
   const byPath = new Map(found.map((u) => [u.path, u]))
   const chains = new Map<number, Unit[]>(unitIds.map((id) => [id, []]))
   for (const { id, path } of starts) {

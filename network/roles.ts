@@ -1,4 +1,5 @@
-import { eq, inArray } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
+import { anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from './permissions.ts'
@@ -35,7 +36,7 @@ export async function findMembersByWechatIds(
     .from(members)
     .leftJoin(roles, eq(roles.memberId, members.id))
     .leftJoin(units, eq(units.id, roles.unitId))
-    .where(inArray(members.wechatId, [...wechatIds]))
+    .where(anyText(members.wechatId, wechatIds))
   const found = new Map<string, KnownMember>()
   for (const r of rows) {
     let member = found.get(r.wechatId)

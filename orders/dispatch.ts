@@ -3,7 +3,8 @@
  * holding a role on the handling unit itself; the least loaded (fewest open orders) goes first,
  * ties to the longest-registered member, so dispatch is deterministic and spreads the work.
  */
-import { and, asc, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { botAccounts, type GroupKind, groups, members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from '../network/permissions.ts'
@@ -104,7 +105,7 @@ async function readTeamGroups(db: Db | Tx, unitIds: readonly number[]) {
     .leftJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
     .where(
       and(
-        sql`${groups.unitId} = any(${`{${unitIds.map((id) => Math.trunc(id)).join(',')}}`}::int[])`,
+        anyInt(groups.unitId, unitIds),
         inArray(groups.kind, ['workers', 'staff']),
         eq(groups.active, true),
         isNotNull(groups.roomId),

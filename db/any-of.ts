@@ -1,0 +1,25 @@
+import { type AnyColumn, type SQL, sql } from 'drizzle-orm'
+
+/**
+ * A Postgres array literal of integers ('{1,2,NULL}'), for `= any(…::int[])` and `unnest(…)`:
+ * postgres.js and PGlite both take it as is. Only integers go in, so nothing needs quoting.
+ */
+export function intArray(values: readonly (number | null)[]): string {
+  for (const v of values) {
+    if (v !== null && !Number.isSafeInteger(v)) throw new TypeError(`not an integer: ${v}`)
+  }
+  return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`
+}
+
+/**
+ * `column = any(ids)` with the ids as one parameter. An `in (…)` list is a new statement text for
+ * every length, which postgres.js prepares afresh each time; this is one text, prepared once.
+ */
+export function anyInt(column: AnyColumn, ids: readonly number[]): SQL {
+  return sql`${column} = any(${intArray(ids)}::int[])`
+}
+
+/** anyInt for text values, passed as one JSON parameter: nothing to escape, whatever they hold. */
+export function anyText(column: AnyColumn, values: readonly string[]): SQL {
+  return sql`${column} = any(array(select json_array_elements_text(${JSON.stringify(values)}::json)))`
+}
