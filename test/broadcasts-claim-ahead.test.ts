@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { CLAIM_MS } from '../broadcasts/send-pace.ts'
@@ -8,12 +8,11 @@ import { deliveries } from '../db/schema/broadcasts.ts'
 import { groups } from '../db/schema/network.ts'
 import {
   agreement,
-  type BroadcastDistrict,
+  districtPerFile,
   FAST_RECONCILE,
   FAST_SEND_RETRIES,
   holdSends,
   memberActor,
-  startBroadcastDistrict,
   until,
 } from './support/broadcasts-district.ts'
 
@@ -24,17 +23,12 @@ const HELD_AT = 7
 // Unpaced sends (FAST_PACING): the account says several messages per CLAIM_MS, so its gate claims
 // the deliveries of the jobs queued next along with the one going out.
 describe('deliveries claimed ahead of their send jobs', () => {
-  let d: BroadcastDistrict
-  beforeAll(async () => {
-    d = await startBroadcastDistrict({
-      workers: { reconcile: FAST_RECONCILE, sendJobOptions: FAST_SEND_RETRIES },
-    })
-  })
-  afterAll(async () => {
-    await d?.stop()
+  const district = districtPerFile({
+    workers: { reconcile: FAST_RECONCILE, sendJobOptions: FAST_SEND_RETRIES },
   })
 
   const send = async (text: string) => {
+    const d = district()
     const actor = await memberActor(d.t.db, 'wxid_liuyang')
     const created = await createNotice(d.services, { actor, scope: SHIQIAOPU, text })
     if (!created.ok) throw new Error(created.message)
@@ -43,8 +37,8 @@ describe('deliveries claimed ahead of their send jobs', () => {
     return { id, actor }
   }
   const rowsOf = (id: number) =>
-    d.t.db
-      .select({
+    district()
+      .t.db.select({
         roomId: groups.roomId,
         status: deliveries.status,
         lastError: deliveries.lastError,
@@ -56,7 +50,7 @@ describe('deliveries claimed ahead of their send jobs', () => {
   /** Holds the HELD_AT-th say of `text`; returns the rooms claimed ahead while it is held. */
   const holdMidway = async (text: string) => {
     let n = 0
-    const stuck = holdSends(d, 'bot-shiqiaopu', (_, t) => t === text && ++n === HELD_AT)
+    const stuck = holdSends(district(), 'bot-shiqiaopu', (_, t) => t === text && ++n === HELD_AT)
     const { id, actor } = await send(text)
     await until(async () => stuck.held.length === 1)
     // Everything said before the held one is written behind; wait for it.
@@ -83,7 +77,7 @@ describe('deliveries claimed ahead of their send jobs', () => {
       await new Promise((r) => setTimeout(r, CLAIM_MS + 200))
       stuck.release()
       await settled(id)
-      const a = await agreement(d, id)
+      const a = await agreement(district(), id)
       expect(a.rooms).toHaveLength(17)
       expect(a.rooms.filter((r) => r.status !== 'sent' || r.copies !== 1)).toEqual([])
       expect(a.outside).toBe(0)
@@ -100,7 +94,7 @@ describe('deliveries claimed ahead of their send jobs', () => {
     try {
       expect(claimed.length).toBeGreaterThan(0)
       const pending = (await rowsOf(id)).filter((r) => r.status === 'pending').length
-      const cancelled = await cancelNotice(d.services, { id, actor })
+      const cancelled = await cancelNotice(district().services, { id, actor })
       expect(cancelled.message).toBe(
         `通知 N${id} 已撤销：已送达的 ${HELD_AT - 1} 个群无法撤回，其余 ${pending} 个群不再发送。`,
       )
@@ -111,7 +105,7 @@ describe('deliveries claimed ahead of their send jobs', () => {
         async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === HELD_AT,
       )
       await settled(id)
-      const a = await agreement(d, id)
+      const a = await agreement(district(), id)
       // What was said before the cancel, and the one in flight: nothing after.
       expect(a.rooms.filter((r) => r.copies > 0)).toHaveLength(HELD_AT)
       expect(a.rooms.filter((r) => r.copies > 1)).toEqual([])

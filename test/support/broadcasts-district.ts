@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll } from 'vitest'
 import type { Said } from '../../bot/mock-network.ts'
 import type { Actor } from '../../broadcasts/authorize.ts'
 import {
@@ -47,6 +48,24 @@ export interface BroadcastDistrict extends SampleDistrict {
  * none at all, killed and restarted; optionally on its own Redis. stop() closes every worker the
  * test started before the bots.
  */
+/**
+ * A district of the file's own, started before its tests and stopped after them; tests read it
+ * through the returned getter.
+ */
+export function districtPerFile(opts: BroadcastDistrictOptions = {}): () => BroadcastDistrict {
+  let district: BroadcastDistrict | undefined
+  beforeAll(async () => {
+    district = await startBroadcastDistrict(opts)
+  })
+  afterAll(async () => {
+    await district?.stop()
+  })
+  return () => {
+    if (!district) throw new Error('district not started: call inside a test')
+    return district
+  }
+}
+
 export async function startBroadcastDistrict(
   opts: BroadcastDistrictOptions = {},
 ): Promise<BroadcastDistrict> {
