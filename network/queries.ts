@@ -1,9 +1,15 @@
-import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL } from 'drizzle-orm'
-import { anyInt, anyText } from '../db/any-of.ts'
+import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
+import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
 import { Batcher, batcherOf } from '../runtime/batcher.ts'
-import { ancestorPaths, descendantsPattern, normalizePath, normalizeText } from './names.ts'
+import {
+  ancestorPaths,
+  descendantsPattern,
+  normalizePath,
+  normalizeText,
+  PATH_SEPARATOR,
+} from './names.ts'
 import {
   emptyTierCounts,
   type GroupKind,
@@ -151,25 +157,29 @@ export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
   return chain
 }
 
-/** The chains of several units in two statements: their paths, then every unit on them. */
+/**
+ * The chains of several units in one statement: every unit whose path is one of theirs or a
+ * prefix of one (cut at each separator in SQL), put in order here.
+ */
 async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<number, Unit[]>> {
-  const starts = await db
-    .select({ id: units.id, path: units.path })
+  const found = await db
+    .select()
     .from(units)
-    .where(anyInt(units.id, unitIds))
-  const paths = new Set<string>()
-  for (const { path } of starts) for (const p of [path, ...ancestorPaths(path)]) paths.add(p)
-  const found =
-    paths.size === 0
-      ? []
-      : await db
-          .select()
-          .from(units)
-          .where(anyText(units.path, [...paths]))
+    .where(
+      sql`${units.path} = any(array(
+        select array_to_string(s.parts[1:n], ${PATH_SEPARATOR})
+        from (select string_to_array(${units.path}, ${PATH_SEPARATOR}) as parts
+              from ${units} where ${anyInt(units.id, unitIds)}) s,
+             generate_series(1, cardinality(s.parts)) as n))`,
+    )
+  const byId = new Map(found.map((u) => [u.id, u]))
   const byPath = new Map(found.map((u) => [u.path, u]))
-  const chains = new Map<number, Unit[]>(unitIds.map((id) => [id, []]))
-  for (const { id, path } of starts) {
-    const chain = [path, ...ancestorPaths(path)].flatMap((p) => byPath.get(p) ?? [])
+  const chains = new Map<number, Unit[]>()
+  for (const id of unitIds) {
+    const start = byId.get(id)
+    const chain = start
+      ? [start.path, ...ancestorPaths(start.path)].flatMap((p) => byPath.get(p) ?? [])
+      : []
     chains.set(
       id,
       chain.sort((a, b) => b.tier - a.tier),
