@@ -118,7 +118,10 @@ export async function profiled<T>(file: string | undefined, fn: () => Promise<T>
   }
 }
 
-/** CPU seconds used so far by this process, by Redis and by every PostgreSQL process (Linux). */
+/**
+ * CPU seconds used so far by this process, by Redis and by PostgreSQL (Linux), including the
+ * backends that have exited since (a baseline's pool is closed at its end).
+ */
 export interface CpuSample {
   node: number
   redis: number
@@ -136,7 +139,9 @@ export async function cpuSample(): Promise<CpuSample> {
     // comm may hold spaces: the fields after it start at the last ')'.
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const seconds = (Number(fields[11]) + Number(fields[12])) / ticks
+    // utime + stime, plus cutime + cstime: an exited backend's time is only in its parent's.
+    const seconds =
+      (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticks
     if (comm.startsWith('redis-server')) sample.redis += seconds
     else if (comm.startsWith('postgres')) sample.postgres += seconds
   }
