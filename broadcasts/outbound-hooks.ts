@@ -30,7 +30,7 @@ const RETRY_MS = [100, 500, 2_000, 5_000] as const
 /**
  * The send bookkeeping of one process (one per database handle, so every account of the process
  * shares it): the gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
- * `sent` behind the say, in batches, each followed by one progress check per (notice, tier).
+ * `sent` behind the say, in batches, each followed by one progress report per notice it touched.
  *
  * An account sending fast (pacing off or loose) has its next deliveries, read off its queue,
  * claimed with the one about to go out (see SendPace); their gates are then answered here for
