@@ -121,6 +121,28 @@ describe('network queries on the sample district', () => {
     expect(await ancestors(t.db, district.id)).toEqual([district])
   })
 
+  it('read the chains of many units asked for at once, each its own, an unknown unit none', async () => {
+    const all = await subtreeUnits(t.db, district.id)
+    expect(all.length).toBeGreaterThan(20)
+    // Asked together, the chains not cached yet are read in one batch.
+    const [unknown, ...chains] = await Promise.all([
+      ancestors(t.db, 2_000_000_000),
+      ...all.map((u) => ancestors(t.db, u.id)),
+    ])
+    expect(unknown).toEqual([])
+    all.forEach((unit, i) => {
+      const chain = chains[i]!
+      expect(chain[0]).toEqual(unit)
+      expect(chain.at(-1)).toEqual(district)
+      expect(chain.map((u) => u.tier)).toEqual(
+        Array.from({ length: unit.tier }, (_, k) => unit.tier - k),
+      )
+      for (let k = 1; k < chain.length; k++) {
+        expect(chain[k - 1]!.path.startsWith(`${chain[k]!.path}/`)).toBe(true)
+      }
+    })
+  })
+
   it('take LIKE wildcards in names literally', async () => {
     const csv = ['路径', '测试_区', '测试_区/甲', '测试X区', '测试X区/乙', '百分%区', '百分%区/丙']
     csv.push('百分比区', '百分比区/丁', '反\\斜区', '反\\斜区/戊', '反斜区', '反斜区/己')
