@@ -85,7 +85,7 @@ class DeliveryLedger {
   /** The account's next deliveries not claimed yet; none when the queue cannot be read. */
   private async upcoming(sender: Sender, id: number, n: number): Promise<number[]> {
     try {
-      const jobs = await sender.upcoming(n + 1)
+      const jobs = await sender.upcoming(n)
       return jobs.flatMap((job) => {
         const next = deliveryIdOf(job)
         return next === undefined || next === id || this.claims.has(next) ? [] : [next]
