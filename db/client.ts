@@ -8,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
+import { preparing } from './prepared.ts'
 import * as schema from './schema/index.ts'
 
 /** Both drivers give this shape; domain code takes `Db` so a transaction or a test database slots in. */
@@ -35,7 +36,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   if (options.url) {
     // onnotice: PostgreSQL's NOTICEs (e.g. "relation already exists, skipping") are not errors.
     const sql = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} })
-    const db = drizzlePostgres(sql, { schema }) as unknown as Db
+    const db = drizzlePostgres(preparing(sql), { schema }) as unknown as Db
     return {
       db,
       kind: 'postgres',

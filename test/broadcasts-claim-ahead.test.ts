@@ -13,12 +13,13 @@ import {
   FAST_SEND_RETRIES,
   holdSends,
   memberActor,
+  noticeCopies,
   until,
 } from './support/broadcasts-district.ts'
 
 const SHIQIAOPU = '九龙坡区/石桥铺街道'
-/** The say that is held: by then the account has sent fast enough to claim rows ahead. */
-const HELD_AT = 7
+/** Says before this one are never held: by then the account sends fast enough to claim ahead. */
+const HOLD_FROM = 7
 
 // Unpaced sends (FAST_PACING): the account says several messages per CLAIM_MS, so its gate claims
 // the deliveries of the jobs queued next along with the one going out.
@@ -27,15 +28,6 @@ describe('deliveries claimed ahead of their send jobs', () => {
     workers: { reconcile: FAST_RECONCILE, sendJobOptions: FAST_SEND_RETRIES },
   })
 
-  const send = async (text: string) => {
-    const d = district()
-    const actor = await memberActor(d.t.db, 'wxid_liuyang')
-    const created = await createNotice(d.services, { actor, scope: SHIQIAOPU, text })
-    if (!created.ok) throw new Error(created.message)
-    const id = created.notice.id
-    expect((await confirmNotice(d.services, { id, actor })).outcome).toBe('confirmed')
-    return { id, actor }
-  }
   const rowsOf = (id: number) =>
     district()
       .t.db.select({
@@ -47,20 +39,41 @@ describe('deliveries claimed ahead of their send jobs', () => {
       .from(deliveries)
       .innerJoin(groups, eq(groups.id, deliveries.groupId))
       .where(eq(deliveries.noticeId, id))
-  /** Holds the HELD_AT-th say of `text`; returns the rooms claimed ahead while it is held. */
-  const holdMidway = async (text: string) => {
-    let n = 0
-    const stuck = holdSends(district(), 'bot-shiqiaopu', (_, t) => t === text && ++n === HELD_AT)
-    const { id, actor } = await send(text)
-    await until(async () => stuck.held.length === 1)
-    // Everything said before the held one is written behind; wait for it.
-    await until(
-      async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === HELD_AT - 1,
-    )
-    const claimed = (await rowsOf(id))
-      .filter((r) => r.status === 'sending' && r.roomId !== stuck.held[0])
+  /** Rooms whose rows are taken for a send and not said yet, `besides` excepted. */
+  const claimedOf = async (id: number, text: string, besides: string) => {
+    const said = new Set(noticeCopies(district(), text).map((s) => s.roomId))
+    return (await rowsOf(id))
+      .filter((r) => r.status === 'sending' && r.roomId !== besides && !said.has(r.roomId ?? ''))
       .map((r) => r.roomId)
-    return { id, actor, stuck, claimed }
+  }
+  /**
+   * Holds a say of `text` (the HOLD_FROM-th or a later one) made while rows of jobs still queued
+   * are claimed; returns those rooms and how many says came before. Which send claims how far
+   * ahead depends on how fast the account has sent, so the hold waits for a moment that shows it.
+   */
+  const holdMidway = async (text: string) => {
+    const d = district()
+    const actor = await memberActor(d.t.db, 'wxid_liuyang')
+    const created = await createNotice(d.services, { actor, scope: SHIQIAOPU, text })
+    if (!created.ok) throw new Error(created.message)
+    const id = created.notice.id
+    let n = 0
+    const stuck = holdSends(
+      d,
+      'bot-shiqiaopu',
+      async (room, t) =>
+        t === text &&
+        stuck.held.length === 0 &&
+        ++n >= HOLD_FROM &&
+        (await claimedOf(id, text, room)).length > 0,
+    )
+    expect((await confirmNotice(d.services, { id, actor })).outcome).toBe('confirmed')
+    await until(async () => stuck.held.length === 1)
+    const before = n - 1
+    // Everything said before the held one is written behind; wait for it.
+    await until(async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === before)
+    const claimed = await claimedOf(id, text, stuck.held[0]!)
+    return { id, actor, stuck, claimed, before }
   }
   const settled = (id: number) =>
     until(async () =>
@@ -90,30 +103,30 @@ describe('deliveries claimed ahead of their send jobs', () => {
 
   it('says no claimed row once a cancel is in and the claims are stale: they end skipped', async () => {
     const text = '【更正】义诊活动改期，另行通知。'
-    const { id, actor, stuck, claimed } = await holdMidway(text)
+    const { id, actor, stuck, claimed, before } = await holdMidway(text)
     try {
       expect(claimed.length).toBeGreaterThan(0)
       const pending = (await rowsOf(id)).filter((r) => r.status === 'pending').length
       const cancelled = await cancelNotice(district().services, { id, actor })
       expect(cancelled.message).toBe(
-        `通知 N${id} 已撤销：已送达的 ${HELD_AT - 1} 个群无法撤回，其余 ${pending} 个群不再发送。`,
+        `通知 N${id} 已撤销：已送达的 ${before} 个群无法撤回，其余 ${pending} 个群不再发送。`,
       )
       await new Promise((r) => setTimeout(r, CLAIM_MS + 200))
       stuck.release()
       // The held say goes out and is recorded sent, whatever a reconciler run marked meanwhile.
       await until(
-        async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === HELD_AT,
+        async () => (await rowsOf(id)).filter((r) => r.status === 'sent').length === before + 1,
       )
       await settled(id)
       const a = await agreement(district(), id)
       // What was said before the cancel, and the one in flight: nothing after.
-      expect(a.rooms.filter((r) => r.copies > 0)).toHaveLength(HELD_AT)
+      expect(a.rooms.filter((r) => r.copies > 0)).toHaveLength(before + 1)
       expect(a.rooms.filter((r) => r.copies > 1)).toEqual([])
       const rows = await rowsOf(id)
       const skipped = rows.filter(
         (r) => r.status === 'skipped' && r.lastError === skipReasons.cancelled,
       )
-      expect(skipped).toHaveLength(17 - HELD_AT)
+      expect(skipped).toHaveLength(17 - before - 1)
       expect(claimed.every((room) => skipped.some((r) => r.roomId === room))).toBe(true)
     } finally {
       stuck.undo()

@@ -91,10 +91,6 @@ export async function startBroadcastDistrict(
   return { ...d, workers, startWorkers: (o = {}) => run(d.services, o) }
 }
 
-/**
- * Makes the account's puppet throw for the messages `fail` picks, before anything is said, as a
- * refused send does. Returns the undo.
- */
 /** Puts `around` in front of every send of the account's mock puppet; returns the undo. */
 export function aroundSends(
   d: BroadcastDistrict,
@@ -112,6 +108,10 @@ export function aroundSends(
   }
 }
 
+/**
+ * Makes the account's puppet throw for the messages `fail` picks, before anything is said, as a
+ * refused send does. Returns the undo.
+ */
 export function failSends(
   d: BroadcastDistrict,
   account: string,
@@ -133,7 +133,7 @@ export interface HeldSends {
 export function holdSends(
   d: BroadcastDistrict,
   account: string,
-  hold: (roomId: string, text: string) => boolean,
+  hold: (roomId: string, text: string) => boolean | Promise<boolean>,
 ): HeldSends {
   let release!: () => void
   const released = new Promise<void>((r) => {
@@ -141,7 +141,7 @@ export function holdSends(
   })
   const held: string[] = []
   const undo = aroundSends(d, account, async (roomId, text, say) => {
-    if (hold(roomId, text)) {
+    if (await hold(roomId, text)) {
       held.push(roomId)
       await released
     }

@@ -7,6 +7,6 @@ export { adminUrl, withDatabase }
 export type TestDatabase = ScratchDatabase
 
 /** A fresh, migrated database of its own for one test file (a clone of the run's template). */
-export function createTestDatabase(): Promise<TestDatabase> {
-  return createScratchDatabase({ template: inject('templateDb') })
+export function createTestDatabase(opts: { max?: number } = {}): Promise<TestDatabase> {
+  return createScratchDatabase({ template: inject('templateDb'), ...opts })
 }
