@@ -234,6 +234,12 @@ interface SeenJson {
   loads: { m: number; n: number }[]
 }
 
+/**
+ * One statement for everything the rules need. Each part walks its index once per key of the
+ * batch (lateral, fenced with `offset 0`): the planner, told ~100 rows for a JSON list, would
+ * otherwise hash-join the whole orders table, as it did while the table was young (10,000 orders,
+ * all recent: 12 ms a batch against 2 ms).
+ */
 async function readSeen(tx: Tx, batch: readonly ToDecide[]): Promise<Seen> {
   const pairs = new Map<string, { g: number; c: number }>()
   for (const { prepared: p } of batch) {
@@ -250,35 +256,46 @@ async function readSeen(tx: Tx, batch: readonly ToDecide[]): Promise<Seen> {
   const [row] = rowsOf<{ seen: string }>(
     await tx.execute(sql`
       with pairs as (
-        select * from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as p(g int, c int)
+        select distinct * from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as p(g int, c int)
       ), cands as (
-        select distinct r.unit_id, m.id as member_id, m.name, m.wechat_id
-        from roles r join members m on m.id = r.member_id
-        where r.unit_id in (select value::int from json_array_elements_text(${unitsJson}::json))
-          and r.role in (${CANDIDATE_ROLES})
+        select distinct u.u as unit_id, m.id as member_id, m.name, m.wechat_id
+        from (select distinct value::int as u from json_array_elements_text(${unitsJson}::json)) u
+        cross join lateral (
+          select m.id, m.name, m.wechat_id from roles r join members m on m.id = r.member_id
+          where r.unit_id = u.u and r.role in (${CANDIDATE_ROLES})
+          offset 0
+        ) m
       )
       select json_build_object(
         'open', (
           select coalesce(json_agg(json_build_object('code', o.code, 'g', o.group_id,
             'c', o.category_id, 'r', o.resident_ref, 't', o.text, 'at', o.created_at) order by o.id), '[]')
-          from orders o
-          where (o.group_id, o.category_id) in (select g, c from pairs)
-            and o.status in (${OPEN_LIST}) and o.created_at >= ${openSince}::timestamptz),
+          from pairs p cross join lateral (
+            select * from orders o
+            where o.group_id = p.g and o.category_id = p.c and o.created_at >= ${openSince}::timestamptz
+            offset 0
+          ) o
+          where o.status in (${OPEN_LIST})),
         'recent', (
           select coalesce(json_agg(json_build_object('r', o.resident_ref, 'at', o.created_at)), '[]')
-          from orders o
-          where o.resident_ref in (select json_array_elements_text(${JSON.stringify(refs)}::json))
-            and o.created_at >= ${recentSince}::timestamptz),
+          from (select distinct value as r from json_array_elements_text(${JSON.stringify(refs)}::json)) x
+          cross join lateral (
+            select o.resident_ref, o.created_at from orders o
+            where o.resident_ref = x.r and o.created_at >= ${recentSince}::timestamptz
+            offset 0
+          ) o),
         'candidates', (
           select coalesce(json_agg(json_build_object('u', unit_id, 'm', member_id, 'name', name,
             'wx', wechat_id) order by unit_id, member_id), '[]')
           from cands),
         'loads', (
-          select coalesce(json_agg(json_build_object('m', l.m, 'n', l.n)), '[]')
-          from (select o.assignee_member_id as m, count(*)::int as n from orders o
-                where o.assignee_member_id in (select member_id from cands)
-                  and o.status in ('dispatched', 'accepted')
-                group by o.assignee_member_id) l)
+          select coalesce(json_agg(json_build_object('m', c.m, 'n', l.n)), '[]')
+          from (select distinct member_id as m from cands) c
+          cross join lateral (
+            select count(*)::int as n from orders o
+            where o.assignee_member_id = c.m and o.status in ('dispatched', 'accepted')
+          ) l
+          where l.n > 0)
       )::text as seen`),
   )
   const seen = JSON.parse(row!.seen) as SeenJson
