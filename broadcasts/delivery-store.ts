@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, gt, inArray, isNull, ne, not, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, ne, not, or, sql } from 'drizzle-orm'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
@@ -145,18 +145,11 @@ export async function beginSends(
         sql`(select set_config('synchronous_commit', 'off', true)) is not null`,
         idIn(all),
         inArray(deliveries.status, [...OPEN_STATUSES]),
-        exists(
-          db
-            .select({ one: sql`1` })
-            .from(notices)
-            .where(and(eq(notices.id, deliveries.noticeId), eq(notices.status, 'confirmed'))),
-        ),
-        exists(
-          db
-            .select({ one: sql`1` })
-            .from(groups)
-            .where(and(eq(groups.id, deliveries.groupId), eq(groups.active, true))),
-        ),
+        // Scalar subqueries, not EXISTS: PostgreSQL turns an EXISTS into a join it may start from
+        // the notice, and on a notice's fresh rows (statistics not caught up) it did, reading all
+        // 11,000 of them per gate (10-15 ms) instead of the few asked for by primary key.
+        sql`(select ${notices.status} from ${notices} where ${notices.id} = ${deliveries.noticeId}) = 'confirmed'`,
+        sql`(select ${groups.active} from ${groups} where ${groups.id} = ${deliveries.groupId})`,
       ),
     )
     .returning({ id: deliveries.id })
