@@ -71,7 +71,9 @@ export const deliveries = pgTable(
   },
   (t) => [
     uniqueIndex('deliveries_notice_group_key').on(t.noticeId, t.groupId),
-    index('deliveries_notice_status_idx').on(t.noticeId, t.status),
+    // A notice's rows of one tier and status in id order: the fan-out's pages (O(page), not a
+    // scan of the notice's pending rows per page) and the progress counts.
+    index('deliveries_notice_tier_status_idx').on(t.noticeId, t.tier, t.status, t.id),
     index('deliveries_unfinished_idx')
       .on(t.status, t.updatedAt)
       .where(sql`${t.status} in ('pending', 'sending')`),
