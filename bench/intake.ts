@@ -2,6 +2,10 @@ import { generatedDistrict } from './district.ts'
 import type { IntakeResult, IntakeRun } from './intake-child.ts'
 import { type BenchRow, fmt, median, runChild } from './support.ts'
 
+const RATE_TARGET = 1_000
+/** How far below the offered rate a run that keeps up may read (see steadyRate). */
+const TOLERANCE = 0.01
+
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : fmt(n))
 const pair = (r: Pick<IntakeRun, 'p50' | 'p99'>) => `${ms(r.p50)} / ${ms(r.p99)}`
 
@@ -44,8 +48,10 @@ export async function benchIntake(): Promise<BenchRow[]> {
         quanqun: fmt(q.steady),
         baseline: `${fmt(b.steady)} (postgres.js single-row insert of order + event, pool 10)`,
         ratio: (q.steady / b.steady).toFixed(2),
-        target: '≥ 1,000/s',
-        met: q.steady >= 1_000,
+        // At exactly 1,000/s offered, a system that keeps up measures 1,000 give or take the
+        // latency jitter at the window's two ends: the plain insert itself reads 999-1,001.
+        target: `≥ ${fmt(RATE_TARGET)}/s (±${TOLERANCE * 100} %)`,
+        met: r.rate >= RATE_TARGET && q.steady >= RATE_TARGET * (1 - TOLERANCE),
       },
       {
         bench: 'intake',
@@ -58,12 +64,21 @@ export async function benchIntake(): Promise<BenchRow[]> {
       },
       {
         bench: 'intake',
-        metric: `ms message → order committed, p50 / p99, same run (reply queued: ${pair(reply)})`,
+        metric: `ms message → order committed, p50 / p99, same run, warm (reply queued: ${pair(reply)})`,
         quanqun: pair(q),
         baseline: pair(b),
         ratio: (b.p99 / q.p99).toFixed(3),
         target: 'p99 ≤ 50 ms',
         met: q.p99 <= 50,
+      },
+      {
+        bench: 'intake',
+        metric: `ms message → order committed, p50 / p99, cold: the process's first ${fmt(r.warmUp.messages)} at ${fmt(r.rate)}/s, before the run above`,
+        quanqun: pair(r.warmUp),
+        baseline: '',
+        ratio: '',
+        target: '',
+        met: undefined,
       },
       {
         bench: 'intake',
