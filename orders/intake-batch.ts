@@ -1,12 +1,13 @@
 /**
  * Group commit for 点单. Every commit waits for an fsync, so orders arriving together are placed
  * together: the intakes that come in while one transaction is in flight wait for it, then go in
- * the next one. A batch is one transaction of four statements whatever its size (advisory locks,
- * one read of everything the rules need, codes, one insert of the orders and their events); what
- * happens to each order is decided in between by `decideBatch`, a pure function that walks the
- * batch in arrival order exactly as placing them one by one would: an order placed earlier in
- * the batch is a near duplicate of a later one and counts toward its resident's pace, and each
- * dispatch raises its worker's load before the next order picks.
+ * the next one. A batch is one transaction of four statements whatever its size, in two round
+ * trips (advisory locks, one read of everything the rules need and codes together; then one
+ * insert of the orders and their events); what happens to each order is decided in between by
+ * `decideBatch`, a pure function that walks the batch in arrival order exactly as placing them one
+ * by one would: an order placed earlier in the batch is a near duplicate of a later one and counts
+ * toward its resident's pace, and each dispatch raises its worker's load before the next order
+ * picks.
  *
  * A batch that fails is placed again one order at a time, each a batch of one, so one bad order
  * cannot take the others down with it. An order alone is the same code path.
@@ -524,11 +525,16 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
       timezone: services.timezone,
     }))
     // Sent together, run one after the other: the read starts (and takes its snapshot) only
-    // once every lock is held, so it sees whatever the holders committed. One round trip.
-    const [, seen] = await Promise.all([lockBatch(tx, batch), readSeen(tx, toDecide)])
+    // once every lock is held, so it sees whatever the holders committed. A code is taken for
+    // every order of the batch in the same round trip; those of orders refused (duplicates,
+    // pace) are never used, a gap like a rolled-back transaction leaves.
+    const [, seen, codes] = await Promise.all([
+      lockBatch(tx, batch),
+      readSeen(tx, toDecide),
+      takeCodes(tx, batch.length),
+    ])
     const decisions = decideBatch(toDecide, seen)
     const places = decisions.flatMap((d, index) => (d.kind === 'place' ? [{ d, index }] : []))
-    const codes = await takeCodes(tx, places.length)
     const placing: Placing[] = places.map(({ d, index }, k) => ({
       index,
       ...rowsFor(toDecide[index]!, d, codes[k]!),
