@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/record-audit.ts'
 import type { Db } from '../db/client.ts'
 import { type BoundGroup, findGroupsByRoomIds } from '../network/groups.ts'
+import { warmChainsOfRooms } from '../network/queries.ts'
 import { findMembersByWechatIds, type KnownMember } from '../network/roles.ts'
 import { isThrottleSignal } from '../queues/throttle.ts'
 import { Batcher } from '../runtime/batcher.ts'
@@ -71,6 +72,8 @@ interface PerDatabase {
   inFlight: InFlight
   groups: Batcher<string, BoundGroup | undefined>
   members: Batcher<string, KnownMember | undefined>
+  /** Rooms whose groups' unit chains are read into the cache along with the look-ups. */
+  chains: Batcher<string, void>
 }
 
 // Per database handle: every bot account of a process shares its pool.
@@ -85,6 +88,11 @@ function perDatabaseOf(db: Db): PerDatabase {
       // nothing is kept afterwards, so a binding is always read fresh.
       groups: new Batcher((roomIds) => findGroupsByRoomIds(db, roomIds), LOOKUPS),
       members: new Batcher((wechatIds) => findMembersByWechatIds(db, wechatIds), LOOKUPS),
+      // A command typed in a room is mostly an order, which routes along its unit's chain.
+      chains: new Batcher(async (roomIds) => {
+        await warmChainsOfRooms(db, roomIds)
+        return new Map()
+      }, LOOKUPS),
     }
     perDatabase.set(db, found)
   }
@@ -116,6 +124,8 @@ async function handleParsed(
   const [group, member] = await Promise.all([
     incoming.roomId ? lookups.groups.load(incoming.roomId) : undefined,
     lookups.members.load(incoming.talkerId),
+    // Best effort: whatever is not warmed here is read when it is needed.
+    incoming.roomId ? lookups.chains.load(incoming.roomId).catch(() => {}) : undefined,
   ])
   if (parsed.kind === 'invalid') {
     // Words like 确认 or 完成 are everyday chat too: only people who can use a staff command

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
-import { anyInt } from '../db/any-of.ts'
+import { anyInt, anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
 import { Batcher, batcherOf } from '../runtime/batcher.ts'
@@ -135,13 +135,18 @@ const chains = new WeakMap<Db, Map<number, { at: number; chain: Promise<Unit[]> 
 /** Chains not cached are read together: orders arriving at once from many buildings share two statements. */
 const chainReads = new WeakMap<Db, Batcher<number, Unit[]>>()
 
-/** The unit itself first, then its parent, and so on up to the district. */
-export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
+function chainCacheOf(db: Db): Map<number, { at: number; chain: Promise<Unit[]> }> {
   let byUnit = chains.get(db)
   if (!byUnit) {
     byUnit = new Map()
     chains.set(db, byUnit)
   }
+  return byUnit
+}
+
+/** The unit itself first, then its parent, and so on up to the district. */
+export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
+  const byUnit = chainCacheOf(db)
   const hit = byUnit.get(unitId)
   if (hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.chain
   const chain = batcherOf(chainReads, db, () => new Batcher((ids) => readChains(db, ids))).load(
@@ -158,8 +163,45 @@ export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
 }
 
 /**
+ * Reads the chains of the units whose groups sit behind these rooms into the cache `ancestors`
+ * reads, in one statement keyed by the rooms themselves: the bot runs it alongside its look-up of
+ * the rooms, so an order typed in one routes without waiting for a read of its own. Chains
+ * already cached are left as they are.
+ */
+export async function warmChainsOfRooms(db: Db, roomIds: readonly string[]): Promise<void> {
+  if (roomIds.length === 0) return
+  const found = await db
+    .select({
+      ...getTableColumns(units),
+      own: sql<boolean>`${units.id} = any(array(
+        select ${groups.unitId} from ${groups} where ${anyText(groups.roomId, roomIds)}))`,
+    })
+    .from(units)
+    .where(
+      sql`${units.path} = any(array(
+        select array_to_string(s.parts[1:n], ${PATH_SEPARATOR})
+        from (select string_to_array(${units.path}, ${PATH_SEPARATOR}) as parts
+              from ${groups} join ${units} on ${units.id} = ${groups.unitId}
+              where ${anyText(groups.roomId, roomIds)}) s,
+             generate_series(1, cardinality(s.parts)) as n))`,
+    )
+  const own = found.filter((u) => u.own).map((u) => u.id)
+  const byUnit = chainCacheOf(db)
+  const now = Date.now()
+  for (const [unitId, chain] of chainsFrom(
+    found.map(({ own: _, ...unit }) => unit),
+    own,
+  )) {
+    const hit = byUnit.get(unitId)
+    if (chain.length > 0 && !(hit && now - hit.at < CHAIN_CACHE_MS)) {
+      byUnit.set(unitId, { at: now, chain: Promise.resolve(chain) })
+    }
+  }
+}
+
+/**
  * The chains of several units in one statement: every unit whose path is one of theirs or a
- * prefix of one (cut at each separator in SQL), put in order here.
+ * prefix of one (cut at each separator in SQL), put in order by chainsFrom.
  */
 async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<number, Unit[]>> {
   const found = await db
@@ -172,6 +214,11 @@ async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<numbe
               from ${units} where ${anyInt(units.id, unitIds)}) s,
              generate_series(1, cardinality(s.parts)) as n))`,
     )
+  return chainsFrom(found, unitIds)
+}
+
+/** Each unit's chain out of a set of units holding it and its ancestors; empty if it is not there. */
+function chainsFrom(found: readonly Unit[], unitIds: readonly number[]): Map<number, Unit[]> {
   const byId = new Map(found.map((u) => [u.id, u]))
   const byPath = new Map(found.map((u) => [u.path, u]))
   const chains = new Map<number, Unit[]>()

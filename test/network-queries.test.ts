@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { groups } from '../db/schema/network.ts'
+import { openDatabase } from '../db/client.ts'
+import { groups, units } from '../db/schema/network.ts'
 import { importNetwork } from '../network/import.ts'
 import {
   ancestors,
@@ -11,6 +12,7 @@ import {
   findUnitsByName,
   subtreeGroups,
   subtreeUnits,
+  warmChainsOfRooms,
 } from '../network/queries.ts'
 import type { Unit } from '../network/types.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
@@ -141,6 +143,34 @@ describe('network queries on the sample district', () => {
         expect(chain[k - 1]!.path.startsWith(`${chain[k]!.path}/`)).toBe(true)
       }
     })
+  })
+
+  it('warm the chains of the groups behind rooms, so ancestors answers them from the cache', async () => {
+    // A handle of its own: the chain cache is per handle, and this one has read nothing yet.
+    const fresh = openDatabase({ url: t.url, max: 1 })
+    const grid = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区/第一网格'))!
+    await t.db
+      .update(groups)
+      .set({ roomId: 'warm-room@chatroom' })
+      .where(eq(groups.topic, '科园社区第一网格居民群'))
+    try {
+      await warmChainsOfRooms(fresh.db, ['warm-room@chatroom', 'no-such-room@chatroom'])
+      // Changed after the warm-up: a chain from the cache still shows the district as it was.
+      await t.db.update(units).set({ body: null }).where(eq(units.id, district.id))
+      const warmed = await ancestors(fresh.db, grid.id)
+      expect(warmed.map((u) => u.name)).toEqual(['第一网格', '科园社区', '石桥铺街道', '九龙坡区'])
+      expect(warmed.at(-1)).toEqual(district)
+      // A unit not warmed is read now, and sees the change.
+      const building = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区/第一网格/1栋'))!
+      expect((await ancestors(fresh.db, building.id)).at(-1)?.body).toBeNull()
+    } finally {
+      await t.db.update(units).set({ body: district.body }).where(eq(units.id, district.id))
+      await t.db
+        .update(groups)
+        .set({ roomId: null })
+        .where(eq(groups.topic, '科园社区第一网格居民群'))
+      await fresh.close()
+    }
   })
 
   it('take LIKE wildcards in names literally', async () => {
