@@ -54,9 +54,9 @@ export interface IntakeResult {
   /**
    * The process's first run at the full rate, before the measured rounds: its latency is that of
    * a cold process (code not yet optimised by V8, caches empty) and of the backlog that builds
-   * meanwhile, which takes seconds to drain at 1,000/s.
+   * meanwhile, which takes seconds to drain at 1,000/s. None with BENCH_WARM_UP=0.
    */
-  warmUp: IntakeRun
+  warmUp?: IntakeRun
   setupMs: number
 }
 
@@ -64,7 +64,7 @@ const N = Number(process.env.BENCH_ORDERS ?? 10_000)
 const RATE = Number(process.env.BENCH_RATE ?? 1_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 const LIGHT = { messages: 150, rate: 25 }
-const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 3_000)
+const WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_WARM_UP ?? 3_000)) || 0)
 /** postgres.js's default pool, as `quanqun start` opens it. */
 const POOL = 10
 const url = process.env.BENCH_DATABASE_URL
@@ -325,11 +325,14 @@ const light = {
   baseline: await runBaseline(SLOTS.lightBaseline, LIGHT.messages, LIGHT.rate),
   quanqun: await runQuanqun(SLOTS.lightQuanqun, LIGHT.messages, LIGHT.rate),
 }
-const warmUp = await runQuanqun(SLOTS.warmUp, WARM_UP, RATE)
-process.stderr.write(
-  `  intake warm-up: ${WARM_UP} orders at ${RATE}/s, committed p50 ${warmUp.p50.toFixed(0)} p99 ${warmUp.p99.toFixed(0)} ms\n`,
-)
-const result: IntakeResult = { rate: RATE, quanqun: [], baseline: [], light, warmUp, setupMs }
+const result: IntakeResult = { rate: RATE, quanqun: [], baseline: [], light, setupMs }
+if (WARM_UP > 0) {
+  const warmUp = await runQuanqun(SLOTS.warmUp, WARM_UP, RATE)
+  process.stderr.write(
+    `  intake warm-up: ${WARM_UP} orders at ${RATE}/s, committed p50 ${warmUp.p50.toFixed(0)} p99 ${warmUp.p99.toFixed(0)} ms\n`,
+  )
+  result.warmUp = warmUp
+}
 for (let round = 0; round < ROUNDS; round++) {
   const cpu0 = await cpuSample()
   const b = await runBaseline(SLOTS.baseline + round, N, RATE)

@@ -131,11 +131,15 @@ export async function countGroupsByTier(db: Db, unitId: number): Promise<TierCou
  * handle reads afresh.
  */
 const CHAIN_CACHE_MS = 60_000
-const chains = new WeakMap<Db, Map<number, { at: number; chain: Promise<Unit[]> }>>()
+type CachedChain = { at: number; chain: Promise<Unit[]> }
+const chains = new WeakMap<Db, Map<number, CachedChain>>()
 /** Chains not cached are read together: orders arriving at once from many buildings share two statements. */
 const chainReads = new WeakMap<Db, Batcher<number, Unit[]>>()
 
-function chainCacheOf(db: Db): Map<number, { at: number; chain: Promise<Unit[]> }> {
+const isFresh = (hit: CachedChain | undefined, now: number): hit is CachedChain =>
+  hit !== undefined && now - hit.at < CHAIN_CACHE_MS
+
+function chainCacheOf(db: Db): Map<number, CachedChain> {
   let byUnit = chains.get(db)
   if (!byUnit) {
     byUnit = new Map()
@@ -148,7 +152,7 @@ function chainCacheOf(db: Db): Map<number, { at: number; chain: Promise<Unit[]> 
 export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
   const byUnit = chainCacheOf(db)
   const hit = byUnit.get(unitId)
-  if (hit && Date.now() - hit.at < CHAIN_CACHE_MS) return hit.chain
+  if (isFresh(hit, Date.now())) return hit.chain
   const chain = batcherOf(chainReads, db, () => new Batcher((ids) => readChains(db, ids))).load(
     unitId,
   )
@@ -178,12 +182,9 @@ export async function warmChainsOfRooms(db: Db, roomIds: readonly string[]): Pro
     })
     .from(units)
     .where(
-      sql`${units.path} = any(array(
-        select array_to_string(s.parts[1:n], ${PATH_SEPARATOR})
-        from (select string_to_array(${units.path}, ${PATH_SEPARATOR}) as parts
-              from ${groups} join ${units} on ${units.id} = ${groups.unitId}
-              where ${anyText(groups.roomId, roomIds)}) s,
-             generate_series(1, cardinality(s.parts)) as n))`,
+      onChainsOf(
+        sql`${groups} join ${units} on ${units.id} = ${groups.unitId} where ${anyText(groups.roomId, roomIds)}`,
+      ),
     )
   const own = found.filter((u) => u.own).map((u) => u.id)
   const byUnit = chainCacheOf(db)
@@ -192,8 +193,7 @@ export async function warmChainsOfRooms(db: Db, roomIds: readonly string[]): Pro
     found.map(({ own: _, ...unit }) => unit),
     own,
   )) {
-    const hit = byUnit.get(unitId)
-    if (chain.length > 0 && !(hit && now - hit.at < CHAIN_CACHE_MS)) {
+    if (chain.length > 0 && !isFresh(byUnit.get(unitId), now)) {
       byUnit.set(unitId, { at: now, chain: Promise.resolve(chain) })
     }
   }
@@ -207,14 +207,19 @@ async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<numbe
   const found = await db
     .select()
     .from(units)
-    .where(
-      sql`${units.path} = any(array(
-        select array_to_string(s.parts[1:n], ${PATH_SEPARATOR})
-        from (select string_to_array(${units.path}, ${PATH_SEPARATOR}) as parts
-              from ${units} where ${anyInt(units.id, unitIds)}) s,
-             generate_series(1, cardinality(s.parts)) as n))`,
-    )
+    .where(onChainsOf(sql`${units} where ${anyInt(units.id, unitIds)}`))
   return chainsFrom(found, unitIds)
+}
+
+/**
+ * Units on the chains of the units `from` yields (a FROM clause over `units`): each of their paths
+ * and every prefix of one, cut at each separator in SQL.
+ */
+function onChainsOf(from: SQL): SQL {
+  return sql`${units.path} = any(array(
+    select array_to_string(s.parts[1:n], ${PATH_SEPARATOR})
+    from (select string_to_array(${units.path}, ${PATH_SEPARATOR}) as parts from ${from}) s,
+         generate_series(1, cardinality(s.parts)) as n))`
 }
 
 /** Each unit's chain out of a set of units holding it and its ancestors; empty if it is not there. */
