@@ -88,7 +88,6 @@ function perDatabaseOf(db: Db): PerDatabase {
       // nothing is kept afterwards, so a binding is always read fresh.
       groups: new Batcher((roomIds) => findGroupsByRoomIds(db, roomIds), LOOKUPS),
       members: new Batcher((wechatIds) => findMembersByWechatIds(db, wechatIds), LOOKUPS),
-      // A command typed in a room is mostly an order, which routes along its unit's chain.
       chains: new Batcher(async (roomIds) => {
         await warmChainsOfRooms(db, roomIds)
         return new Map()
@@ -121,11 +120,13 @@ async function handleParsed(
   parsed: Exclude<ReturnType<typeof parseCommand>, { kind: 'none' }>,
 ): Promise<Reaction> {
   const lookups = perDatabaseOf(deps.services.db)
+  // An order routes along its group's unit chain: read it beside the look-ups. Best effort:
+  // whatever is not warmed here is read when it is needed.
+  const routes = parsed.kind === 'command' && parsed.command.intent === 'order'
   const [group, member] = await Promise.all([
     incoming.roomId ? lookups.groups.load(incoming.roomId) : undefined,
     lookups.members.load(incoming.talkerId),
-    // Best effort: whatever is not warmed here is read when it is needed.
-    incoming.roomId ? lookups.chains.load(incoming.roomId).catch(() => {}) : undefined,
+    routes && incoming.roomId ? lookups.chains.load(incoming.roomId).catch(() => {}) : undefined,
   ])
   if (parsed.kind === 'invalid') {
     // Words like 确认 or 完成 are everyday chat too: only people who can use a staff command
