@@ -8,7 +8,7 @@ import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts
 import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import { queueSay, type SendQueue } from '../queues/send-queue.ts'
+import { queueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
 import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
 import type { Logger } from '../runtime/logger.ts'
 import type { Services } from '../runtime/services.ts'
@@ -55,8 +55,6 @@ export class BotAccount {
   private readonly db: Db
   /** The process's services with this account's logger, so every log names the account. */
   private readonly services: Services
-  /** This account as the send hooks see it. */
-  private readonly sender: Sender
 
   constructor(private readonly opts: BotAccountOptions) {
     this.name = opts.name
@@ -64,10 +62,6 @@ export class BotAccount {
     this.log = opts.services.log.child({ account: opts.name })
     this.services = { ...opts.services, log: this.log }
     this.sendQueue = opts.services.messenger.queueOf(opts.name)
-    this.sender = {
-      account: opts.name,
-      upcoming: (n) => this.sendQueue.getRanges(['prioritized'], 0, n - 1, true),
-    }
   }
 
   get wechaty(): Wechaty {
@@ -91,14 +85,15 @@ export class BotAccount {
       account: this.name,
       pacing: this.opts.pacing,
       log: this.log,
-      say: (msg) => this.sayWithHooks(msg),
+      say: (msg, next) => this.sayWithHooks(msg, next),
       onCooldown: (until, reason) => this.markCooling(until, reason),
     })
     this.sendWorker.worker.on('failed', (job, error) => {
       if (!job) return
       const final =
         error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
-      if (final) void this.onGaveUp(job.data, error)
+      // A page gives up the rooms it had not done; the others are said or have jobs of their own.
+      if (final) for (const msg of unsaidOf(job)) void this.onGaveUp(msg, error)
     })
     this.attach(wechaty)
     await wechaty.start()
@@ -121,11 +116,18 @@ export class BotAccount {
   }
 
   /** Domain hooks around the send: a delivery already sent is skipped, a sent one is recorded. */
-  private async sayWithHooks(msg: OutboundMessage): Promise<void> {
+  private async sayWithHooks(
+    msg: OutboundMessage,
+    next: readonly OutboundMessage[],
+  ): Promise<void> {
     const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
+    const sender: Sender = {
+      account: this.name,
+      upcoming: (n) => next.slice(0, n).flatMap((m) => (m.ref === undefined ? [] : [m.ref])),
+    }
     if (
       found?.hooks.before &&
-      (await found.hooks.before(this.services, msg, found.refId, this.sender)) === 'skip'
+      (await found.hooks.before(this.services, msg, found.refId, sender)) === 'skip'
     )
       return
     await this.sayNow(msg)

@@ -28,11 +28,11 @@ export interface OutboundHooks {
 export interface Sender {
   account: string
   /**
-   * Ids of the next `n` jobs on the account's send queue, in the order they will run (prioritized
-   * jobs only: every notice, reply and dispatch has a priority). Lets a hook prepare their
-   * bookkeeping in one go instead of one round trip each.
+   * Refs of the next `n` messages this account says right after this one (the rest of its page,
+   * when it came in one). Lets a hook prepare their bookkeeping in one go instead of one round
+   * trip each.
    */
-  upcoming(n: number): Promise<string[]>
+  upcoming(n: number): string[]
 }
 
 export type OutboundHookTable = Readonly<Record<string, OutboundHooks>>

@@ -1,23 +1,36 @@
-import { enqueueSayBulk } from '../queues/send-queue.ts'
+import type { Tier } from '../network/types.ts'
+import { PAGE_MAX } from '../queues/outbound-message.ts'
+import { enqueuePageBulk, type PageRequest } from '../queues/send-queue.ts'
 import { chunk } from './audience.ts'
 import type { Sendable } from './delivery-store.ts'
 import type { SendQueues } from './send-queues.ts'
 
-/** Jobs per addBulk: one Redis round trip each, small enough not to stall Redis (~500 × 1 KB). */
-export const SEND_BULK = 500
+/** Pages per addBulk: ~500 sends, ~50 KB, one Redis round trip that does not stall Redis. */
+export const PAGES_PER_BULK = 5
+
+const REF = 'delivery:'
 
 /** The ref the send hooks key on ("delivery:42" → broadcasts/outbound-hooks.ts). */
 export function deliveryRef(id: number): string {
-  return `delivery:${id}`
+  return `${REF}${id}`
 }
 
 /**
- * "d-42": the fan-out, a re-run of it and the reconciler all add the same id, so a delivery has at
- * most one send job in Redis at a time. (After the job is removed the id is free again; the send
- * hook's check of the delivery row is what keeps a sent notice from going out twice.)
+ * "d-42", the job a delivery gets when it is sent alone: a room of a page whose say failed is
+ * retried under it (queues/send-worker.ts), so it has at most one such job in Redis at a time.
  */
 export function deliveryJobId(id: number): string {
   return `d-${id}`
+}
+
+/**
+ * "p-40-97-50": a page of deliveries on one account by its first and last id and its size. The
+ * fan-out, a re-run of it and the reconciler page the same pending rows the same way, so a page
+ * queued twice collapses into one job; pages that overlap are harmless (the send hook's check of
+ * each delivery row keeps a room from being said twice).
+ */
+export function deliveryPageId(ids: readonly number[]): string {
+  return `p-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`
 }
 
 /** The delivery id in a ref id ("42") or a job id ("d-42"), if it is one a row can have. */
@@ -28,33 +41,48 @@ export function deliveryIdOf(text: string): number | undefined {
   return id <= 2_147_483_647 ? id : undefined
 }
 
+/** The delivery id in a whole ref ("delivery:42"); undefined for any other ref. */
+export function deliveryIdOfRef(ref: string): number | undefined {
+  return ref.startsWith(REF) ? deliveryIdOf(ref.slice(REF.length)) : undefined
+}
+
 /**
- * Queues sends on each account's queue in bulk, accounts in parallel, the notice's tier setting
- * the priority (upper tiers first). Rows must be in the order they should go out; returns how many were queued.
+ * Queues sends as pages on each account's queue, accounts in parallel, the tier setting the
+ * priority (upper tiers first). Rows must be in the order they should go out; returns how many
+ * were queued.
  */
 export async function enqueueDeliveries(
   queues: SendQueues,
   rows: readonly Sendable[],
   text: string,
 ): Promise<number> {
-  const byAccount = new Map<string, Sendable[]>()
+  // One page holds one account's rooms of one tier (its priority).
+  const byQueue = new Map<string, { account: string; tier: Tier; rows: Sendable[] }>()
   for (const row of rows) {
-    const list = byAccount.get(row.account)
-    if (list) list.push(row)
-    else byAccount.set(row.account, [row])
+    const key = `${row.tier}:${row.account}`
+    const entry = byQueue.get(key)
+    if (entry) entry.rows.push(row)
+    else byQueue.set(key, { account: row.account, tier: row.tier, rows: [row] })
   }
-  // Accounts in parallel (each its own queue, its own worker waiting), chunks of one account in
+  // Accounts in parallel (each its own queue, its own worker waiting), pages of one account in
   // order, so each account's rooms are queued in the order given.
   await Promise.all(
-    [...byAccount].map(async ([account, list]) => {
-      for (const part of chunk(list, SEND_BULK)) {
-        await enqueueSayBulk(
-          queues.of(account),
-          part.map((r) => ({
-            msg: { roomId: r.roomId, text, kind: 'notice', tier: r.tier, ref: deliveryRef(r.id) },
+    [...byQueue.values()].map(async ({ account, tier, rows: list }) => {
+      const pages: PageRequest[] = chunk(list, PAGE_MAX).map((part) => ({
+        page: {
+          text,
+          kind: 'notice',
+          tier,
+          to: part.map((r) => ({
+            roomId: r.roomId,
+            ref: deliveryRef(r.id),
             jobId: deliveryJobId(r.id),
           })),
-        )
+        },
+        jobId: deliveryPageId(part.map((r) => r.id)),
+      }))
+      for (const bulk of chunk(pages, PAGES_PER_BULK)) {
+        await enqueuePageBulk(queues.of(account), bulk)
       }
     }),
   )

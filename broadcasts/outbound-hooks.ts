@@ -11,7 +11,7 @@ import {
   markFailed,
   markSentMany,
 } from './delivery-store.ts'
-import { deliveryIdOf } from './enqueue-deliveries.ts'
+import { deliveryIdOf, deliveryIdOfRef } from './enqueue-deliveries.ts'
 import { reportProgressSafely } from './progress.ts'
 import { CLAIM_MS, SendPace } from './send-pace.ts'
 
@@ -32,8 +32,8 @@ const RETRY_MS = [100, 500, 2_000, 5_000] as const
  * shares it): the gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
  * `sent` behind the say, in batches, each followed by one progress report per notice it touched.
  *
- * An account sending fast (pacing off or loose) has its next deliveries, read off its queue,
- * claimed with the one about to go out (see SendPace); their gates are then answered here for
+ * An account sending fast (pacing off or loose) has its next deliveries, the rest of the page in
+ * hand, claimed with the one about to go out (see SendPace); their gates are then answered here for
  * CLAIM_MS without a round trip. What a cancel or a removal from a room may miss is bounded by
  * that: a claim was taken while the notice was confirmed and the group active, and is never used
  * once older. An unused claim leaves its row `sending`, which its own gate takes again later.
@@ -76,24 +76,13 @@ class DeliveryLedger {
       if (until > now) return { say: true }
     }
     if (ahead > 0) {
-      const next = await this.upcoming(sender, id, ahead)
+      const next = sender.upcoming(ahead).flatMap((ref) => {
+        const nextId = deliveryIdOfRef(ref)
+        return nextId === undefined || nextId === id || this.claims.has(nextId) ? [] : [nextId]
+      })
       if (next.length > 0) this.aheadOf.set(id, next)
     }
     return this.gates.load(id)
-  }
-
-  /** The account's next deliveries not claimed yet; none when the queue cannot be read. */
-  private async upcoming(sender: Sender, id: number, n: number): Promise<number[]> {
-    try {
-      const jobs = await sender.upcoming(n)
-      return jobs.flatMap((job) => {
-        const next = deliveryIdOf(job)
-        return next === undefined || next === id || this.claims.has(next) ? [] : [next]
-      })
-    } catch (err) {
-      this.services.log.warn({ err, account: sender.account }, 'send queue not read ahead')
-      return []
-    }
   }
 
   private async begin(ids: number[]): Promise<Map<number, BeginSend>> {

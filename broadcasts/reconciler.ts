@@ -13,10 +13,11 @@ import {
   markSkipped,
   type Sendable,
 } from './delivery-store.ts'
-import { deliveryJobId, enqueueDeliveries } from './enqueue-deliveries.ts'
+import { enqueueDeliveries } from './enqueue-deliveries.ts'
 import { OPEN_STATUSES, unfinishedDoneNotices } from './notice-store.ts'
 import { finishNotice, reportProgressSafely } from './progress.ts'
 import type { SendQueues } from './send-queues.ts'
+import { sendStatesOf } from './send-states.ts'
 import { skipReasons } from './templates.ts'
 
 export interface ReconcileOptions {
@@ -111,11 +112,11 @@ async function touch(services: Services, ids: readonly number[]): Promise<void> 
 
 /**
  * One pass of making PostgreSQL true again, whatever Redis holds. For each stale open delivery
- * the state of its send job `d-<id>` decides:
- * - gone (FLUSHALL, a lost AOF, never queued) → queued again under the same id, which is free;
- * - completed → the message was said (a job completes only after the say), record it sent;
+ * the state of its send in Redis (send-states.ts: its own job, or the page that holds it) decides:
+ * - unknown (FLUSHALL, a lost AOF, never queued) → queued again;
+ * - said (a job completes, and a page moves past a room, only after the say) → record it sent;
  * - failed → record the failure the failed-hook never wrote;
- * - waiting, delayed, active → in hand, left alone.
+ * - in hand (waiting, delayed, active) → left alone.
  * Checking the state rather than re-adding blindly matters: BullMQ keeps finished job ids for a
  * while, so a blind re-add of a completed id would be a silent no-op.
  */
@@ -159,21 +160,27 @@ export async function reconcileOnce(
 
     const requeue: typeof sendable = []
     const looked: number[] = []
-    for (const part of chunk(sendable, 100)) {
-      const states = await Promise.all(
-        part.map((r) => sendQueues.of(r.account).getJobState(deliveryJobId(r.id))),
+    const byAccount = new Map<string, typeof sendable>()
+    for (const row of sendable) {
+      const list = byAccount.get(row.account)
+      if (list) list.push(row)
+      else byAccount.set(row.account, [row])
+    }
+    for (const [account, list] of byAccount) {
+      const states = await sendStatesOf(
+        sendQueues.of(account),
+        list.map((r) => r.id),
       )
-      for (const [i, row] of part.entries()) {
-        const state = states[i]
-        const log = { delivery: row.id, notice: noticeCode(row.noticeId), account: row.account }
-        if (state === 'unknown') {
+      for (const row of list) {
+        const send = states.get(row.id) ?? { state: 'unknown' }
+        const log = { delivery: row.id, notice: noticeCode(row.noticeId), account }
+        if (send.state === 'unknown') {
           requeue.push(row)
-        } else if (state === 'completed') {
+        } else if (send.state === 'said') {
           services.log.warn(log, 'reconcile: said but not recorded; marking sent')
           if (note(await markSent(services.db, row.id))) report.markedSent++
-        } else if (state === 'failed') {
-          const job = await sendQueues.of(row.account).getJob(deliveryJobId(row.id))
-          const reason = job?.failedReason || '发送失败（重试已用完）'
+        } else if (send.state === 'failed') {
+          const reason = send.reason || '发送失败（重试已用完）'
           if (note(await markFailed(services.db, row.id, reason))) report.markedFailed++
         } else {
           looked.push(row.id)

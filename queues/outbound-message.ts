@@ -1,22 +1,66 @@
 import { z } from 'zod'
 
+const roomId = z.string().min(1).max(200)
+// WeChat cuts text messages past a few thousand characters; long notices are split upstream.
+const text = z.string().min(1).max(4_000)
+const kind = z.enum(['reply', 'dispatch', 'notice'])
+const tier = z.number().int().min(1).max(5).optional()
+// What the message is about (delivery, order, …), for logs and for the caller's bookkeeping.
+const ref = z.string().min(1).max(200).optional()
+
+/**
+ * A deterministic job id (e.g. `d-42` for delivery 42) makes a second add of the same message a
+ * no-op. BullMQ refuses ids with ':' and ids that look like integers (they clash with its own).
+ */
+export const JobIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((id) => !id.includes(':'), 'job id must not contain ":"')
+  .refine((id) => `${Number.parseInt(id, 10)}` !== id, 'job id must not be an integer')
+
 /**
  * One message an account's send worker says into one room. Replies answer a resident, dispatches
  * reach grid workers, notices come down the five tiers (tier 1 = district, 5 = building).
  * Parsed again by the worker: data read back from Redis is as untrusted as data from a chat.
  */
-export const OutboundMessageSchema = z.object({
-  roomId: z.string().min(1).max(200),
-  // WeChat cuts text messages past a few thousand characters; long notices are split upstream.
-  text: z.string().min(1).max(4_000),
-  kind: z.enum(['reply', 'dispatch', 'notice']),
-  tier: z.number().int().min(1).max(5).optional(),
-  // What the message is about (delivery, order, …), for logs and for the caller's bookkeeping.
-  ref: z.string().min(1).max(200).optional(),
-})
+export const OutboundMessageSchema = z.object({ roomId, text, kind, tier, ref })
 
 export type OutboundMessage = z.infer<typeof OutboundMessageSchema>
 export type OutboundKind = OutboundMessage['kind']
+
+/** Most rooms in one page: ~10 KB of job data, and a page's says are one BullMQ job. */
+export const PAGE_MAX = 100
+
+/**
+ * One text said by one account into many rooms, in order: a notice's sends on that account, a
+ * page at a time. A job costs BullMQ two scripts in Redis and the worker a round trip or two, more
+ * than the say itself on a fast account, so a notice to 11,000 rooms is ~120 jobs, not 11,000.
+ * `jobId` is the id the room's message gets if it has to be retried on its own (send-worker.ts).
+ */
+export const OutboundPageSchema = z.object({
+  text,
+  kind,
+  tier,
+  to: z
+    .array(z.object({ roomId, ref, jobId: JobIdSchema.optional() }))
+    .min(1)
+    .max(PAGE_MAX),
+})
+
+export type OutboundPage = z.infer<typeof OutboundPageSchema>
+export type PageEntry = OutboundPage['to'][number]
+
+/** The message a page says into one of its rooms. */
+export function messageOf(page: OutboundPage, entry: PageEntry): OutboundMessage {
+  return {
+    roomId: entry.roomId,
+    text: page.text,
+    kind: page.kind,
+    ...(page.tier === undefined ? {} : { tier: page.tier }),
+    ...(entry.ref === undefined ? {} : { ref: entry.ref }),
+  }
+}
 
 /**
  * BullMQ priority (1 is served first): replies to residents, then dispatches to workers, then

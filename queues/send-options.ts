@@ -1,7 +1,16 @@
 import type { DefaultJobOptions } from 'bullmq'
 
-/** The one job name on a send queue; the worker refuses any other. */
+/** A job saying one message (OutboundMessage). */
 export const SAY_JOB = 'say'
+/** A job saying one text into many rooms (OutboundPage). The worker refuses any other name. */
+export const SAY_PAGE_JOB = 'say-page'
+export type SendJobName = typeof SAY_JOB | typeof SAY_PAGE_JOB
+
+/**
+ * How long a page job says inline before it goes back to the queue, so a reply queued meanwhile
+ * (a higher priority) goes out within about this long rather than after the whole page.
+ */
+export const PAGE_TURN_MS = 1_000
 
 /**
  * Retries, backoff and retention for send jobs. Throttling and pacing never consume an attempt

@@ -1,13 +1,22 @@
 import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { type Batcher, writerOf } from '../runtime/batcher.ts'
-import { type OutboundMessage, OutboundMessageSchema, priorityOf } from './outbound-message.ts'
-import { SAY_JOB, sendJobOptions } from './send-options.ts'
+import {
+  JobIdSchema,
+  messageOf,
+  type OutboundMessage,
+  OutboundMessageSchema,
+  type OutboundPage,
+  OutboundPageSchema,
+  priorityOf,
+} from './outbound-message.ts'
+import { SAY_JOB, SAY_PAGE_JOB, type SendJobName, sendJobOptions } from './send-options.ts'
 
-export type SendQueue = Queue<OutboundMessage, void, typeof SAY_JOB>
-export type SendJob = Job<OutboundMessage, void, typeof SAY_JOB>
+export type SendJobData = OutboundMessage | OutboundPage
+export type SendQueue = Queue<SendJobData, void, SendJobName>
+export type SendJob = Job<SendJobData, void, SendJobName>
 
 /**
  * The queue name of one bot account. Account names are WeChat names (any Unicode, spaces, ':'),
@@ -30,52 +39,56 @@ export interface SendQueueOptions {
 
 /** The producer side of one account's send queue. The caller closes it; the connection is shared. */
 export function createSendQueue(opts: SendQueueOptions): SendQueue {
-  return new Queue<OutboundMessage, void, typeof SAY_JOB>(sendQueueName(opts.account), {
+  return new Queue<SendJobData, void, SendJobName>(sendQueueName(opts.account), {
     connection: opts.connection,
     prefix: opts.prefix,
     defaultJobOptions: { ...sendJobOptions, ...opts.jobOptions },
   })
 }
 
-/**
- * A deterministic job id (e.g. `${noticeId}-${groupId}`) makes a second add of the same message a
- * no-op. BullMQ refuses ids with ':' and ids that look like integers (they clash with its own).
- */
-const JobIdSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((id) => !id.includes(':'), 'job id must not contain ":"')
-  .refine((id) => `${Number.parseInt(id, 10)}` !== id, 'job id must not be an integer')
-
 export interface SayRequest {
   msg: OutboundMessage
   jobId?: string
 }
 
-interface SayJobSpec {
-  name: typeof SAY_JOB
-  data: OutboundMessage
+export interface PageRequest {
+  page: OutboundPage
+  jobId: string
+}
+
+interface SendJobSpec<D extends SendJobData> {
+  name: SendJobName
+  data: D
   opts: { priority: number; jobId?: string }
 }
 
-function jobOf(req: SayRequest, index?: number): SayJobSpec {
-  const at = index === undefined ? '' : ` #${index}`
-  const msg = OutboundMessageSchema.safeParse(req.msg)
-  if (!msg.success) {
-    const issue = msg.error.issues[0]!
-    throw new TypeError(`outbound message${at}: ${issue.path.join('.')}: ${issue.message}`)
-  }
-  let jobId: string | undefined
-  if (req.jobId !== undefined) {
-    const id = JobIdSchema.safeParse(req.jobId)
-    if (!id.success) throw new TypeError(`outbound message${at}: ${id.error.issues[0]!.message}`)
-    jobId = id.data
-  }
+/** Parses what is about to be queued; a TypeError names the first problem. */
+function valid<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]!
+  const path = issue.path.join('.')
+  throw new TypeError(`${what}: ${path ? `${path}: ` : ''}${issue.message}`)
+}
+
+function jobOf(req: SayRequest, index?: number): SendJobSpec<OutboundMessage> {
+  const what = `outbound message${index === undefined ? '' : ` #${index}`}`
+  const data = valid(OutboundMessageSchema, req.msg, what)
+  const jobId = req.jobId === undefined ? undefined : valid(JobIdSchema, req.jobId, what)
   return {
     name: SAY_JOB,
-    data: msg.data,
-    opts: { priority: priorityOf(msg.data), ...(jobId === undefined ? {} : { jobId }) },
+    data,
+    opts: { priority: priorityOf(data), ...(jobId === undefined ? {} : { jobId }) },
+  }
+}
+
+function pageJobOf(req: PageRequest, index: number): SendJobSpec<OutboundPage> {
+  const what = `outbound page #${index}`
+  const data = valid(OutboundPageSchema, req.page, what)
+  return {
+    name: SAY_PAGE_JOB,
+    data,
+    opts: { priority: priorityOf(data), jobId: valid(JobIdSchema, req.jobId, what) },
   }
 }
 
@@ -90,8 +103,8 @@ export async function enqueueSay(
 }
 
 /**
- * Queues many messages in one round trip (a notice's fan-out to an account's rooms). All requests
- * are validated first, so one bad message queues none of them.
+ * Queues many messages in one round trip. All requests are validated first, so one bad message
+ * queues none of them.
  */
 export async function enqueueSayBulk(
   queue: SendQueue,
@@ -100,6 +113,43 @@ export async function enqueueSayBulk(
   const jobs = requests.map((req, i) => jobOf(req, i))
   if (jobs.length === 0) return []
   return queue.addBulk(jobs)
+}
+
+/**
+ * Queues pages (a notice's sends on one account) in one round trip, all validated first: one bad
+ * page queues none of them.
+ */
+export async function enqueuePageBulk(
+  queue: SendQueue,
+  requests: readonly PageRequest[],
+): Promise<SendJob[]> {
+  const jobs = requests.map((req, i) => pageJobOf(req, i))
+  if (jobs.length === 0) return []
+  return queue.addBulk(jobs)
+}
+
+/**
+ * What a job still has to say, from what it holds: a message, or a page's rooms from its progress
+ * (the count of rooms already done, see send-worker.ts) on. Nothing for a payload that does not
+ * parse.
+ */
+export function unsaidOf(job: Pick<SendJob, 'name' | 'data' | 'progress'>): OutboundMessage[] {
+  if (job.name === SAY_JOB) {
+    const msg = OutboundMessageSchema.safeParse(job.data)
+    return msg.success ? [msg.data] : []
+  }
+  const page = OutboundPageSchema.safeParse(job.data)
+  if (!page.success) return []
+  return page.data.to
+    .slice(pageProgress(job.progress, page.data))
+    .map((e) => messageOf(page.data, e))
+}
+
+/** A page job's progress as a count of rooms done; anything else reads as none done. */
+export function pageProgress(progress: unknown, page: OutboundPage): number {
+  return typeof progress === 'number' && Number.isInteger(progress) && progress >= 0
+    ? Math.min(progress, page.to.length)
+    : 0
 }
 
 const saying = new WeakMap<SendQueue, Batcher<SayRequest, void>>()

@@ -1,12 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
+import type { z } from 'zod'
 import type { Logger } from '../runtime/logger.ts'
-import { type OutboundMessage, OutboundMessageSchema } from './outbound-message.ts'
+import {
+  messageOf,
+  type OutboundMessage,
+  OutboundMessageSchema,
+  type OutboundPage,
+  OutboundPageSchema,
+  type PageEntry,
+  priorityOf,
+} from './outbound-message.ts'
 import { type PacingRules, SendLog } from './pacing.ts'
-import { holdOnlyLimiter, INLINE_WAIT_MAX_MS, SAY_JOB } from './send-options.ts'
-import type { SendJob } from './send-queue.ts'
-import { sendQueueName } from './send-queue.ts'
+import {
+  holdOnlyLimiter,
+  INLINE_WAIT_MAX_MS,
+  PAGE_TURN_MS,
+  SAY_JOB,
+  SAY_PAGE_JOB,
+  type SendJobName,
+} from './send-options.ts'
+import { pageProgress, type SendJob, type SendJobData, sendQueueName } from './send-queue.ts'
 import { errorText, isThrottleSignal } from './throttle.ts'
 
 export interface SendWorkerOptions {
@@ -15,8 +30,11 @@ export interface SendWorkerOptions {
   account: string
   /** PacingConfig, optionally with a shorter window (see pacing.ts). */
   pacing: PacingRules & { cooldownMs: number }
-  /** Says one message through the live puppet; a throw is retried, a throttling throw pauses. */
-  say: (msg: OutboundMessage) => Promise<void>
+  /**
+   * Says one message through the live puppet; a throw is retried, a throttling throw pauses.
+   * `next` are the messages the same page says after it, if it came in a page.
+   */
+  say: (msg: OutboundMessage, next: readonly OutboundMessage[]) => Promise<void>
   log: Logger
   /** Told when the account starts (or extends) a cool-down: e.g. to mark the bot account. */
   onCooldown?: (untilMs: number, reason: string) => void | Promise<void>
@@ -25,7 +43,7 @@ export interface SendWorkerOptions {
 }
 
 export interface SendWorker {
-  readonly worker: Worker<OutboundMessage, void, typeof SAY_JOB>
+  readonly worker: Worker<SendJobData, void, SendJobName>
   /**
    * Pauses the whole account for `ms` (never shortening a longer pause already running); the bot
    * calls it when a room shows a throttling system message. Resolves to the end of the pause (ms).
@@ -48,6 +66,13 @@ export interface SendWorker {
  *   job back and holds the account, so a reply queued meanwhile still goes first;
  * - `say` throws a throttling error → cool-down, the job goes back; any other throw → BullMQ
  *   retries with backoff; a payload that fails the schema → failed at once, never retried.
+ *
+ * A page job (OutboundPage) goes through the same steps room by room. Its progress, the count of
+ * rooms done (said, skipped by a hook, or handed on), is written to the job after each room, so a
+ * page put back, parked, retried or taken over after a crash goes on where it stopped. A room
+ * whose say throws is handed to a job of its own with the page's retry options, so one bad room
+ * neither holds the page nor uses its attempts. After PAGE_TURN_MS the page goes back to the
+ * queue, letting a reply queued meanwhile go first.
  *
  * A parked job rejoins the queue behind the jobs of its priority queued meanwhile, so order
  * within one room is usual but not promised (priorities already reorder a room's messages).
@@ -108,19 +133,27 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     throw new RateLimitError()
   }
 
-  const sendOne = async (job: SendJob, token?: string): Promise<void> => {
-    if (job.name !== SAY_JOB) throw new UnrecoverableError(`unknown job name "${job.name}"`)
-    const parsed = OutboundMessageSchema.safeParse(job.data)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!
-      throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
-    }
-    const msg = parsed.data
-    const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref }
+  /** A payload read back from Redis that does not parse fails at once and is never retried. */
+  const parsed = <T>(schema: z.ZodType<T>, data: unknown): T => {
+    const result = schema.safeParse(data)
+    if (result.success) return result.data
+    const issue = result.error.issues[0]!
+    throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
+  }
 
+  /**
+   * Waits for the slot pacing gives `roomId`, inline when it is close; otherwise the job goes back
+   * to the queue or is parked, by throwing what BullMQ expects for that.
+   */
+  const awaitSlot = async (
+    job: SendJob,
+    token: string | undefined,
+    roomId: string,
+    ctx: object,
+  ) => {
     const now = Date.now()
     if (cooldownUntil > now) return putBack(0)
-    const slot = sendLog.slot(msg.roomId, now, jitter)
+    const slot = sendLog.slot(roomId, now, jitter)
     if (slot.roomAt > slot.accountAt) {
       // Only this room is blocked: park the job instead of making every other room wait.
       log.debug({ ...ctx, until: slot.roomAt }, 'room gap: job delayed')
@@ -131,9 +164,12 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     // Timers may fire a millisecond early; the window guarantee needs "not before".
     for (let wait = slot.at - Date.now(); wait > 0; wait = slot.at - Date.now()) await sleep(wait)
     if (cooldownUntil > Date.now()) return putBack(0)
+  }
 
+  /** Says one message in its slot; a throttled say cools the account down and puts the job back. */
+  const sayInSlot = async (msg: OutboundMessage, next: readonly OutboundMessage[], ctx: object) => {
     try {
-      await say(msg)
+      await say(msg, next)
     } catch (error) {
       // A refused send still counts: WeChat may have seen it, and counting errs on the safe side.
       sendLog.record(msg.roomId, Date.now())
@@ -149,16 +185,86 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     // Recorded when say returns, not when it started: later is the safe side for every limit.
     sendLog.record(msg.roomId, Date.now())
     jitterRoll = random()
-    log.debug({ ...ctx, attempt: job.attemptsMade + 1 }, 'said')
+    log.debug(ctx, 'said')
   }
 
-  const worker = new Worker<OutboundMessage, void, typeof SAY_JOB>(name, sendOne, {
-    connection: opts.connection,
-    prefix: opts.prefix,
-    // One send at a time per account: pacing is a sequence, and the puppet is one phone.
-    concurrency: 1,
-    limiter: holdOnlyLimiter,
-  })
+  const sendOne = async (job: SendJob, token?: string): Promise<void> => {
+    const msg = parsed(OutboundMessageSchema, job.data)
+    const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref }
+    await awaitSlot(job, token, msg.roomId, ctx)
+    await sayInSlot(msg, [], { ...ctx, attempt: job.attemptsMade + 1 })
+  }
+
+  /** A page's room whose say threw, as a job of its own: retried with the page's backoff. */
+  const retryAlone = async (job: SendJob, page: OutboundPage, entry: PageEntry, err: unknown) => {
+    const msg = messageOf(page, entry)
+    const { attempts = 1, backoff, removeOnComplete, removeOnFail } = job.opts
+    // The failed say was its first attempt.
+    const delay = backoff === undefined ? 0 : typeof backoff === 'number' ? backoff : backoff.delay
+    await holder.add(SAY_JOB, msg, {
+      priority: priorityOf(msg),
+      attempts: Math.max(1, attempts - 1),
+      ...(backoff === undefined ? {} : { backoff }),
+      ...(delay ? { delay } : {}),
+      ...(removeOnComplete === undefined ? {} : { removeOnComplete }),
+      ...(removeOnFail === undefined ? {} : { removeOnFail }),
+      ...(entry.jobId === undefined ? {} : { jobId: entry.jobId }),
+    })
+    log.warn(
+      { room: msg.roomId, page: job.id, jobId: entry.jobId, err },
+      'send failed, retried alone',
+    )
+  }
+
+  const sendPage = async (job: SendJob, token?: string): Promise<void> => {
+    const page = parsed(OutboundPageSchema, job.data)
+    const messages = page.to.map((entry) => messageOf(page, entry))
+    const turnEnds = Date.now() + PAGE_TURN_MS
+    let done = pageProgress(job.progress, page)
+    let saved: Promise<void> = Promise.resolve()
+    try {
+      for (const first = done; done < messages.length; ) {
+        if (done > first && Date.now() >= turnEnds) return await putBack(0)
+        const msg = messages[done]!
+        const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref, at: done }
+        await awaitSlot(job, token, msg.roomId, ctx)
+        try {
+          await sayInSlot(msg, messages.slice(done + 1), ctx)
+        } catch (error) {
+          if (error instanceof RateLimitError) throw error
+          await retryAlone(job, page, page.to[done]!, error)
+        }
+        done++
+        // Not awaited here: one connection's writes reach Redis in order, and the last is awaited
+        // before the job leaves this worker. A crash loses at most the says whose write was out.
+        saved = job.updateProgress(done)
+        saved.catch(() => {})
+      }
+    } finally {
+      await saved
+    }
+  }
+
+  const worker = new Worker<SendJobData, void, SendJobName>(
+    name,
+    (job, token) => {
+      switch (job.name) {
+        case SAY_JOB:
+          return sendOne(job, token)
+        case SAY_PAGE_JOB:
+          return sendPage(job, token)
+        default:
+          throw new UnrecoverableError(`unknown job name "${job.name}"`)
+      }
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      // One send at a time per account: pacing is a sequence, and the puppet is one phone.
+      concurrency: 1,
+      limiter: holdOnlyLimiter,
+    },
+  )
   worker.on('error', (err) => log.error({ err }, 'send worker error'))
   worker.on('failed', (job, err) => {
     const attempts = job?.opts.attempts ?? 1
@@ -167,7 +273,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     const fields = {
       err,
       jobId: job?.id,
-      room: (job?.data as Partial<OutboundMessage> | undefined)?.roomId,
+      room: job && 'roomId' in job.data ? job.data.roomId : undefined,
       attemptsMade: job?.attemptsMade,
       attempts,
     }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Actor } from '../broadcasts/authorize.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../broadcasts/create-notice.ts'
-import { deliveryJobId } from '../broadcasts/enqueue-deliveries.ts'
+import { deliveryIdOfRef } from '../broadcasts/enqueue-deliveries.ts'
 import { reconcileOnce } from '../broadcasts/reconciler.ts'
 import { SendQueues } from '../broadcasts/send-queues.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
@@ -13,6 +13,7 @@ import { botAccounts, groups, members, roles, units } from '../db/schema/network
 import { generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
 import { createFanoutQueue, fanoutJobId } from '../queues/fanout-queue.ts'
+import { OutboundPageSchema, PAGE_MAX } from '../queues/outbound-message.ts'
 import { sendQueueName } from '../queues/send-queue.ts'
 import type { Services } from '../runtime/services.ts'
 import { memberActor, until } from './support/broadcasts-district.ts'
@@ -91,7 +92,7 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
     console.info(`outbox: notice + 11,181 deliveries (two racing creates) in ${Math.round(ms)} ms`)
   })
 
-  it('fans out tier by tier onto 22 account queues, one job per delivery, upper tiers first', async () => {
+  it('fans out tier by tier onto 22 account queues in pages, upper tiers first', async () => {
     const workers = await runBroadcastWorkers(services, { reconcile: false })
     const fanout = createFanoutQueue({ connection: redis.connection, prefix: redis.prefix })
     try {
@@ -103,25 +104,33 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
       )
       const ms = performance.now() - started
       const queues = new SendQueues(redis.connection, redis.prefix)
+      /** The page jobs queued on an account, each with the deliveries it holds. */
+      const pagesOf = async (account: string) =>
+        (await queues.of(account).getJobs(['prioritized', 'waiting'])).map((job) => {
+          const page = OutboundPageSchema.parse(job.data)
+          return { job, ids: page.to.map((e) => deliveryIdOfRef(e.ref ?? '')) }
+        })
       try {
-        const counts = await Promise.all(
-          accountNames.map((name) => queues.of(name).getJobCounts('prioritized', 'waiting')),
-        )
-        const total = counts.reduce((n, c) => n + (c.prioritized ?? 0) + (c.waiting ?? 0), 0)
-        expect(total).toBe(11_181)
-        // The priority of a district job beats a building's on the account holding both.
+        const pages = await Promise.all(accountNames.map(pagesOf))
+        const ids = pages.flat().flatMap((p) => p.ids)
+        expect(ids).toHaveLength(11_181)
+        expect(new Set(ids).size).toBe(11_181)
+        expect(pages.flat().every((p) => p.ids.length <= PAGE_MAX)).toBe(true)
+        // The priority of a district page beats a building's on the account holding both.
         const [first] = await t.db
           .select({ id: deliveries.id, tier: deliveries.tier, account: botAccounts.name })
           .from(deliveries)
           .innerJoin(botAccounts, eq(botAccounts.id, deliveries.botAccountId))
           .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.tier, 1)))
-        const job = await queues.of(first!.account).getJob(deliveryJobId(first!.id))
-        expect(job?.opts.priority).toBe(3)
+        const accountPages = pages[accountNames.indexOf(first!.account)]!
+        const page = accountPages.find((p) => p.ids.includes(first!.id))
+        expect(page?.job.opts.priority).toBe(3)
+        expect(Math.max(...accountPages.map((p) => p.job.opts.priority ?? 0))).toBe(7)
         const byAccount = Object.fromEntries(
-          accountNames.map((name, i) => [name, counts[i]!.prioritized ?? 0]),
+          accountNames.map((name, i) => [name, pages[i]!.flatMap((p) => p.ids).length]),
         )
         console.info(
-          `fan-out: 11,181 send jobs on ${accountNames.length} queues in ${Math.round(ms)} ms; ` +
+          `fan-out: 11,181 sends in ${pages.flat().length} page jobs on ${accountNames.length} queues in ${Math.round(ms)} ms; ` +
             `per account ${Math.min(...Object.values(byAccount))}-${Math.max(...Object.values(byAccount))}`,
         )
 
@@ -152,8 +161,8 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
         )
         expect(repaired.requeued).toBe(byAccount[lost])
         expect(repaired.inHand).toBe(11_181 - byAccount[lost]!)
-        const after = await queues.of(lost).getJobCounts('prioritized')
-        expect(after.prioritized).toBe(byAccount[lost])
+        const after = (await pagesOf(lost)).flatMap((p) => p.ids)
+        expect(new Set(after).size).toBe(byAccount[lost])
         console.info(
           `reconcile: 11,181 checked in ${Math.round(passMs)} ms; ${repaired.requeued} of one lost ` +
             `queue re-added in ${Math.round(performance.now() - t0)} ms`,

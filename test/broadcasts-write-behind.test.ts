@@ -3,9 +3,9 @@ import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
-import { deliveryJobId } from '../broadcasts/enqueue-deliveries.ts'
 import { reconcileOnce } from '../broadcasts/reconciler.ts'
 import { SendQueues } from '../broadcasts/send-queues.ts'
+import { sendStatesOf } from '../broadcasts/send-states.ts'
 import { type BroadcastWorkers, runBroadcastWorkers } from '../broadcasts/workers.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
@@ -40,7 +40,7 @@ async function refuseSentWrites(db: Db): Promise<() => Promise<void>> {
   }
 }
 
-/** Each delivery of the notice with the state of its send job in Redis. */
+/** Each delivery of the notice with the state of its send in Redis (its page's progress). */
 async function jobStates(services: Services, queues: SendQueues, noticeId: number) {
   const rows = await services.db
     .select({ id: deliveries.id, status: deliveries.status, account: botAccounts.name })
@@ -48,12 +48,12 @@ async function jobStates(services: Services, queues: SendQueues, noticeId: numbe
     .innerJoin(groups, eq(groups.id, deliveries.groupId))
     .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
     .where(eq(deliveries.noticeId, noticeId))
-  return Promise.all(
-    rows.map(async (r) => ({
-      ...r,
-      job: await queues.of(r.account).getJobState(deliveryJobId(r.id)),
-    })),
-  )
+  const out = []
+  for (const r of rows) {
+    const states = await sendStatesOf(queues.of(r.account), [r.id])
+    out.push({ ...r, job: states.get(r.id)?.state })
+  }
+  return out
 }
 
 describe('sends are recorded behind the says: a bot process killed before they are written', () => {
@@ -81,7 +81,7 @@ describe('sends are recorded behind the says: a bot process killed before they a
     await t?.close()
   })
 
-  it('loses no send and says none twice: the reconciler records the completed jobs as sent', async () => {
+  it('loses no send and says none twice: the reconciler records what the pages said as sent', async () => {
     const bots = spawnChild(CHILD, {
       DATABASE_URL: t.url,
       REDIS_URL: redisUrl(),
@@ -101,9 +101,9 @@ describe('sends are recorded behind the says: a bot process killed before they a
 
     const said = () => bots.all.filter((e) => e.event === 'said' && e.text === text)
     await until(async () => said().length === 17, 20_000)
-    // Said, and every job completed in Redis, but not one row written: kill the process now.
+    // Said, and every page past its rooms in Redis, but not one row written: kill the process now.
     await until(
-      async () => (await jobStates(services, queues, id)).every((r) => r.job === 'completed'),
+      async () => (await jobStates(services, queues, id)).every((r) => r.job === 'said'),
       10_000,
     )
     const before = await jobStates(services, queues, id)
@@ -115,7 +115,7 @@ describe('sends are recorded behind the says: a bot process killed before they a
     const report = await reconcileOnce({ services, sendQueues: queues }, { staleMs: 0, batch: 100 })
     expect(report).toMatchObject({ checked: 17, markedSent: 17, requeued: 0, finished: 0 })
     const after = await jobStates(services, queues, id)
-    expect(after.filter((r) => r.status !== 'sent' || r.job !== 'completed')).toEqual([])
+    expect(after.filter((r) => r.status !== 'sent' || r.job !== 'said')).toEqual([])
     const [notice] = await t.db.select().from(notices).where(eq(notices.id, id))
     expect(notice?.status).toBe('done')
     // Every room of the township once, none twice; nothing left queued to say it again.

@@ -325,7 +325,9 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
     const queue = d.services.messenger.queueOf('bot-shiqiaopu')
     await until(async () => {
       const job = await queue.getJob(`order-${dispatchedEvent.id}-private`)
-      return job?.finishedOn !== undefined && job.data.roomId === 'wxid_lina'
+      return (
+        job?.finishedOn !== undefined && 'roomId' in job.data && job.data.roomId === 'wxid_lina'
+      )
     })
   })
 
