@@ -38,10 +38,11 @@ const RETRY_MS = [100, 500, 2_000, 5_000] as const
  * that: a claim was taken while the notice was confirmed and the group active, and is never used
  * once older. An unused claim leaves its row `sending`, which its own gate takes again later.
  *
- * Why writing behind is safe: the send job completes as soon as the say returns, before its row is
- * written. If the process dies in between, the job is `completed` in Redis and the row still open;
- * the reconciler records exactly that case as sent and queues nothing. A job that had not completed
- * yet runs again, as it always did for a send in flight (the one second copy the design allows).
+ * Why writing behind is safe: a page's progress moves past a room (and a job of its own
+ * completes) as soon as the say returns, before its row is written. If the process dies in
+ * between, Redis shows the room said and the row is still open; the reconciler records exactly that
+ * case as sent and queues nothing. A say whose progress had not reached Redis runs again, as a
+ * send in flight always could (the one second copy the design allows).
  */
 class DeliveryLedger {
   private readonly gates: Batcher<number, BeginSend>

@@ -41,9 +41,9 @@ export const defaultReconcileOptions: ReconcileOptions = {
 
 export interface ReconcileReport {
   checked: number
-  /** Their send job was gone (Redis lost it, or it was never queued): queued again. */
+  /** No send job held them (Redis lost it, or it was never queued): queued again. */
   requeued: number
-  /** Their job completed but the after-hook never recorded it: the message is out. */
+  /** Said (their page got past them, or their job completed), never recorded: the message is out. */
   markedSent: number
   /** Their job failed for good but the failed-hook never recorded it. */
   markedFailed: number

@@ -1,5 +1,5 @@
 /**
- * How long a delivery claimed ahead of its send job stays good to say without asking PostgreSQL
+ * How long a delivery claimed ahead of its say stays good to say without asking PostgreSQL
  * again. It bounds how late a cancel or a removal from a room can be missed: a claim is made only
  * while the notice is confirmed and the group active, and is not used once older than this.
  */

@@ -25,7 +25,7 @@ export function fanoutJobId(p: FanoutPayload): string {
 }
 
 export const fanoutJobOptions = {
-  // A tier's fan-out is idempotent (send job ids are per delivery), so retrying is always safe:
+  // A tier's fan-out is idempotent (page ids come from the deliveries they hold), so retrying is safe:
   // 8 attempts from 1 s doubling cover a Redis or PostgreSQL blip of about four minutes.
   attempts: 8,
   backoff: { type: 'exponential', delay: 1_000 },
