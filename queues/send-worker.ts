@@ -13,6 +13,7 @@ import {
   priorityOf,
 } from './outbound-message.ts'
 import { type PacingRules, SendLog } from './pacing.ts'
+import { PageProgress } from './page-progress.ts'
 import {
   holdOnlyLimiter,
   INLINE_WAIT_MAX_MS,
@@ -68,8 +69,9 @@ export interface SendWorker {
  *   retries with backoff; a payload that fails the schema → failed at once, never retried.
  *
  * A page job (OutboundPage) goes through the same steps room by room. Its progress, the count of
- * rooms done (said, skipped by a hook, or handed on), is written to the job after each room, so a
- * page put back, parked, retried or taken over after a crash goes on where it stopped. A room
+ * rooms done (said, skipped by a hook, or handed on), is written to the job behind each room
+ * (PageProgress), so a page put back, parked, retried or taken over after a crash goes on where it
+ * stopped. A room
  * whose say throws is handed to a job of its own with the page's retry options, so one bad room
  * neither holds the page nor uses its attempts. After PAGE_TURN_MS the page goes back to the
  * queue, letting a reply queued meanwhile go first.
@@ -221,7 +223,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     const messages = page.to.map((entry) => messageOf(page, entry))
     const turnEnds = Date.now() + PAGE_TURN_MS
     let done = pageProgress(job.progress, page)
-    let saved: Promise<void> = Promise.resolve()
+    const progress = new PageProgress(job, done)
     try {
       for (const first = done; done < messages.length; ) {
         if (done > first && Date.now() >= turnEnds) return await putBack(0)
@@ -234,14 +236,10 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
           if (error instanceof RateLimitError) throw error
           await retryAlone(job, page, page.to[done]!, error)
         }
-        done++
-        // Not awaited here: one connection's writes reach Redis in order, and the last is awaited
-        // before the job leaves this worker. A crash loses at most the says whose write was out.
-        saved = job.updateProgress(done)
-        saved.catch(() => {})
+        progress.set(++done)
       }
     } finally {
-      await saved
+      await progress.flush()
     }
   }
 

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { OutboundMessage, OutboundPage } from '../queues/outbound-message.ts'
 import { PAGE_MAX } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
+import { PageProgress } from '../queues/page-progress.ts'
 import { PAGE_TURN_MS } from '../queues/send-options.ts'
 import { enqueuePageBulk, enqueueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
 import { useSendQueues, waitFor } from './support/send-queues.ts'
@@ -201,5 +202,21 @@ describe('page jobs (one text into many rooms of one account)', () => {
     expect(unsaidOf({ name: 'say-page', data: { to: 'x' } as never, progress: 0 })).toEqual([])
     expect(unsaidOf({ name: 'say-page', data: pageOf(2), progress: -1 })).toHaveLength(2)
     expect(unsaidOf({ name: 'say-page', data: pageOf(2), progress: 99 })).toEqual([])
+  })
+
+  it('writes progress behind the says: the last count set lands, and a failed write is reported', async () => {
+    const { queue } = queueFor()
+    const [job] = await enqueuePageBulk(queue, [{ page: pageOf(100), jobId: 'p-12' }])
+    const progress = new PageProgress(job!, 0)
+    for (let n = 1; n <= 60; n++) {
+      progress.set(n)
+      if (n % 7 === 0) await new Promise((r) => setImmediate(r))
+    }
+    await progress.flush()
+    expect((await queue.getJob('p-12'))?.progress).toBe(60)
+    // The job gone from Redis: the write fails, and flush says so.
+    await job!.remove()
+    progress.set(61)
+    await expect(progress.flush()).rejects.toThrow(/p-12/)
   })
 })
