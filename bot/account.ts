@@ -9,7 +9,7 @@ import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import { queueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
-import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
+import { createSendWorker, type SendWorker, type Upcoming } from '../queues/send-worker.ts'
 import type { Logger } from '../runtime/logger.ts'
 import type { Services } from '../runtime/services.ts'
 import { rolesSatisfying } from './authorize.ts'
@@ -116,14 +116,11 @@ export class BotAccount {
   }
 
   /** Domain hooks around the send: a delivery already sent is skipped, a sent one is recorded. */
-  private async sayWithHooks(
-    msg: OutboundMessage,
-    next: readonly OutboundMessage[],
-  ): Promise<void> {
+  private async sayWithHooks(msg: OutboundMessage, next: Upcoming): Promise<void> {
     const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
     const sender: Sender = {
       account: this.name,
-      upcoming: (n) => next.slice(0, n).flatMap((m) => (m.ref === undefined ? [] : [m.ref])),
+      upcoming: (n) => next(n).flatMap((m) => (m.ref === undefined ? [] : [m.ref])),
     }
     if (
       found?.hooks.before &&

@@ -25,6 +25,11 @@ import {
 import { pageProgress, type SendJob, type SendJobData, sendQueueName } from './send-queue.ts'
 import { errorText, isThrottleSignal } from './throttle.ts'
 
+/** The next (at most n) messages the same account says after this one, as far as it knows. */
+export type Upcoming = (n: number) => readonly OutboundMessage[]
+
+const NOTHING_NEXT: Upcoming = () => []
+
 export interface SendWorkerOptions {
   connection: Redis
   prefix: string
@@ -33,9 +38,9 @@ export interface SendWorkerOptions {
   pacing: PacingRules & { cooldownMs: number }
   /**
    * Says one message through the live puppet; a throw is retried, a throttling throw pauses.
-   * `next` are the messages the same page says after it, if it came in a page.
+   * `next(n)` gives the (at most n) messages its page says after it; none outside a page.
    */
-  say: (msg: OutboundMessage, next: readonly OutboundMessage[]) => Promise<void>
+  say: (msg: OutboundMessage, next: Upcoming) => Promise<void>
   log: Logger
   /** Told when the account starts (or extends) a cool-down: e.g. to mark the bot account. */
   onCooldown?: (untilMs: number, reason: string) => void | Promise<void>
@@ -169,7 +174,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
   }
 
   /** Says one message in its slot; a throttled say cools the account down and puts the job back. */
-  const sayInSlot = async (msg: OutboundMessage, next: readonly OutboundMessage[], ctx: object) => {
+  const sayInSlot = async (msg: OutboundMessage, next: Upcoming, ctx: object) => {
     try {
       await say(msg, next)
     } catch (error) {
@@ -194,7 +199,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     const msg = parsed(OutboundMessageSchema, job.data)
     const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref }
     await awaitSlot(job, token, msg.roomId, ctx)
-    await sayInSlot(msg, [], { ...ctx, attempt: job.attemptsMade + 1 })
+    await sayInSlot(msg, NOTHING_NEXT, { ...ctx, attempt: job.attemptsMade + 1 })
   }
 
   /** A page's room whose say threw, as a job of its own: retried with the page's backoff. */
@@ -231,7 +236,8 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
         const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref, at: done }
         await awaitSlot(job, token, msg.roomId, ctx)
         try {
-          await sayInSlot(msg, messages.slice(done + 1), ctx)
+          const after = done + 1
+          await sayInSlot(msg, (n) => messages.slice(after, after + n), ctx)
         } catch (error) {
           if (error instanceof RateLimitError) throw error
           await retryAlone(job, page, page.to[done]!, error)

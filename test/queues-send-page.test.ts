@@ -57,7 +57,7 @@ function start(
     pacing: { cooldownMs, ...pacing },
     say: async (msg, next) => {
       await say(msg)
-      said.push({ at: Date.now(), msg, next: next.map((m) => m.ref ?? '') })
+      said.push({ at: Date.now(), msg, next: next(1_000).map((m) => m.ref ?? '') })
     },
   })
   return { said, worker }
