@@ -1,9 +1,10 @@
 /**
  * Group commit for 点单. Every commit waits for an fsync, so orders arriving together are placed
  * together: the intakes that come in while one transaction is in flight wait for it, then go in
- * the next one. A batch is one transaction of four statements whatever its size, in two round
- * trips (advisory locks, one read of everything the rules need and codes together; then one
- * insert of the orders and their events); what happens to each order is decided in between by
+ * the next one. A batch is one transaction whatever its size, in two round trips (db/pipelined.ts):
+ * `begin`, advisory locks, one read of everything the rules need and codes together; then one
+ * insert of the orders and their events with the `commit`. What happens to each order is decided
+ * in between by
  * `decideBatch`, a pure function that walks the batch in arrival order exactly as placing them one
  * by one would: an order placed earlier in the batch is a near duplicate of a later one and counts
  * toward its resident's pace, and each dispatch raises its worker's load before the next order
@@ -14,6 +15,7 @@
  */
 import { sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { type PipelinedTx, pipelinedTransaction } from '../db/pipelined.ts'
 import { orderCodeSeq } from '../db/schema/orders.ts'
 import type { Unit } from '../network/types.ts'
 import { Batcher, batcherOf } from '../runtime/batcher.ts'
@@ -27,7 +29,7 @@ import type { PlaceInput } from './intake.ts'
 import { type OrderOptions, orderOptions } from './options.ts'
 import { dueAtFor } from './sla-time.ts'
 import { OPEN_STATUSES, stepOf, type Transition, transition } from './state-machine.ts'
-import type { OrderEventRow, OrderRow, Tx } from './store.ts'
+import type { OrderEventRow, OrderRow } from './store.ts'
 
 /** An order ready to place: its text cleaned, classified and routed. */
 export interface Prepared extends PlaceInput {
@@ -203,20 +205,15 @@ const CANDIDATE_ROLES = sql.raw(`'grid_worker', 'volunteer'`)
 // A local day is at most 26 hours long: two days back covers today in every time zone.
 const DUPLICATE_LOOKBACK_MS = 2 * 24 * 3_600_000
 
-/** Rows of a raw statement, as postgres.js (an array) or PGlite ({ rows }) gives them. */
-function rowsOf<R>(result: unknown): R[] {
-  return (Array.isArray(result) ? result : (result as { rows: R[] }).rows) as R[]
-}
-
 /**
  * Every group, then every resident of the batch, each in ascending key order: one global order
  * of acquisition, so batches from several processes cannot deadlock. Other processes' intakes
  * of the same group or resident wait; their rows are visible to the read that follows.
  */
-async function lockBatch(tx: Tx, batch: readonly Intake[]): Promise<void> {
+async function lockBatch(tx: PipelinedTx, batch: readonly Intake[]): Promise<void> {
   const groups = [...new Set(batch.flatMap((b) => b.prepared.groupId ?? []))]
   const refs = [...new Set(batch.map((b) => b.prepared.residentRef))]
-  await tx.execute(sql`
+  await tx.run(sql`
     select count(pg_advisory_xact_lock(k.space, k.key)) from (
       select ${LOCK_GROUP}::int as space, g::int as key
         from json_array_elements_text(${JSON.stringify(groups)}::json) g
@@ -241,7 +238,7 @@ interface SeenJson {
  * otherwise hash-join the whole orders table, as it did while the table was young (10,000 orders,
  * all recent: 12 ms a batch against 2 ms).
  */
-async function readSeen(tx: Tx, batch: readonly ToDecide[]): Promise<Seen> {
+async function readSeen(tx: PipelinedTx, batch: readonly ToDecide[]): Promise<Seen> {
   const pairs = new Map<string, { g: number; c: number }>()
   for (const { prepared: p } of batch) {
     if (p.groupId !== null)
@@ -254,8 +251,7 @@ async function readSeen(tx: Tx, batch: readonly ToDecide[]): Promise<Seen> {
   const openSince = new Date(earliest - DUPLICATE_LOOKBACK_MS).toISOString()
   const recentSince = new Date(earliest - window * 60_000).toISOString()
   const unitsJson = JSON.stringify(units)
-  const [row] = rowsOf<{ seen: string }>(
-    await tx.execute(sql`
+  const [row] = await tx.run<{ seen: string }>(sql`
       with pairs as (
         select distinct * from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as p(g int, c int)
       ), cands as (
@@ -297,8 +293,7 @@ async function readSeen(tx: Tx, batch: readonly ToDecide[]): Promise<Seen> {
             where o.assignee_member_id = c.m and o.status in ('dispatched', 'accepted')
           ) l
           where l.n > 0)
-      )::text as seen`),
-  )
+      )::text as seen`)
   const seen = JSON.parse(row!.seen) as SeenJson
   const placedAt = new Map<string, Date[]>()
   for (const r of seen.recent) {
@@ -327,12 +322,10 @@ async function readSeen(tx: Tx, batch: readonly ToDecide[]): Promise<Seen> {
   }
 }
 
-async function takeCodes(tx: Tx, n: number): Promise<string[]> {
+async function takeCodes(tx: PipelinedTx, n: number): Promise<string[]> {
   if (n === 0) return []
-  const rows = rowsOf<{ n: string }>(
-    await tx.execute(
-      sql`select nextval(${sql.raw(`'${orderCodeSeq.seqName}'`)})::text as n from generate_series(1, ${n}::int)`,
-    ),
+  const rows = await tx.run<{ n: string }>(
+    sql`select nextval(${sql.raw(`'${orderCodeSeq.seqName}'`)})::text as n from generate_series(1, ${n}::int)`,
   )
   return rows
     .map((r) => Number(r.n))
@@ -412,7 +405,8 @@ function rowsFor(item: ToDecide, decision: Extract<Decision, { kind: 'place' }>,
 }
 
 /** Inserts the orders and all their events in one statement; returns the new ids. */
-async function insertPlaced(tx: Tx, placing: readonly Placing[]) {
+/** The batch's orders and events, written with the commit. */
+async function insertPlaced(tx: PipelinedTx, placing: readonly Placing[]) {
   const orderRows = placing.map(({ order: o }) => ({
     code: o.code,
     resident_ref: o.residentRef,
@@ -449,8 +443,13 @@ async function insertPlaced(tx: Tx, placing: readonly Placing[]) {
       }),
     )
     .map((e, seq) => ({ ...e, seq }))
-  const rows = rowsOf<{ kind: 'order' | 'event'; id: string; code: string; type: string }>(
-    await tx.execute(sql`
+  const rows = await tx.commitWith<{
+    kind: 'order' | 'event'
+    id: string
+    code: string
+    type: string
+  }>(
+    sql`
       with input as (
         select * from json_to_recordset(${JSON.stringify(orderRows)}::json) as x(
           code text, resident_ref text, resident_name text, group_id int, unit_id int,
@@ -477,7 +476,7 @@ async function insertPlaced(tx: Tx, placing: readonly Placing[]) {
       )
       select 'order' as kind, id::text as id, code, null as type from placed
       union all
-      select 'event', e.id::text, p.code, e.type from events e join placed p on p.id = e.order_id`),
+      select 'event', e.id::text, p.code, e.type from events e join placed p on p.id = e.order_id`,
   )
   const orderIds = new Map<string, number>()
   const eventIds = new Map<string, number>()
@@ -515,9 +514,12 @@ function outcomeOf(
   }
 }
 
-/** Places a batch in one transaction; outcomes in the batch's order. */
+/**
+ * Places a batch in one transaction, pipelined: `begin` goes with the locks, the read and the
+ * codes, `commit` with the insert. Outcomes in the batch's order.
+ */
 export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outcome[]> {
-  return db.transaction(async (tx) => {
+  return pipelinedTransaction(db, async (tx) => {
     const toDecide = batch.map(({ services, prepared }) => ({
       prepared,
       now: services.now(),
