@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq'
 import { createRedis } from '../queues/connection.ts'
 import type { PacingRules } from '../queues/pacing.ts'
+import { enqueuePageBulk, type PageRequest } from '../queues/send-queue.ts'
 import { startSampleDistrict } from '../test/support/sample-district.ts'
 import { createScratchDatabase } from '../test/support/scratch-db.ts'
 import { type BenchRow, median } from './support.ts'
@@ -33,7 +34,15 @@ function utilisation(times: readonly number[], cap: number, windowMs: number): n
   return (times.length - cap) / span / (cap / windowMs)
 }
 
-async function runQuanqun(): Promise<{ util: number; violations: number; roomViolations: number }> {
+/**
+ * `messages`: one job per message (replies, dispatches); `pages`: the same messages as pages of
+ * the account's rooms (a notice's fan-out), each page's rooms distinct.
+ */
+type Shape = 'messages' | 'pages'
+
+async function runQuanqun(
+  shape: Shape,
+): Promise<{ util: number; violations: number; roomViolations: number }> {
   const d = await startSampleDistrict({
     pacing: RULES,
     database: () => createScratchDatabase({ prefix: 'quanqun_bench' }),
@@ -44,13 +53,25 @@ async function runQuanqun(): Promise<{ util: number; violations: number; roomVio
     const stop = d.network.onSaid((s) => {
       if (s.fromBot && s.account === ACCOUNT) sent.push({ at: s.at, roomId: s.roomId })
     })
-    for (let i = 0; i < MESSAGES; i++) {
-      const room = own[i % own.length]!
-      await d.services.messenger.toRoom(ACCOUNT, room.id, {
-        text: `通知 ${i}`,
-        kind: 'notice',
-        tier: 3,
-      })
+    const rooms = Array.from({ length: MESSAGES }, (_, i) => own[i % own.length]!.id)
+    if (shape === 'pages') {
+      const pages: PageRequest[] = []
+      for (let from = 0; from < MESSAGES; from += own.length) {
+        const to = rooms.slice(from, from + own.length).map((roomId) => ({ roomId }))
+        pages.push({
+          page: { text: `通知 ${from}`, kind: 'notice', tier: 3, to },
+          jobId: `p-${from}`,
+        })
+      }
+      await enqueuePageBulk(d.services.messenger.queueOf(ACCOUNT), pages)
+    } else {
+      for (const [i, roomId] of rooms.entries()) {
+        await d.services.messenger.toRoom(ACCOUNT, roomId, {
+          text: `通知 ${i}`,
+          kind: 'notice',
+          tier: 3,
+        })
+      }
     }
     const end = Date.now() + 60_000
     while (sent.length < MESSAGES && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
@@ -105,25 +126,27 @@ async function runBullmq(): Promise<{ util: number; violations: number }> {
 
 /** Achieved send rate per account as a fraction of the cap, alternating with the baseline. */
 export async function benchPacing(): Promise<BenchRow[]> {
-  const q: Awaited<ReturnType<typeof runQuanqun>>[] = []
+  const shapes: Shape[] = ['messages', 'pages']
+  const q = new Map<Shape, Awaited<ReturnType<typeof runQuanqun>>[]>(shapes.map((x) => [x, []]))
   const b: Awaited<ReturnType<typeof runBullmq>>[] = []
   for (let round = 0; round < 2; round++) {
     b.push(await runBullmq())
-    q.push(await runQuanqun())
+    for (const shape of shapes) q.get(shape)!.push(await runQuanqun(shape))
   }
-  const qUtil = median(q.map((r) => r.util))
   const bUtil = median(b.map((r) => r.util))
-  const qViolations = q.reduce((n, r) => n + r.violations + r.roomViolations, 0)
   const bViolations = b.reduce((n, r) => n + r.violations, 0)
-  return [
-    {
+  return shapes.map((shape) => {
+    const runs = q.get(shape)!
+    const qUtil = median(runs.map((r) => r.util))
+    const qViolations = runs.reduce((n, r) => n + r.violations + r.roomViolations, 0)
+    return {
       bench: 'pacing',
-      metric: `send rate / cap (${RULES.perMinute} per ${RULES.windowMs! / 1000} s, room gap ${RULES.roomGapMs} ms)`,
+      metric: `send rate / cap (${RULES.perMinute} per ${RULES.windowMs! / 1000} s, room gap ${RULES.roomGapMs} ms), ${shape === 'pages' ? 'notices as pages' : 'one job per message'}`,
       quanqun: `${qUtil.toFixed(2)}, ${qViolations} violations`,
       baseline: `${bUtil.toFixed(2)}, ${bViolations} violations (BullMQ fixed-window limiter)`,
       ratio: (qUtil / bUtil).toFixed(2),
       target: '≥ 0.9 of cap, 0 violations',
       met: qUtil >= 0.9 && qViolations === 0,
-    },
-  ]
+    }
+  })
 }
