@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, desc, eq, inArray } from 'drizzle-orm'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import type { Tier } from '../network/types.ts'
 import type { Services } from '../runtime/services.ts'
@@ -27,6 +27,8 @@ async function anyOpenInTier(services: Services, noticeId: number, tier: Tier): 
         inArray(deliveries.status, [...OPEN_STATUSES]),
       ),
     )
+    // From the end: a tier's rooms are said in id order, so its open rows, while any, are there.
+    .orderBy(desc(deliveries.id))
     .limit(1)
   return rows.length > 0
 }

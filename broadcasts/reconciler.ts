@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
@@ -32,6 +32,9 @@ export interface ReconcileOptions {
   /** Upper bound on queries per run, so one run cannot hold the worker forever. */
   maxPasses?: number
 }
+
+/** How long after a cancel the reconciler still settles the notice's leftover sends. */
+const CANCELLED_LOOKBACK_DAYS = 7
 
 export const defaultReconcileOptions: ReconcileOptions = {
   staleMs: 60_000,
@@ -90,7 +93,16 @@ async function staleOpenDeliveries(
     .where(
       and(
         inArray(deliveries.status, [...OPEN_STATUSES]),
-        inArray(notices.status, ['confirmed', 'cancelled']),
+        // No index holds a delivery's status (its updates stay HOT), so the scan goes notice by
+        // notice: the confirmed ones, and those cancelled lately, whose claims in flight the
+        // cancel could not stop (it skips what is pending; what is sending ends within seconds).
+        or(
+          eq(notices.status, 'confirmed'),
+          and(
+            eq(notices.status, 'cancelled'),
+            sql`${notices.finishedAt} > now() - (${CANCELLED_LOOKBACK_DAYS} * interval '1 day')`,
+          ),
+        ),
         // greatest() skips nulls: the latest of last touch, confirmation and scheduled time.
         sql`greatest(${deliveries.updatedAt}, ${notices.confirmedAt}, ${notices.scheduledAt})
           < now() - (${opts.staleMs} * interval '1 millisecond')`,
