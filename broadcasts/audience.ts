@@ -51,6 +51,18 @@ export function planAudience(groups: readonly GroupWithUnit[]): AudiencePlan {
   return { deliveries, total: deliveries.length, perTier, unreachable }
 }
 
+/** Rows by key, each list in the rows' order (Map.groupBy, which Node 20 lacks). */
+export function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>()
+  for (const row of rows) {
+    const k = key(row)
+    const list = groups.get(k)
+    if (list) list.push(row)
+    else groups.set(k, [row])
+  }
+  return groups
+}
+
 /** Splits rows into statements of at most `size` rows (multi-row INSERT, ~1,000 rows each). */
 export function chunk<T>(rows: readonly T[], size: number): T[][] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be >= 1: ${size}`)

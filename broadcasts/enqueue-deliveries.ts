@@ -1,7 +1,6 @@
-import type { Tier } from '../network/types.ts'
 import { PAGE_MAX } from '../queues/outbound-message.ts'
 import { enqueuePageBulk, type PageRequest } from '../queues/send-queue.ts'
-import { chunk } from './audience.ts'
+import { chunk, groupBy } from './audience.ts'
 import type { Sendable } from './delivery-store.ts'
 import type { SendQueues } from './send-queues.ts'
 
@@ -56,18 +55,12 @@ export async function enqueueDeliveries(
   rows: readonly Sendable[],
   text: string,
 ): Promise<number> {
-  // One page holds one account's rooms of one tier (its priority).
-  const byQueue = new Map<string, { account: string; tier: Tier; rows: Sendable[] }>()
-  for (const row of rows) {
-    const key = `${row.tier}:${row.account}`
-    const entry = byQueue.get(key)
-    if (entry) entry.rows.push(row)
-    else byQueue.set(key, { account: row.account, tier: row.tier, rows: [row] })
-  }
-  // Accounts in parallel (each its own queue, its own worker waiting), pages of one account in
-  // order, so each account's rooms are queued in the order given.
+  // One page holds one account's rooms of one tier (its priority). Accounts in parallel (each its
+  // own queue, its own worker waiting), pages of one account in order, so each account's rooms
+  // are queued in the order given.
   await Promise.all(
-    [...byQueue.values()].map(async ({ account, tier, rows: list }) => {
+    [...groupBy(rows, (r) => `${r.tier}:${r.account}`).values()].map(async (list) => {
+      const { account, tier } = list[0]!
       const pages: PageRequest[] = chunk(list, PAGE_MAX).map((part) => ({
         page: {
           text,

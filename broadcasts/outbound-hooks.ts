@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { OutboundHookTable, Sender } from '../bot/outbound-hooks.ts'
 import type { Db } from '../db/client.ts'
-import type { Tier } from '../network/types.ts'
 import { Batcher } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
+import { groupBy } from './audience.ts'
 import {
   type BeginSend,
   beginSends,
@@ -147,14 +147,13 @@ class DeliveryLedger {
   }
 
   private async report(changed: readonly DeliveryRef[]): Promise<void> {
-    const tiersOf = new Map<number, Tier[]>()
-    for (const ref of changed) {
-      const tiers = tiersOf.get(ref.noticeId)
-      if (tiers) tiers.push(ref.tier)
-      else tiersOf.set(ref.noticeId, [ref.tier])
+    for (const [noticeId, refs] of groupBy(changed, (r) => r.noticeId)) {
+      await reportProgressSafely(
+        this.services,
+        noticeId,
+        refs.map((r) => r.tier),
+      )
     }
-    for (const [noticeId, tiers] of tiersOf)
-      await reportProgressSafely(this.services, noticeId, tiers)
   }
 }
 

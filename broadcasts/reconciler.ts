@@ -4,7 +4,7 @@ import { botAccounts, groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Stoppable } from '../runtime/stoppable.ts'
-import { chunk, reachabilityOf } from './audience.ts'
+import { chunk, groupBy, reachabilityOf } from './audience.ts'
 import { noticeCode } from './codes.ts'
 import {
   type DeliveryRef,
@@ -172,13 +172,7 @@ export async function reconcileOnce(
 
     const requeue: typeof sendable = []
     const looked: number[] = []
-    const byAccount = new Map<string, typeof sendable>()
-    for (const row of sendable) {
-      const list = byAccount.get(row.account)
-      if (list) list.push(row)
-      else byAccount.set(row.account, [row])
-    }
-    for (const [account, list] of byAccount) {
+    for (const [account, list] of groupBy(sendable, (r) => r.account)) {
       const states = await sendStatesOf(
         sendQueues.of(account),
         list.map((r) => r.id),
@@ -201,13 +195,7 @@ export async function reconcileOnce(
       }
     }
 
-    const byNotice = new Map<number, typeof requeue>()
-    for (const row of requeue) {
-      const list = byNotice.get(row.noticeId)
-      if (list) list.push(row)
-      else byNotice.set(row.noticeId, [row])
-    }
-    for (const [noticeId, list] of byNotice) {
+    for (const [noticeId, list] of groupBy(requeue, (r) => r.noticeId)) {
       const rowsToSend: Sendable[] = list.map((r) => ({
         id: r.id,
         noticeId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chunk, planAudience, reachabilityOf } from '../broadcasts/audience.ts'
+import { chunk, groupBy, planAudience, reachabilityOf } from '../broadcasts/audience.ts'
 import { type Actor, defaultScope, mayAuthor, mayManage, mayView } from '../broadcasts/authorize.ts'
 import { noticeCode, parseNoticeCode } from '../broadcasts/codes.ts'
 import { formatLocalTime, parseLocalTime } from '../broadcasts/local-time.ts'
@@ -62,6 +62,19 @@ describe('planAudience', () => {
       ).map((c) => c.length),
     ).toEqual([1000, 1000, 500])
     expect(() => chunk([1], 0)).toThrow(RangeError)
+  })
+
+  it('groups rows by key, keys and rows in the order met', () => {
+    const rows = [
+      { a: 'x', n: 1 },
+      { a: 'y', n: 2 },
+      { a: 'x', n: 3 },
+    ]
+    expect([...groupBy(rows, (r) => r.a)]).toEqual([
+      ['x', [rows[0], rows[2]]],
+      ['y', [rows[1]]],
+    ])
+    expect(groupBy([], () => 1).size).toBe(0)
   })
 })
 
