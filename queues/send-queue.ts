@@ -110,9 +110,15 @@ export async function enqueueSayBulk(
   queue: SendQueue,
   requests: readonly SayRequest[],
 ): Promise<SendJob[]> {
-  const jobs = requests.map((req, i) => jobOf(req, i))
-  if (jobs.length === 0) return []
-  return queue.addBulk(jobs)
+  return addAll(
+    queue,
+    requests.map((req, i) => jobOf(req, i)),
+  )
+}
+
+/** One addBulk for jobs already validated; none for none. */
+async function addAll(queue: SendQueue, jobs: SendJobSpec<SendJobData>[]): Promise<SendJob[]> {
+  return jobs.length === 0 ? [] : queue.addBulk(jobs)
 }
 
 /**
@@ -123,9 +129,10 @@ export async function enqueuePageBulk(
   queue: SendQueue,
   requests: readonly PageRequest[],
 ): Promise<SendJob[]> {
-  const jobs = requests.map((req, i) => pageJobOf(req, i))
-  if (jobs.length === 0) return []
-  return queue.addBulk(jobs)
+  return addAll(
+    queue,
+    requests.map((req, i) => pageJobOf(req, i)),
+  )
 }
 
 /**
