@@ -76,10 +76,9 @@ export interface SendWorker {
  * A page job (OutboundPage) goes through the same steps room by room. Its progress, the count of
  * rooms done (said, skipped by a hook, or handed on), is written to the job behind each room
  * (PageProgress), so a page put back, parked, retried or taken over after a crash goes on where it
- * stopped. A room
- * whose say throws is handed to a job of its own with the page's retry options, so one bad room
- * neither holds the page nor uses its attempts. After PAGE_TURN_MS the page goes back to the
- * queue, letting a reply queued meanwhile go first.
+ * stopped. A room whose say throws is handed to a job of its own with the page's retry options,
+ * so one bad room neither holds the page nor uses its attempts. After PAGE_TURN_MS the page goes
+ * back to the queue, letting a reply queued meanwhile go first.
  *
  * A parked job rejoins the queue behind the jobs of its priority queued meanwhile, so order
  * within one room is usual but not promised (priorities already reorder a room's messages).
