@@ -10,6 +10,7 @@ import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import { queueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
 import { createSendWorker, type SendWorker, type Upcoming } from '../queues/send-worker.ts'
+import type { Takeover } from '../queues/takeover.ts'
 import type { Logger } from '../runtime/logger.ts'
 import type { Services } from '../runtime/services.ts'
 import { rolesSatisfying } from './authorize.ts'
@@ -32,6 +33,8 @@ export interface BotAccountOptions {
   outbound?: OutboundHookTable
   /** Printed login QR codes go here (the terminal by default). */
   printQr?: (text: string) => void
+  /** How soon the send job in hand of a killed process is taken over (tests shorten it). */
+  takeover?: Takeover
 }
 
 /** Talker names are chosen by strangers: keep what we echo back short. */
@@ -87,6 +90,7 @@ export class BotAccount {
       log: this.log,
       say: (msg, next) => this.sayWithHooks(msg, next),
       onCooldown: (until, reason) => this.markCooling(until, reason),
+      ...this.opts.takeover,
     })
     this.sendWorker.worker.on('failed', (job, error) => {
       if (!job) return

@@ -74,14 +74,15 @@ export class MockNetwork {
       new Map(people.map((p) => [p.wechatId, p.name])),
     )
     const rows = await db
-      .select({ topic: groups.topic, account: botAccounts.name })
+      .select({ topic: groups.topic, account: botAccounts.name, roomId: groups.roomId })
       .from(groups)
       .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
       .where(isNotNull(groups.botAccountId))
       .orderBy(groups.id)
     for (const row of rows) {
       const account = network.accounts.find((a) => a.name === row.account)
-      if (account) network.createRoom(account, row.topic)
+      // A room bound before keeps its id, as a bot restarted on a real puppet finds its rooms.
+      if (account) network.createRoom(account, row.topic, row.roomId ?? undefined)
     }
     return network
   }
@@ -93,8 +94,12 @@ export class MockNetwork {
   }
 
   /** A room the bot sits in; tests also use it for rooms the import does not know. */
-  createRoom(account: MockAccount, topic: string): mock.RoomMock {
-    const room = account.mocker.createRoom({ topic, memberIdList: [account.self.id] })
+  createRoom(account: MockAccount, topic: string, id?: string): mock.RoomMock {
+    const room = account.mocker.createRoom({
+      topic,
+      memberIdList: [account.self.id],
+      ...(id === undefined ? {} : { id }),
+    })
     this.rooms.set(room.id, { account, room })
     // The mock's typed emitter loses its types in the published build; the event is real.
     ;(room as unknown as EventEmitter).on('message', (message: mock.MessageMock) => {

@@ -1,5 +1,6 @@
 import type { Wechaty } from 'wechaty'
 import type { PacingRules } from '../queues/pacing.ts'
+import type { Takeover } from '../queues/takeover.ts'
 import type { Services } from '../runtime/services.ts'
 import { BotAccount } from './account.ts'
 import type { HandlerTable } from './context.ts'
@@ -12,6 +13,8 @@ export interface BotRuntimeOptions {
   accounts: readonly { name: string; wechaty: Wechaty }[]
   handlers?: HandlerTable
   outbound?: OutboundHookTable
+  /** See BotAccountOptions. */
+  takeover?: Takeover
 }
 
 export interface BotRuntime {
@@ -32,6 +35,7 @@ export async function startBots(opts: BotRuntimeOptions): Promise<BotRuntime> {
         pacing: opts.pacing,
         ...(opts.handlers ? { handlers: opts.handlers } : {}),
         ...(opts.outbound ? { outbound: opts.outbound } : {}),
+        ...(opts.takeover ? { takeover: opts.takeover } : {}),
       }),
   )
   for (const account of accounts) await account.start()

@@ -2,6 +2,7 @@ import type { DefaultJobOptions } from 'bullmq'
 import type { Tier } from '../network/types.ts'
 import { createFanoutQueue } from '../queues/fanout-queue.ts'
 import { createFanoutWorker, type FanoutWorker } from '../queues/fanout-worker.ts'
+import type { Takeover } from '../queues/takeover.ts'
 import type { Services } from '../runtime/services.ts'
 import type { Stoppable } from '../runtime/stoppable.ts'
 import { fanOutTier, type TierQueued } from './fan-out.ts'
@@ -12,13 +13,10 @@ export interface BroadcastWorkerOptions {
   /** The fan-out worker; false runs none in this process (a test's other half runs it). */
   fanout?:
     | false
-    | {
+    | (Takeover & {
         concurrency?: number
-        /** See fanout-worker.ts: how soon a killed worker's job is taken over. */
-        lockDurationMs?: number
-        stalledIntervalMs?: number
         onTierQueued?: (event: TierQueued) => void | Promise<void>
-      }
+      })
   /** The reconciler loop; false runs none in this process. */
   reconcile?: false | ReconcilerOptions
   /** Merged over send-options.ts for the notice send jobs (tests shorten the backoff). */

@@ -8,8 +8,9 @@ import {
   type FanoutPayload,
   FanoutPayloadSchema,
 } from './fanout-queue.ts'
+import { type Takeover, takeoverOptions } from './takeover.ts'
 
-export interface FanoutWorkerOptions {
+export interface FanoutWorkerOptions extends Takeover {
   connection: Redis
   prefix: string
   log: Logger
@@ -17,16 +18,6 @@ export interface FanoutWorkerOptions {
   process: (payload: FanoutPayload, job: FanoutJob) => Promise<void>
   /** Tiers fanned out at once across notices; each is a few bulk adds. */
   concurrency?: number
-  /**
-   * How long a job stays claimed without its lock renewed (ms): after a worker is killed, its job
-   * is handed to another worker once the lock expires and a stalled check runs.
-   */
-  lockDurationMs?: number
-  /**
-   * How often stalled jobs are looked for (ms). Give every worker of the queue the same value: a
-   * check sets a key that holds off every other worker's check for this long.
-   */
-  stalledIntervalMs?: number
 }
 
 export type FanoutWorker = Worker<FanoutPayload, void, typeof FANOUT_JOB>
@@ -52,8 +43,7 @@ export function createFanoutWorker(opts: FanoutWorkerOptions): FanoutWorker {
       // A killed worker's tier is re-run by another one; re-running is harmless, so allow it
       // several times before BullMQ gives the job up as stalled for good.
       maxStalledCount: 5,
-      ...(opts.lockDurationMs === undefined ? {} : { lockDuration: opts.lockDurationMs }),
-      ...(opts.stalledIntervalMs === undefined ? {} : { stalledInterval: opts.stalledIntervalMs }),
+      ...takeoverOptions(opts),
     },
   )
   worker.on('error', (err) => log.error({ err }, 'fan-out worker error'))

@@ -23,6 +23,7 @@ import {
   type SendJobName,
 } from './send-options.ts'
 import { pageProgress, type SendJob, type SendJobData, sendQueueName } from './send-queue.ts'
+import { type Takeover, takeoverOptions } from './takeover.ts'
 import { errorText, isThrottleSignal } from './throttle.ts'
 
 /** The next (at most n) messages the same account says after this one, as far as it knows. */
@@ -30,7 +31,7 @@ export type Upcoming = (n: number) => readonly OutboundMessage[]
 
 const NOTHING_NEXT: Upcoming = () => []
 
-export interface SendWorkerOptions {
+export interface SendWorkerOptions extends Takeover {
   connection: Redis
   prefix: string
   account: string
@@ -266,6 +267,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
       // One send at a time per account: pacing is a sequence, and the puppet is one phone.
       concurrency: 1,
       limiter: holdOnlyLimiter,
+      ...takeoverOptions(opts),
     },
   )
   worker.on('error', (err) => log.error({ err }, 'send worker error'))

@@ -63,6 +63,10 @@ describe('sends are recorded behind the says: a bot process killed before they a
   let workers: BroadcastWorkers
   let queues: SendQueues
   let child: ChildProcess | undefined
+  // Every bot process of these tests hands a dead one's page over within a second or two
+  // (BullMQ's defaults: 30 s each). All of a queue's workers need the same stalled interval: each
+  // check holds off the others' for that long.
+  const takeover = { LOCK_MS: '1000', STALLED_MS: '300' }
   beforeAll(async () => {
     t = await createTestDatabase()
     await importSample(t.db)
@@ -86,6 +90,7 @@ describe('sends are recorded behind the says: a bot process killed before they a
       DATABASE_URL: t.url,
       REDIS_URL: redisUrl(),
       QUEUE_PREFIX: redis.prefix,
+      ...takeover,
     })
     child = bots.child
     await bots.next('ready')
@@ -126,6 +131,57 @@ describe('sends are recorded behind the says: a bot process killed before they a
       .of('bot-shiqiaopu')
       .getJobCounts('waiting', 'prioritized', 'delayed')
     expect(counts).toMatchObject({ waiting: 0, prioritized: 0, delayed: 0 })
+  })
+
+  it('a bot process killed in the middle of a page: another takes the page over where it stopped', async () => {
+    // The first process says 8 rooms and hangs on the 9th; its `sent` writes are refused, so only
+    // the pages' progress in Redis tells the second which rooms are done.
+    const env = { DATABASE_URL: t.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: redis.prefix }
+    const first = spawnChild(CHILD, { ...env, ...takeover, HOLD_AFTER: '8' })
+    child = first.child
+    await first.next('ready')
+    const allow = await refuseSentWrites(t.db)
+
+    const text = '【通知】石桥铺街道本周日上午开展消防安全演练，请各小区居民配合。'
+    const actor = await memberActor(t.db, 'wxid_liuyang')
+    const created = await createNotice(services, { actor, scope: '石桥铺街道', text })
+    if (!created.ok) throw new Error(created.message)
+    const id = created.notice.id
+    expect((await confirmNotice(services, { id, actor })).outcome).toBe('confirmed')
+    const saidBy = (p: typeof first) =>
+      p.all.filter((e) => e.event === 'said' && e.text === text).map((e) => String(e.roomId))
+
+    await until(async () => saidBy(first).length === 8, 20_000)
+    // The 8 are in the pages' progress in Redis before the process dies.
+    await until(async () => {
+      const states = await jobStates(services, queues, id)
+      return states.filter((r) => r.job === 'said').length === 8
+    }, 10_000)
+    child.kill('SIGKILL')
+    await new Promise((r) => child!.once('exit', r))
+    await allow()
+
+    const second = spawnChild(CHILD, { ...env, ...takeover })
+    child = second.child
+    await second.next('ready')
+    await until(async () => saidBy(second).length === 9, 20_000)
+    await until(async () => {
+      const rows = await jobStates(services, queues, id)
+      return rows.filter((r) => r.status === 'sent').length === 9
+    })
+    // The rows of the first process's 8 are still `sending`: the reconciler finds them said.
+    const report = await reconcileOnce({ services, sendQueues: queues }, { staleMs: 0, batch: 100 })
+    expect(report).toMatchObject({ markedSent: 8, requeued: 0 })
+    await until(async () => {
+      const [notice] = await t.db.select().from(notices).where(eq(notices.id, id))
+      return notice?.status === 'done'
+    }, 10_000)
+
+    const rooms = [...saidBy(first), ...saidBy(second)]
+    expect(new Set(rooms).size).toBe(17)
+    expect(rooms).toHaveLength(17)
+    const rows = await jobStates(services, queues, id)
+    expect(rows.filter((r) => r.status !== 'sent')).toEqual([])
   })
 })
 

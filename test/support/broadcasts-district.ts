@@ -12,6 +12,7 @@ import { deliveries, notices } from '../../db/schema/broadcasts.ts'
 import { groups, units } from '../../db/schema/network.ts'
 import { findMemberByWechatId } from '../../network/roles.ts'
 import type { Services } from '../../runtime/services.ts'
+import { aroundPuppetSends } from './mock-sends.ts'
 import {
   FAST_PACING,
   type SampleDistrict,
@@ -97,15 +98,7 @@ export function aroundSends(
   account: string,
   around: (roomId: string, text: string, say: () => Promise<unknown>) => Promise<unknown>,
 ): () => void {
-  const puppet = d.network.account(account).mocker.puppet as unknown as {
-    messageSendText(roomId: string, text: string): Promise<unknown>
-  }
-  const original = puppet.messageSendText.bind(puppet)
-  puppet.messageSendText = (roomId: string, text: string) =>
-    around(roomId, text, () => original(roomId, text))
-  return () => {
-    puppet.messageSendText = original
-  }
+  return aroundPuppetSends(d.network, account, around)
 }
 
 /**
