@@ -8,6 +8,7 @@ import {
   type FanoutPayload,
   FanoutPayloadSchema,
 } from './fanout-queue.ts'
+import { payloadOf } from './payload.ts'
 import { type Takeover, takeoverOptions } from './takeover.ts'
 
 export interface FanoutWorkerOptions extends Takeover {
@@ -29,12 +30,7 @@ export function createFanoutWorker(opts: FanoutWorkerOptions): FanoutWorker {
     FANOUT_QUEUE,
     async (job) => {
       if (job.name !== FANOUT_JOB) throw new UnrecoverableError(`unknown job name "${job.name}"`)
-      const parsed = FanoutPayloadSchema.safeParse(job.data)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!
-        throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
-      }
-      await opts.process(parsed.data, job)
+      await opts.process(payloadOf(FanoutPayloadSchema, job.data), job)
     },
     {
       connection: opts.connection,

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { z } from 'zod'
 import type { Logger } from '../runtime/logger.ts'
 import {
   messageOf,
@@ -14,6 +13,7 @@ import {
 } from './outbound-message.ts'
 import { type PacingRules, SendLog } from './pacing.ts'
 import { PageProgress } from './page-progress.ts'
+import { payloadOf } from './payload.ts'
 import {
   holdOnlyLimiter,
   INLINE_WAIT_MAX_MS,
@@ -140,14 +140,6 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     throw new RateLimitError()
   }
 
-  /** A payload read back from Redis that does not parse fails at once and is never retried. */
-  const parsed = <T>(schema: z.ZodType<T>, data: unknown): T => {
-    const result = schema.safeParse(data)
-    if (result.success) return result.data
-    const issue = result.error.issues[0]!
-    throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
-  }
-
   /**
    * Waits for the slot pacing gives `roomId`, inline when it is close; otherwise the job goes back
    * to the queue or is parked, by throwing what BullMQ expects for that.
@@ -196,7 +188,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
   }
 
   const sendOne = async (job: SendJob, token?: string): Promise<void> => {
-    const msg = parsed(OutboundMessageSchema, job.data)
+    const msg = payloadOf(OutboundMessageSchema, job.data)
     const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref }
     await awaitSlot(job, token, msg.roomId, ctx)
     await sayInSlot(msg, NOTHING_NEXT, { ...ctx, attempt: job.attemptsMade + 1 })
@@ -224,7 +216,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
   }
 
   const sendPage = async (job: SendJob, token?: string): Promise<void> => {
-    const page = parsed(OutboundPageSchema, job.data)
+    const page = payloadOf(OutboundPageSchema, job.data)
     const messages = page.to.map((entry) => messageOf(page, entry))
     const turnEnds = Date.now() + PAGE_TURN_MS
     let done = pageProgress(job.progress, page)

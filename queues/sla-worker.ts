@@ -1,7 +1,8 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq'
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { ZodType } from 'zod'
+
 import type { Logger } from '../runtime/logger.ts'
+import { payloadOf } from './payload.ts'
 import { SLA_JOBS, SLA_QUEUE, type SlaJobName } from './sla-options.ts'
 import {
   type Digest,
@@ -29,16 +30,6 @@ export interface SlaWorkerOptions {
   concurrency?: number
 }
 
-function parse<T>(schema: ZodType<T>, job: Job): T {
-  const parsed = schema.safeParse(job.data)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    // A bad payload never gets better: fail it now instead of burning retries.
-    throw new UnrecoverableError(`bad payload: ${issue.path.join('.')}: ${issue.message}`)
-  }
-  return parsed.data
-}
-
 /** The consumer of the orders-sla queue, run by `quanqun worker`. */
 export function createSlaWorker(opts: SlaWorkerOptions): Worker<unknown, void, SlaJobName> {
   const { processors } = opts
@@ -48,7 +39,7 @@ export function createSlaWorker(opts: SlaWorkerOptions): Worker<unknown, void, S
     async (job, token) => {
       switch (job.name) {
         case SLA_JOBS.stepDue: {
-          const later = await processors.stepDue(parse(StepDueSchema, job))
+          const later = await processors.stepDue(payloadOf(StepDueSchema, job.data))
           if (later && token) {
             // Not due yet by the domain's clock: sleep again without spending an attempt.
             await job.moveToDelayed(later.retryAt, token)
@@ -57,9 +48,9 @@ export function createSlaWorker(opts: SlaWorkerOptions): Worker<unknown, void, S
           return
         }
         case SLA_JOBS.digest:
-          return processors.digest(parse(DigestSchema, job))
+          return processors.digest(payloadOf(DigestSchema, job.data))
         case SLA_JOBS.sweep:
-          return processors.sweep(parse(SweepSchema, job))
+          return processors.sweep(payloadOf(SweepSchema, job.data))
         default:
           throw new UnrecoverableError(`unknown job name "${String(job.name)}"`)
       }
