@@ -5,7 +5,7 @@ import type { Sendable } from './delivery-store.ts'
 import type { SendQueues } from './send-queues.ts'
 
 /** Pages per addBulk: ~500 sends, ~50 KB, one Redis round trip that does not stall Redis. */
-export const PAGES_PER_BULK = 5
+const PAGES_PER_BULK = 5
 
 const REF = 'delivery:'
 
