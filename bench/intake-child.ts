@@ -6,7 +6,9 @@
 //
 // Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (1), BENCH_WARM_UP
 // (3,000 messages at the full rate before the rounds), BENCH_PROFILE=dir writes a .cpuprofile per
-// quanqun run.
+// quanqun run, BENCH_TIMELINE=prefix writes `<prefix>-<slot>.txt`: per order, when it was sent (ms
+// after the run's start) and its ms to commit.
+import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
 import { and, eq, isNotNull, like } from 'drizzle-orm'
@@ -251,12 +253,21 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
     .select({ code: orders.code, residentRef: orders.residentRef })
     .from(orders)
     .where(like(orders.residentRef, `wxid_bench_s${slot}\\_%`))
-  const committed = rows.flatMap((row) => {
+  // [ms after the start the message was sent, ms from sent to committed] per order placed.
+  const timeline = rows.flatMap((row) => {
     const i = Number(row.residentRef.slice(`wxid_bench_s${slot}_`.length))
     const at = placedAt.get(row.code)
-    return at === undefined ? [] : [at - sentAt[i]!]
+    return at === undefined ? [] : [[sentAt[i]! - t0, at - sentAt[i]!] as const]
   })
+  const committed = timeline.map(([, ms]) => ms)
   const reply = Array.from(replyAt, (t, i) => t - sentAt[i]!)
+  // Whether the slow orders came together (a stall) or spread out (a queue) shows here.
+  if (process.env.BENCH_TIMELINE) {
+    writeFileSync(
+      `${process.env.BENCH_TIMELINE}-${slot}.txt`,
+      timeline.map(([sent, ms]) => `${sent.toFixed(1)} ${ms.toFixed(1)}\n`).join(''),
+    )
+  }
   return {
     messages: n,
     placed: rows.length,

@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit/record-audit.ts'
 import type { Db } from '../db/client.ts'
-import { type BoundGroup, findGroupsByRoomIds } from '../network/groups.ts'
-import { warmChainsOfRooms } from '../network/queries.ts'
-import { findMembersByWechatIds, type KnownMember } from '../network/roles.ts'
+import type { BoundGroup } from '../network/groups.ts'
+import type { KnownMember } from '../network/roles.ts'
+import { lookUpSenders } from '../network/senders.ts'
 import { isThrottleSignal } from '../queues/throttle.ts'
 import { Batcher } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
@@ -68,12 +68,29 @@ class InFlight {
 /** Reads are short: two may overlap, so one slow statement does not hold up every message. */
 const LOOKUPS = { concurrency: 2 }
 
+/** One message's look-up: its room (if any), its talker, and whether it routes an order. */
+interface SenderKey {
+  roomId: string | undefined
+  talkerId: string
+  routes: boolean
+}
+
+interface Sender {
+  group: BoundGroup | undefined
+  member: KnownMember | undefined
+}
+
 interface PerDatabase {
   inFlight: InFlight
-  groups: Batcher<string, BoundGroup | undefined>
-  members: Batcher<string, KnownMember | undefined>
-  /** Rooms whose groups' unit chains are read into the cache along with the look-ups. */
-  chains: Batcher<string, void>
+  /** Keyed by `keyOf`: messages from the same room and talker share a look-up. */
+  senders: Batcher<string, Sender>
+}
+
+const keyOf = (k: SenderKey) => JSON.stringify([k.roomId ?? null, k.talkerId, k.routes])
+
+function senderKeyOf(key: string): SenderKey {
+  const [roomId, talkerId, routes] = JSON.parse(key) as [string | null, string, boolean]
+  return { roomId: roomId ?? undefined, talkerId, routes }
 }
 
 // Per database handle: every bot account of a process shares its pool.
@@ -84,13 +101,22 @@ function perDatabaseOf(db: Db): PerDatabase {
   if (!found) {
     found = {
       inFlight: new InFlight(MAX_IN_FLIGHT),
-      // The rooms and talkers of messages arriving together are read in one statement each;
-      // nothing is kept afterwards, so a binding is always read fresh.
-      groups: new Batcher((roomIds) => findGroupsByRoomIds(db, roomIds), LOOKUPS),
-      members: new Batcher((wechatIds) => findMembersByWechatIds(db, wechatIds), LOOKUPS),
-      chains: new Batcher(async (roomIds) => {
-        await warmChainsOfRooms(db, roomIds)
-        return new Map()
+      // The rooms and talkers of messages arriving together are read in one statement; nothing
+      // is kept afterwards, so a binding is always read fresh.
+      senders: new Batcher(async (keys) => {
+        const asked = keys.map(senderKeyOf)
+        const found = await lookUpSenders(db, {
+          rooms: asked.flatMap((k) => k.roomId ?? []),
+          talkers: asked.map((k) => k.talkerId),
+          chainRooms: asked.flatMap((k) => (k.routes && k.roomId ? k.roomId : [])),
+        })
+        return new Map(
+          keys.map((key, i) => {
+            const k = asked[i]!
+            const group = k.roomId === undefined ? undefined : found.groups.get(k.roomId)
+            return [key, { group, member: found.members.get(k.talkerId) }]
+          }),
+        )
       }, LOOKUPS),
     }
     perDatabase.set(db, found)
@@ -119,15 +145,11 @@ async function handleParsed(
   incoming: Incoming,
   parsed: Exclude<ReturnType<typeof parseCommand>, { kind: 'none' }>,
 ): Promise<Reaction> {
-  const lookups = perDatabaseOf(deps.services.db)
-  // An order routes along its group's unit chain: read it beside the look-ups. Best effort:
-  // whatever is not warmed here is read when it is needed.
+  // An order routes along its group's unit chain: it is read into the cache with the look-up.
   const routes = parsed.kind === 'command' && parsed.command.intent === 'order'
-  const [group, member] = await Promise.all([
-    incoming.roomId ? lookups.groups.load(incoming.roomId) : undefined,
-    lookups.members.load(incoming.talkerId),
-    routes && incoming.roomId ? lookups.chains.load(incoming.roomId).catch(() => {}) : undefined,
-  ])
+  const { group, member } = await perDatabaseOf(deps.services.db).senders.load(
+    keyOf({ roomId: incoming.roomId, talkerId: incoming.talkerId, routes }),
+  )
   if (parsed.kind === 'invalid') {
     // Words like 确认 or 完成 are everyday chat too: only people who can use a staff command
     // get its format hint; residents hear nothing.

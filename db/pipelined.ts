@@ -3,6 +3,7 @@ import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Sql } from 'postgres'
 import type { Db } from './client.ts'
 import { MAX_PREPARED_PARAMS } from './prepared.ts'
+import { rowsOf } from './rows.ts'
 
 /** The statements of one transaction, sent as soon as they are asked for. */
 export interface PipelinedTx {
@@ -15,11 +16,6 @@ export interface PipelinedTx {
 const dialect = new PgDialect()
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>
-
-/** Rows of a raw statement, as postgres.js (an array) or PGlite ({ rows }) gives them. */
-function rowsOf<R>(result: unknown): R[] {
-  return (Array.isArray(result) ? result : (result as { rows: R[] }).rows) as R[]
-}
 
 function postgresJsOf(db: Db): Sql | undefined {
   const client = (db as unknown as { $client?: Partial<Sql> }).$client

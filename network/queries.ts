@@ -1,5 +1,5 @@
 import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
-import { anyInt, anyText } from '../db/any-of.ts'
+import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
 import { Batcher, batcherOf } from '../runtime/batcher.ts'
@@ -167,32 +167,14 @@ export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
 }
 
 /**
- * Reads the chains of the units whose groups sit behind these rooms into the cache `ancestors`
- * reads, in one statement keyed by the rooms themselves: the bot runs it alongside its look-up of
- * the rooms, so an order typed in one routes without waiting for a read of its own. Chains
- * already cached are left as they are.
+ * Puts the chains of `own` units, read along with something else (the bot's look-up of the rooms
+ * of messages, network/senders.ts), into the cache `ancestors` reads: `found` holds those units
+ * and their ancestors. Chains already cached are left as they are.
  */
-export async function warmChainsOfRooms(db: Db, roomIds: readonly string[]): Promise<void> {
-  if (roomIds.length === 0) return
-  const found = await db
-    .select({
-      ...getTableColumns(units),
-      own: sql<boolean>`${units.id} = any(array(
-        select ${groups.unitId} from ${groups} where ${anyText(groups.roomId, roomIds)}))`,
-    })
-    .from(units)
-    .where(
-      onChainsOf(
-        sql`${groups} join ${units} on ${units.id} = ${groups.unitId} where ${anyText(groups.roomId, roomIds)}`,
-      ),
-    )
-  const own = found.filter((u) => u.own).map((u) => u.id)
+export function cacheChains(db: Db, found: readonly Unit[], own: readonly number[]): void {
   const byUnit = chainCacheOf(db)
   const now = Date.now()
-  for (const [unitId, chain] of chainsFrom(
-    found.map(({ own: _, ...unit }) => unit),
-    own,
-  )) {
+  for (const [unitId, chain] of chainsFrom(found, own)) {
     if (chain.length > 0 && !isFresh(byUnit.get(unitId), now)) {
       byUnit.set(unitId, { at: now, chain: Promise.resolve(chain) })
     }
@@ -215,7 +197,7 @@ async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<numbe
  * Units on the chains of the units `from` yields (a FROM clause over `units`): each of their paths
  * and every prefix of one, cut at each separator in SQL.
  */
-function onChainsOf(from: SQL): SQL {
+export function onChainsOf(from: SQL): SQL {
   return sql`${units.path} = any(array(
     select array_to_string(s.parts[1:n], ${PATH_SEPARATOR})
     from (select string_to_array(${units.path}, ${PATH_SEPARATOR}) as parts from ${from}) s,

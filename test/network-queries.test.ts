@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
+import { findGroupByRoomId } from '../network/groups.ts'
 import { importNetwork } from '../network/import.ts'
 import {
   ancestors,
@@ -12,8 +13,9 @@ import {
   findUnitsByName,
   subtreeGroups,
   subtreeUnits,
-  warmChainsOfRooms,
 } from '../network/queries.ts'
+import { findMemberByWechatId } from '../network/roles.ts'
+import { lookUpSenders } from '../network/senders.ts'
 import type { Unit } from '../network/types.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 
@@ -145,7 +147,7 @@ describe('network queries on the sample district', () => {
     })
   })
 
-  it('warm the chains of the groups behind rooms, so ancestors answers them from the cache', async () => {
+  it('look up the rooms and talkers of many messages in one go, warming the chains of order rooms', async () => {
     // A handle of its own: the chain cache is per handle, and this one has read nothing yet.
     const fresh = openDatabase({ url: t.url, max: 1 })
     const grid = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区/第一网格'))!
@@ -154,7 +156,22 @@ describe('network queries on the sample district', () => {
       .set({ roomId: 'warm-room@chatroom' })
       .where(eq(groups.topic, '科园社区第一网格居民群'))
     try {
-      await warmChainsOfRooms(fresh.db, ['warm-room@chatroom', 'no-such-room@chatroom'])
+      const found = await lookUpSenders(fresh.db, {
+        rooms: ['warm-room@chatroom', 'no-such-room@chatroom', 'warm-room@chatroom'],
+        talkers: ['wxid_wangfang', 'wxid_resident', 'wxid_liuyang'],
+        chainRooms: ['warm-room@chatroom', 'no-such-room@chatroom'],
+      })
+      // What the one-at-a-time look-ups answer, for each key asked; nothing for the unknown.
+      const group = await findGroupByRoomId(t.db, 'warm-room@chatroom')
+      expect(group).toMatchObject({ unitId: grid.id, unitPath: grid.path, tier: grid.tier })
+      expect([...found.groups]).toEqual([['warm-room@chatroom', group]])
+      const staff = ['wxid_wangfang', 'wxid_liuyang']
+      expect([...found.members.keys()].sort()).toEqual(staff.sort())
+      for (const wx of staff) {
+        const member = await findMemberByWechatId(t.db, wx)
+        expect(member?.grants.length).toBeGreaterThan(0)
+        expect(found.members.get(wx)).toEqual(member)
+      }
       // Changed after the warm-up: a chain from the cache still shows the district as it was.
       await t.db.update(units).set({ body: null }).where(eq(units.id, district.id))
       const warmed = await ancestors(fresh.db, grid.id)

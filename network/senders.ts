@@ -1,0 +1,141 @@
+import { sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { rowsOf } from '../db/rows.ts'
+import { groups, members, roles, units } from '../db/schema/network.ts'
+import type { BoundGroup } from './groups.ts'
+import { cacheChains, onChainsOf } from './queries.ts'
+import type { KnownMember } from './roles.ts'
+import type { GroupKind, Unit } from './types.ts'
+
+/** What the bot looks up for the messages arriving together. */
+export interface SendersQuery {
+  rooms: readonly string[]
+  talkers: readonly string[]
+  /** Rooms an order was typed in: their units' chains are read into the cache too. */
+  chainRooms: readonly string[]
+}
+
+export interface Senders {
+  /** Each bound room's group. */
+  groups: Map<string, BoundGroup>
+  /** Each talker who is a member, with every role they hold; residents are absent. */
+  members: Map<string, KnownMember>
+}
+
+interface SendersJson {
+  groups: {
+    room: string
+    id: number
+    unit: number
+    path: string
+    tier: number
+    topic: string
+    kind: GroupKind
+    bot: number | null
+    active: boolean
+  }[]
+  members: {
+    wx: string
+    id: number
+    name: string
+    role: KnownMember['grants'][number]['role'] | null
+    unit: number | null
+    path: string | null
+  }[]
+  chains: {
+    id: number
+    parent_id: number | null
+    tier: number
+    name: string
+    path: string
+    body: Unit['body']
+    created_at: string
+  }[]
+}
+
+const textList = (values: readonly string[]) =>
+  sql`array(select json_array_elements_text(${JSON.stringify(values)}::json))`
+
+/**
+ * Who said it and where, for every message arriving together, in one statement: each room's group
+ * and unit, each talker's member row and roles, and the unit chains of the rooms orders were typed
+ * in (into the cache `ancestors` reads, so routing the order waits for no read of its own). Three
+ * statements were three round trips, and the slowest of them set every message's pace. Rooms and
+ * talkers are looked up key by key on their unique indexes (lateral, fenced with `offset 0`):
+ * the planner would rather scan a small table whole, and the members table only grows.
+ */
+export async function lookUpSenders(db: Db, q: SendersQuery): Promise<Senders> {
+  const result = await db.execute(sql`
+    select json_build_object(
+      'groups', (
+        select coalesce(json_agg(json_build_object('room', g.room_id, 'id', g.id,
+          'unit', g.unit_id, 'path', u.path, 'tier', u.tier, 'topic', g.topic, 'kind', g.kind,
+          'bot', g.bot_account_id, 'active', g.active)), '[]')
+        from (select distinct unnest(${textList(q.rooms)}) as room_id) r
+        cross join lateral (
+          select * from ${groups} g where g.room_id = r.room_id offset 0
+        ) g
+        join ${units} u on u.id = g.unit_id),
+      'members', (
+        select coalesce(json_agg(json_build_object('wx', m.wechat_id, 'id', m.id,
+          'name', m.name, 'role', ro.role, 'unit', ro.unit_id, 'path', u.path)
+          order by m.id, ro.id), '[]')
+        from (select distinct unnest(${textList(q.talkers)}) as wechat_id) t
+        cross join lateral (
+          select * from ${members} m where m.wechat_id = t.wechat_id offset 0
+        ) m
+        left join ${roles} ro on ro.member_id = m.id
+        left join ${units} u on u.id = ro.unit_id),
+      'chains', (
+        select coalesce(json_agg(${units}), '[]') from ${units}
+        where ${onChainsOf(
+          sql`${groups} join ${units} on ${units.id} = ${groups.unitId}
+            where ${groups.roomId} = any(${textList(q.chainRooms)})`,
+        )})
+    )::text as senders`)
+  const [row] = rowsOf<{ senders: string }>(result)
+  const found = JSON.parse(row!.senders) as SendersJson
+
+  const bound = new Map<string, BoundGroup>(
+    found.groups.map((g) => [
+      g.room,
+      {
+        id: g.id,
+        unitId: g.unit,
+        unitPath: g.path,
+        tier: g.tier,
+        topic: g.topic,
+        kind: g.kind,
+        botAccountId: g.bot,
+        active: g.active,
+      },
+    ]),
+  )
+  const known = new Map<string, KnownMember>()
+  for (const m of found.members) {
+    let member = known.get(m.wx)
+    if (!member) {
+      member = { id: m.id, name: m.name, wechatId: m.wx, grants: [] }
+      known.set(m.wx, member)
+    }
+    if (m.role && m.unit !== null && m.path !== null) {
+      member.grants.push({ role: m.role, unitId: m.unit, unitPath: m.path })
+    }
+  }
+  if (found.chains.length > 0) {
+    cacheChains(
+      db,
+      found.chains.map((u) => ({
+        id: u.id,
+        parentId: u.parent_id,
+        tier: u.tier,
+        name: u.name,
+        path: u.path,
+        body: u.body,
+        createdAt: new Date(u.created_at),
+      })),
+      q.chainRooms.flatMap((room) => bound.get(room)?.unitId ?? []),
+    )
+  }
+  return { groups: bound, members: known }
+}
