@@ -3,8 +3,16 @@
  * command cannot make the bot flood a group and get its account banned. In memory: it guards one
  * bot process, which owns its accounts.
  */
+/** Talkers remembered before old ones are dropped. */
+const PRUNE_FLOOR = 10_000
+
 export class TalkerLimit {
   private readonly seen = new Map<string, number[]>()
+  /**
+   * The size that triggers the next prune: twice what the last one kept, so a window holding
+   * more talkers than the floor is scanned once per doubling, not on every message.
+   */
+  private pruneAt = PRUNE_FLOOR
 
   constructor(
     private readonly max = 5,
@@ -21,7 +29,10 @@ export class TalkerLimit {
     }
     recent.push(now)
     this.seen.set(talkerId, recent)
-    if (this.seen.size > 10_000) this.prune(since)
+    if (this.seen.size > this.pruneAt) {
+      this.prune(since)
+      this.pruneAt = Math.max(PRUNE_FLOOR, 2 * this.seen.size)
+    }
     return true
   }
 

@@ -59,6 +59,18 @@ describe('handleMessage', () => {
     expect((await handleMessage(d, say('帮助', 'wxid_other'))).kind).toBe('reply')
   })
 
+  it('keeps counting a flooder while 30,000 others speak in the same minute', () => {
+    const limit = new TalkerLimit()
+    const t0 = 1_000_000
+    for (let i = 0; i < 5; i++) expect(limit.allow('wxid_flood', t0)).toBe(true)
+    // Past the 10,000 remembered talkers, old ones are pruned; none of these is old yet.
+    for (let i = 0; i < 30_000; i++) expect(limit.allow(`wxid_${i}`, t0 + 1 + i / 1_000)).toBe(true)
+    expect(limit.allow('wxid_flood', t0 + 59_000)).toBe(false)
+    expect(limit.allow('wxid_0', t0 + 59_000)).toBe(true)
+    // A minute on, the flooder's answers have aged out.
+    expect(limit.allow('wxid_flood', t0 + 60_001)).toBe(true)
+  })
+
   it('stays silent on system messages that are not throttling, and on non-text', async () => {
     const d = deps({})
     expect(await handleMessage(d, { ...say('张三加入了群聊'), type: 'system' })).toEqual({
