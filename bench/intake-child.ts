@@ -4,7 +4,7 @@
 // same rows with plain postgres.js at the same rate and pool size. Prints one JSON line
 // (IntakeResult).
 //
-// Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (1), BENCH_WARM_UP
+// Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (3), BENCH_WARM_UP
 // (3,000 messages at the full rate before the rounds), BENCH_PROFILE=dir writes a .cpuprofile per
 // quanqun run, BENCH_TIMELINE=prefix writes `<prefix>-<slot>.txt`: per order, when it was sent (ms
 // after the run's start) and its ms to commit.
@@ -64,7 +64,7 @@ export interface IntakeResult {
 
 const N = Number(process.env.BENCH_ORDERS ?? 10_000)
 const RATE = Number(process.env.BENCH_RATE ?? 1_000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const LIGHT = { messages: 150, rate: 25 }
 const WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_WARM_UP ?? 3_000)) || 0)
 /** postgres.js's default pool, as `quanqun start` opens it. */
