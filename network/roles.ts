@@ -37,6 +37,21 @@ export async function findMembersByWechatIds(
     .leftJoin(roles, eq(roles.memberId, members.id))
     .leftJoin(units, eq(units.id, roles.unitId))
     .where(anyText(members.wechatId, wechatIds))
+  return membersFrom(rows)
+}
+
+/** A member's row joined with each role they hold (none: one row of nulls), as read. */
+export interface MemberRoleRow {
+  id: number
+  name: string
+  wechatId: string
+  role: RoleGrant['role'] | null
+  unitId: number | null
+  unitPath: string | null
+}
+
+/** Members by contact id, each with the grants of their rows. */
+export function membersFrom(rows: readonly MemberRoleRow[]): Map<string, KnownMember> {
   const found = new Map<string, KnownMember>()
   for (const r of rows) {
     let member = found.get(r.wechatId)

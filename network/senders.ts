@@ -4,7 +4,7 @@ import { rowsOf } from '../db/rows.ts'
 import { groups, members, roles, units } from '../db/schema/network.ts'
 import type { BoundGroup } from './groups.ts'
 import { cacheChains, onChainsOf } from './queries.ts'
-import type { KnownMember } from './roles.ts'
+import { type KnownMember, type MemberRoleRow, membersFrom } from './roles.ts'
 import type { GroupKind, Unit } from './types.ts'
 
 /** What the bot looks up for the messages arriving together. */
@@ -34,14 +34,7 @@ interface SendersJson {
     bot: number | null
     active: boolean
   }[]
-  members: {
-    wx: string
-    id: number
-    name: string
-    role: KnownMember['grants'][number]['role'] | null
-    unit: number | null
-    path: string | null
-  }[]
+  members: MemberRoleRow[]
   chains: {
     id: number
     parent_id: number | null
@@ -77,8 +70,8 @@ export async function lookUpSenders(db: Db, q: SendersQuery): Promise<Senders> {
         ) g
         join ${units} u on u.id = g.unit_id),
       'members', (
-        select coalesce(json_agg(json_build_object('wx', m.wechat_id, 'id', m.id,
-          'name', m.name, 'role', ro.role, 'unit', ro.unit_id, 'path', u.path)
+        select coalesce(json_agg(json_build_object('wechatId', m.wechat_id, 'id', m.id,
+          'name', m.name, 'role', ro.role, 'unitId', ro.unit_id, 'unitPath', u.path)
           order by m.id, ro.id), '[]')
         from (select distinct unnest(${textList(q.talkers)}) as wechat_id) t
         cross join lateral (
@@ -111,17 +104,6 @@ export async function lookUpSenders(db: Db, q: SendersQuery): Promise<Senders> {
       },
     ]),
   )
-  const known = new Map<string, KnownMember>()
-  for (const m of found.members) {
-    let member = known.get(m.wx)
-    if (!member) {
-      member = { id: m.id, name: m.name, wechatId: m.wx, grants: [] }
-      known.set(m.wx, member)
-    }
-    if (m.role && m.unit !== null && m.path !== null) {
-      member.grants.push({ role: m.role, unitId: m.unit, unitPath: m.path })
-    }
-  }
   if (found.chains.length > 0) {
     cacheChains(
       db,
@@ -137,5 +119,5 @@ export async function lookUpSenders(db: Db, q: SendersQuery): Promise<Senders> {
       q.chainRooms.flatMap((room) => bound.get(room)?.unitId ?? []),
     )
   }
-  return { groups: bound, members: known }
+  return { groups: bound, members: membersFrom(found.members) }
 }
