@@ -10,6 +10,7 @@ import { openDatabase } from '../db/client.ts'
 import { countUnboundGroups } from '../network/groups.ts'
 import { createRedis } from '../queues/connection.ts'
 import { until } from '../runtime/until.ts'
+import { deleteKeysUnder } from '../test/support/redis.ts'
 
 const [mode = 'quanqun'] = process.argv.slice(2)
 const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: 4 })
@@ -77,6 +78,7 @@ const result = {
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)
 await stop()
+await deleteKeysUnder(connection, prefix)
 await connection.quit()
 await database.close()
 process.exit(0)

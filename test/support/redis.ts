@@ -20,13 +20,18 @@ export async function createTestRedis(url = redisUrl()): Promise<TestRedis> {
     connection,
     prefix,
     async close() {
-      let cursor = '0'
-      do {
-        const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-        if (keys.length > 0) await connection.del(...keys)
-        cursor = next
-      } while (cursor !== '0')
+      await deleteKeysUnder(connection, prefix)
       await connection.quit()
     },
   }
+}
+
+/** Deletes every key under a queue prefix. */
+export async function deleteKeysUnder(connection: Redis, prefix: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await connection.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+    if (keys.length > 0) await connection.del(...keys)
+    cursor = next
+  } while (cursor !== '0')
 }
