@@ -6,8 +6,10 @@
 //
 // Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (3), BENCH_WARM_UP
 // (3,000 messages at the full rate before the rounds), BENCH_PROFILE=dir writes a .cpuprofile per
-// quanqun run, BENCH_TIMELINE=prefix writes `<prefix>-<slot>.txt`: per order, when it was sent (ms
-// after the run's start) and its ms to commit.
+// quanqun run (with BENCH_HEAP=1 a .heapprofile of its allocations instead, with
+// BENCH_HEAP=promoted of those promoted to the old generation), BENCH_TIMELINE=prefix writes
+// `<prefix>-<slot>.txt`: per order, when it was sent (ms after the run's start) and its ms to
+// commit.
 import { writeFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
@@ -224,19 +226,9 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
       replyAt[i] = performance.now()
       replies++
     }
-    // Queue.add emits 'waiting' once the job is in Redis; addBulk (replies of one turn, see
-    // queueSay) emits nothing, so its result is read on the way out.
-    const addBulk = queue.addBulk
-    queue.addBulk = async (jobs) => {
-      const added = await addBulk.call(queue, jobs)
-      for (const job of added) onQueued(job)
-      return added
-    }
+    // Queue.add emits 'waiting' once the job is in Redis (replies are added one at a time).
     queue.on('waiting', onQueued)
-    return () => {
-      queue.off('waiting', onQueued)
-      queue.addBulk = addBulk
-    }
+    return () => queue.off('waiting', onQueued)
   })
   placedAt.clear()
   settleHeap()
@@ -349,7 +341,9 @@ for (let round = 0; round < ROUNDS; round++) {
   const b = await runBaseline(SLOTS.baseline + round, N, RATE)
   const cpu1 = await cpuSample()
   const profile = process.env.BENCH_PROFILE
-  const q = await profiled(profile && `${profile}/intake-${round + 1}.cpuprofile`, () =>
+  const heap = process.env.BENCH_HEAP
+  const kind = heap ? `${heap === 'promoted' ? 'promoted.' : ''}heapprofile` : 'cpuprofile'
+  const q = await profiled(profile && `${profile}/intake-${round + 1}.${kind}`, () =>
     runQuanqun(SLOTS.quanqun + round, N, RATE),
   )
   const cpu2 = await cpuSample()

@@ -20,7 +20,7 @@ export function median(values: readonly number[]): number {
 
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
 
 /**
@@ -46,7 +46,11 @@ export async function runChild<T>(
   env: NodeJS.ProcessEnv,
 ): Promise<T> {
   const path = fileURLToPath(new URL(script, import.meta.url))
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path, ...args], {
+  // BENCH_NODE_ARGS: extra node flags for the child (--trace-gc, V8 heap flags), which
+  // NODE_OPTIONS does not accept.
+  const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []
+  const flags = ['--expose-gc', ...extra, '--import', 'tsx', path, ...args]
+  const child = spawn(process.execPath, flags, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -56,7 +60,11 @@ export async function runChild<T>(
   })
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
   if (code !== 0) throw new Error(`${script} exited with ${code}`)
-  const last = out.trim().split('\n').at(-1)
+  const lines = out.trim().split('\n')
+  const at = lines.findLastIndex((l) => l.startsWith('{'))
+  const last = at < 0 ? undefined : lines.splice(at, 1)[0]
+  // Anything else on stdout (a V8 trace asked for with BENCH_NODE_ARGS) goes to the console.
+  if (lines.length) process.stderr.write(`${lines.join('\n')}\n`)
   return JSON.parse(last ?? '{}') as T
 }
 
@@ -106,12 +114,26 @@ export async function profiled<T>(file: string | undefined, fn: () => Promise<T>
   const { dirname } = await import('node:path')
   const session = new Session()
   session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
+  // A .heapprofile samples allocations; a .promoted.heapprofile keeps only those that outlived the
+  // young generation (promoted to the old one, where only a full collection frees them).
+  const heap = file.endsWith('.heapprofile')
+  if (heap) {
+    await session.post('HeapProfiler.enable')
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 16384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: !file.endsWith('.promoted.heapprofile'),
+    } as never)
+  } else {
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+  }
   try {
     return await fn()
   } finally {
-    const { profile } = await session.post('Profiler.stop')
+    const { profile } = heap
+      ? await session.post('HeapProfiler.stopSampling')
+      : await session.post('Profiler.stop')
     await mkdir(dirname(file), { recursive: true })
     await writeFile(file, JSON.stringify(profile))
     session.disconnect()
