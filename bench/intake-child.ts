@@ -257,7 +257,8 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
   if (process.env.BENCH_TIMELINE) {
     writeFileSync(
       `${process.env.BENCH_TIMELINE}-${slot}.txt`,
-      timeline.map(([sent, ms]) => `${sent.toFixed(1)} ${ms.toFixed(1)}\n`).join(''),
+      // The first line: the run's start in ms since the process started, as --trace-gc counts.
+      `# ${t0.toFixed(1)}\n${timeline.map(([sent, ms]) => `${sent.toFixed(1)} ${ms.toFixed(1)}\n`).join('')}`,
     )
   }
   return {
