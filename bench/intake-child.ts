@@ -226,9 +226,19 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
       replyAt[i] = performance.now()
       replies++
     }
-    // Queue.add emits 'waiting' once the job is in Redis (replies are added one at a time).
+    // Queue.add emits 'waiting' once the job is in Redis; addBulk (replies of one turn, see
+    // queueSay) emits nothing, so its result is read on the way out.
+    const addBulk = queue.addBulk
+    queue.addBulk = async (jobs) => {
+      const added = await addBulk.call(queue, jobs)
+      for (const job of added) onQueued(job)
+      return added
+    }
     queue.on('waiting', onQueued)
-    return () => queue.off('waiting', onQueued)
+    return () => {
+      queue.off('waiting', onQueued)
+      queue.addBulk = addBulk
+    }
   })
   placedAt.clear()
   settleHeap()

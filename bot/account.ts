@@ -8,7 +8,7 @@ import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts
 import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import { enqueueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
+import { queueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
 import { createSendWorker, type SendWorker, type Upcoming } from '../queues/send-worker.ts'
 import type { Takeover } from '../queues/takeover.ts'
 import type { Logger } from '../runtime/logger.ts'
@@ -105,7 +105,7 @@ export class BotAccount {
 
   /** Queues a message on this account's paced send queue. */
   async say(msg: OutboundMessage, jobId?: string): Promise<void> {
-    await enqueueSay(this.sendQueue, msg, jobId === undefined ? {} : { jobId })
+    await queueSay(this.sendQueue, msg, jobId)
   }
 
   async stop(): Promise<void> {

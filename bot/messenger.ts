@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Db } from '../db/client.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
-import { createSendQueue, enqueueSay, type SendQueue } from '../queues/send-queue.ts'
+import { createSendQueue, queueSay, type SendQueue } from '../queues/send-queue.ts'
 
 export type Say = Omit<OutboundMessage, 'roomId'>
 
@@ -31,11 +31,7 @@ export class Messenger {
 
   /** Queues on a known account; `jobId` makes a repeated call a no-op. */
   async toRoom(account: string, roomId: string, msg: Say, jobId?: string): Promise<void> {
-    await enqueueSay(
-      this.queueOf(account),
-      { ...msg, roomId },
-      jobId === undefined ? {} : { jobId },
-    )
+    await queueSay(this.queueOf(account), { ...msg, roomId }, jobId)
   }
 
   /** Queues into a group's room; false when the group has no bound room or no account yet. */

@@ -4,7 +4,7 @@ import { chunk, groupBy } from './audience.ts'
 import type { Sendable } from './delivery-store.ts'
 import type { SendQueues } from './send-queues.ts'
 
-/** Pages queued at once: ~500 sends, ~50 KB, that do not stall Redis. */
+/** Pages queued together: ~500 sends, ~50 KB, one Redis round trip that does not stall Redis. */
 const PAGES_PER_BULK = 5
 
 const REF = 'delivery:'

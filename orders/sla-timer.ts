@@ -3,7 +3,13 @@
  * idempotent (the job id is derived from the step and its due time) and never throws.
  */
 import type { Redis } from 'ioredis'
-import { createSlaQueue, enqueueStepDue, type SlaQueue } from '../queues/sla-queue.ts'
+import {
+  createSlaQueue,
+  enqueueStepDues,
+  type SlaQueue,
+  type StepDueArm,
+} from '../queues/sla-queue.ts'
+import { type Batcher, writerOf } from '../runtime/batcher.ts'
 import type { Services } from '../runtime/services.ts'
 import { slaJobId } from './sla-time.ts'
 import { stepOf } from './state-machine.ts'
@@ -34,6 +40,8 @@ export async function closeSlaQueue(services: Pick<Services, 'connection' | 'que
   await queue.close()
 }
 
+const arming = new WeakMap<SlaQueue, Batcher<StepDueArm, void>>()
+
 /**
  * Arms the timer of the order's running step, if any. Called after every committed move; a
  * failure is logged, not thrown: the sweep re-arms overdue steps from the table.
@@ -43,7 +51,8 @@ export async function armSla(services: Services, order: OrderRow): Promise<void>
   if (!step || !order.dueAt) return
   const queue = slaQueueOf(services)
   try {
-    await enqueueStepDue(queue, {
+    // Timers armed together (a batch of orders) go to Redis in one round trip.
+    await writerOf(arming, queue, (arms) => enqueueStepDues(queue, arms)).load({
       payload: { code: order.code, step, level: order.escalations, dueAt: order.dueAt.getTime() },
       opts: {
         jobId: slaJobId(order.code, step, order.escalations, order.dueAt),

@@ -2,6 +2,8 @@ import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { z } from 'zod'
+import { type Batcher, writerOf } from '../runtime/batcher.ts'
+import { addJobs } from './add-jobs.ts'
 import {
   JobIdSchema,
   messageOf,
@@ -102,7 +104,7 @@ export async function enqueueSay(
 }
 
 /**
- * Queues many messages, in the order given. All requests are validated first, so one bad message
+ * Queues many messages in one round trip. All requests are validated first, so one bad message
  * queues none of them.
  */
 export async function enqueueSayBulk(
@@ -115,23 +117,13 @@ export async function enqueueSayBulk(
   )
 }
 
-/**
- * Adds jobs already validated with one `add` each, all sent at once, not with `addBulk`.
- *
- * addBulk puts the jobs in an ioredis Pipeline, and every Pipeline defines its own `length`
- * getter, a closure over the instance. V8 keeps an object with such a getter, and everything it
- * holds (the commands, the jobs, their data and the code awaiting them), alive through every young
- * collection until the next full one: at 1,000 orders a second that was ~30 MB/s promoted to the
- * old generation, a full collection every ~8 s and a stall of the orders around it (bench/README.md,
- * sixth session). The adds go out on the one connection in the order given, so Redis runs them in
- * that order, as it ran the pipeline's; neither way is atomic, each job stands alone.
- */
-function addAll(queue: SendQueue, jobs: SendJobSpec<SendJobData>[]): Promise<SendJob[]> {
-  return Promise.all(jobs.map((job) => queue.add(job.name, job.data, job.opts)))
+/** Adds jobs already validated, in one write (see add-jobs.ts); none for none. */
+async function addAll(queue: SendQueue, jobs: SendJobSpec<SendJobData>[]): Promise<SendJob[]> {
+  return addJobs(queue, jobs)
 }
 
 /**
- * Queues pages (a notice's sends on one account) in the order given, all validated first: one bad
+ * Queues pages (a notice's sends on one account) in one round trip, all validated first: one bad
  * page queues none of them.
  */
 export async function enqueuePageBulk(
@@ -166,4 +158,20 @@ export function pageProgress(progress: unknown, page: OutboundPage): number {
   return typeof progress === 'number' && Number.isInteger(progress) && progress >= 0
     ? Math.min(progress, page.to.length)
     : 0
+}
+
+const saying = new WeakMap<SendQueue, Batcher<SayRequest, void>>()
+
+/**
+ * enqueueSay for callers that need no job back (replies, notices): the says queued on one account
+ * while its previous round trip is out go to Redis together, in one write. A bad message fails
+ * only its caller, with the same TypeError.
+ */
+export async function queueSay(
+  queue: SendQueue,
+  msg: OutboundMessage,
+  jobId?: string,
+): Promise<void> {
+  const writer = writerOf(saying, queue, (requests) => enqueueSayBulk(queue, requests))
+  await writer.load(jobId === undefined ? { msg } : { msg, jobId })
 }

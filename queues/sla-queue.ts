@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
+import { addJobs } from './add-jobs.ts'
 import { SLA_JOBS, SLA_QUEUE, type SlaJobName, slaJobOptions } from './sla-options.ts'
 
 /** Payloads, parsed again by the worker: data read back from Redis is untrusted. */
@@ -41,13 +42,20 @@ export interface StepDueArm {
   opts: { jobId: string; now: number }
 }
 
-/** Arms a step timer, never before now; the job id makes arming twice a no-op. A bad payload throws. */
-export async function enqueueStepDue(queue: SlaQueue, arm: StepDueArm): Promise<void> {
-  const data = StepDueSchema.parse(arm.payload)
-  await queue.add(SLA_JOBS.stepDue, data, {
-    jobId: arm.opts.jobId,
-    delay: Math.max(0, data.dueAt - arm.opts.now),
+/**
+ * Arms step timers in one round trip, never before now; the job id makes arming twice a no-op.
+ * A bad payload throws before Redis and arms none of them.
+ */
+export async function enqueueStepDues(queue: SlaQueue, arms: readonly StepDueArm[]): Promise<void> {
+  const jobs = arms.map(({ payload, opts }) => {
+    const data = StepDueSchema.parse(payload)
+    return {
+      name: SLA_JOBS.stepDue,
+      data,
+      opts: { jobId: opts.jobId, delay: Math.max(0, data.dueAt - opts.now) },
+    }
   })
+  await addJobs(queue, jobs)
 }
 
 /** One digest per day: two schedulers ticking the same morning enqueue it once. */

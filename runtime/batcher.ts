@@ -21,9 +21,9 @@ export interface BatcherOptions {
 
 /**
  * Group commit: keys asked for while batches run wait and go together as the next batch, in the
- * order they were asked for. Every commit to PostgreSQL waits for an fsync and every read for a
- * round trip, so callers arriving together (the send workers of a process, the 点单 of one busy
- * minute) share one statement instead of queueing one each.
+ * order they were asked for. Every commit to PostgreSQL waits for an fsync and every Redis call
+ * for a round trip, so callers arriving together (the send workers of a process, the 点单 of one
+ * busy minute, the replies of one turn) share one statement instead of queueing one each.
  *
  * A key asked for twice before its batch runs is run once; both callers get its result. A batch
  * of several that throws is run again one key at a time, so one bad key fails only its callers.
@@ -125,4 +125,21 @@ export function batcherOf<O extends object, K, R>(
     registry.set(owner, found)
   }
   return found
+}
+
+/** batcherOf for writes that answer nothing (Redis adds): `write` takes the whole batch. */
+export function writerOf<O extends object, T>(
+  registry: WeakMap<O, Batcher<T, void>>,
+  owner: O,
+  write: (items: T[]) => Promise<unknown>,
+): Batcher<T, void> {
+  return batcherOf(
+    registry,
+    owner,
+    () =>
+      new Batcher<T, void>(async (items) => {
+        await write(items)
+        return new Map()
+      }),
+  )
 }

@@ -4,6 +4,7 @@ import type { PacingRules } from '../queues/pacing.ts'
 import {
   enqueueSay,
   enqueueSayBulk,
+  queueSay,
   type SendQueue,
   type SendQueueOptions,
   sendQueueName,
@@ -93,22 +94,42 @@ describe('send queue (producer)', () => {
     expect(await queue.count()).toBe(2)
   })
 
-  it('queues many says in the order given, one add each and no ioredis pipeline', async () => {
+  it('sends the says of one turn to Redis in one write, without a pipeline, and a bad one fails alone', async () => {
     const { queue } = queueFor()
+    await queue.waitUntilReady()
+    // A Pipeline keeps its jobs alive until a full GC (queues/add-jobs.ts); the socket's writes
+    // show whether the adds went out together.
     const pipeline = vi.spyOn(sq.redis, 'pipeline')
-    const bulk = vi.spyOn(queue, 'addBulk')
-    const jobs = await enqueueSayBulk(
-      queue,
-      ['r1', 'r2', 'r3', 'r4'].map((room, i) => ({ msg: notice(room, 'a'), jobId: `a-${i}` })),
-    )
-    expect(jobs.map((j) => j.id)).toEqual(['a-0', 'a-1', 'a-2', 'a-3'])
-    // Redis ran them in that order: same priority, so the waiting list holds them first to last.
-    const waiting = await queue.getJobs(['prioritized', 'wait'], 0, -1, true)
-    expect(waiting.map((j) => j.id)).toEqual(['a-0', 'a-1', 'a-2', 'a-3'])
-    // A Pipeline keeps its jobs alive until a full GC (queues/add-jobs.ts).
+    const socket = sq.redis.stream as unknown as { _write: () => void; _writev: () => void }
+    const one = vi.spyOn(socket, '_write')
+    const many = vi.spyOn(socket, '_writev')
+    await Promise.all([
+      queueSay(queue, notice('r1', 'a'), 'a-r1'),
+      queueSay(queue, notice('r2', 'a'), 'a-r2'),
+      queueSay(queue, notice('r3', 'a')),
+    ])
+    expect(many).toHaveBeenCalledTimes(1)
+    expect(one).not.toHaveBeenCalled()
     expect(pipeline).not.toHaveBeenCalled()
-    expect(bulk).not.toHaveBeenCalled()
-    pipeline.mockRestore()
+    for (const spy of [pipeline, one, many]) spy.mockRestore()
+    // Added in the order asked: same priority, so the waiting list holds them first to last.
+    const waiting = await queue.getJobs(['prioritized', 'wait'], 0, -1, true)
+    expect(waiting.map((j) => ('roomId' in j.data ? j.data.roomId : ''))).toEqual([
+      'r1',
+      'r2',
+      'r3',
+    ])
+
+    const results = await Promise.allSettled([
+      queueSay(queue, notice('r4', 'b'), 'b-r4'),
+      queueSay(queue, { ...notice('r5', 'b'), text: '' }),
+      queueSay(queue, notice('r1', 'a'), 'a-r1'),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/text/)
+    // The repeated job id is still a no-op: one new job, r4's.
+    expect(await queue.count()).toBe(4)
+    expect(await queue.getJob('b-r4')).toBeDefined()
   })
 })
 
