@@ -226,19 +226,9 @@ async function runQuanqun(slot: number, n: number, rate: number): Promise<Intake
       replyAt[i] = performance.now()
       replies++
     }
-    // Queue.add emits 'waiting' once the job is in Redis; addBulk (replies of one turn, see
-    // queueSay) emits nothing, so its result is read on the way out.
-    const addBulk = queue.addBulk
-    queue.addBulk = async (jobs) => {
-      const added = await addBulk.call(queue, jobs)
-      for (const job of added) onQueued(job)
-      return added
-    }
+    // Queue.add emits 'waiting' once the job is in Redis (queues/add-jobs.ts adds one by one).
     queue.on('waiting', onQueued)
-    return () => {
-      queue.off('waiting', onQueued)
-      queue.addBulk = addBulk
-    }
+    return () => queue.off('waiting', onQueued)
   })
   placedAt.clear()
   settleHeap()
