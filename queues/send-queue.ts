@@ -111,15 +111,10 @@ export async function enqueueSayBulk(
   queue: SendQueue,
   requests: readonly SayRequest[],
 ): Promise<SendJob[]> {
-  return addAll(
+  return addJobs(
     queue,
     requests.map((req, i) => jobOf(req, i)),
   )
-}
-
-/** Adds jobs already validated, in one write (see add-jobs.ts); none for none. */
-async function addAll(queue: SendQueue, jobs: SendJobSpec<SendJobData>[]): Promise<SendJob[]> {
-  return addJobs(queue, jobs)
 }
 
 /**
@@ -130,7 +125,7 @@ export async function enqueuePageBulk(
   queue: SendQueue,
   requests: readonly PageRequest[],
 ): Promise<SendJob[]> {
-  return addAll(
+  return addJobs(
     queue,
     requests.map((req, i) => pageJobOf(req, i)),
   )
