@@ -9,10 +9,13 @@ import { startBots } from '../bot/runtime.ts'
 import { openDatabase } from '../db/client.ts'
 import { countUnboundGroups } from '../network/groups.ts'
 import { createRedis } from '../queues/connection.ts'
+import { tuneHeap } from '../runtime/heap.ts'
 import { until } from '../runtime/until.ts'
 import { deleteKeysUnder } from '../test/support/redis.ts'
 
 const [mode = 'quanqun'] = process.argv.slice(2)
+// quanqun's bots as `quanqun start` runs them (bin/quanqun.js); bare Wechaty as V8 has it.
+if (mode === 'quanqun') tuneHeap()
 const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: 4 })
 const connection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
 const prefix = process.env.BENCH_PREFIX ?? 'qqbench'

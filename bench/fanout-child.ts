@@ -23,6 +23,7 @@ import { runBroadcastWorkers } from '../broadcasts/workers.ts'
 import { openDatabase } from '../db/client.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import type { PacingRules } from '../queues/pacing.ts'
+import { tuneHeap } from '../runtime/heap.ts'
 import type { Services } from '../runtime/services.ts'
 import { until } from '../runtime/until.ts'
 import { createTestRedis } from '../test/support/redis.ts'
@@ -30,6 +31,8 @@ import { bindMockRooms } from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
 /** Pacing off, for the benchmark only: no cap that binds, no gaps, no jitter. */
+// As `quanqun start` runs (bin/quanqun.js).
+tuneHeap()
 const UNPACED: PacingRules & { cooldownMs: number } = {
   perMinute: 1_000_000_000,
   minGapMs: 0,

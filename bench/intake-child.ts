@@ -26,6 +26,7 @@ import { orders } from '../db/schema/orders.ts'
 import { FALLBACK_CATEGORY, listCategories } from '../orders/catalogue.ts'
 import { classify } from '../orders/classify.ts'
 import { loadConfig } from '../runtime/config.ts'
+import { tuneHeap } from '../runtime/heap.ts'
 import type { Services } from '../runtime/services.ts'
 import { until } from '../runtime/until.ts'
 import { startWorkers } from '../runtime/workers.ts'
@@ -64,6 +65,8 @@ export interface IntakeResult {
   setupMs: number
 }
 
+// As `quanqun start` runs (bin/quanqun.js).
+tuneHeap()
 const N = Number(process.env.BENCH_ORDERS ?? 10_000)
 const RATE = Number(process.env.BENCH_RATE ?? 1_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)

@@ -3,4 +3,7 @@
 import { register } from 'tsx/esm/api'
 
 register()
+// Before the process allocates much: how far the heap grows between full collections.
+const { tuneHeap } = await import('../runtime/heap.ts')
+tuneHeap()
 await import('../cli/main.ts')
