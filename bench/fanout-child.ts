@@ -30,9 +30,10 @@ import { createTestRedis } from '../test/support/redis.ts'
 import { bindMockRooms } from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
-/** Pacing off, for the benchmark only: no cap that binds, no gaps, no jitter. */
 // As `quanqun start` runs (bin/quanqun.js).
 tuneHeap()
+
+/** Pacing off, for the benchmark only: no cap that binds, no gaps, no jitter. */
 const UNPACED: PacingRules & { cooldownMs: number } = {
   perMinute: 1_000_000_000,
   minGapMs: 0,
