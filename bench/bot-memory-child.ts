@@ -2,15 +2,16 @@
 // quanqun's bots ("quanqun") or by bare Wechaty instances that only log in and list rooms ("bare").
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
-import { Messenger } from '../bot/messenger.ts'
+import { botWiring } from '../app/bot-wiring.ts'
+import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
-import { startBots } from '../bot/runtime.ts'
+import { tuneHeap } from '../core/heap.ts'
+import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { countUnboundGroups } from '../network/groups.ts'
 import { createRedis } from '../queues/connection.ts'
-import { tuneHeap } from '../runtime/heap.ts'
-import { until } from '../runtime/until.ts'
+import { Messenger } from '../queues/messenger.ts'
 import { deleteKeysUnder } from '../test/support/redis.ts'
 
 const [mode = 'quanqun'] = process.argv.slice(2)
@@ -34,6 +35,7 @@ if (mode === 'quanqun') {
     now: () => new Date(),
   }
   const bots = await startBots({
+    ...botWiring(services),
     services,
     puppetName: MOCK_PUPPET,
     pacing: { perMinute: 30, minGapMs: 1500, jitterMs: 1000, roomGapMs: 3000, cooldownMs: 600_000 },

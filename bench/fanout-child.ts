@@ -11,21 +11,23 @@ import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
 import { and, count, eq } from 'drizzle-orm'
 import { pino } from 'pino'
-import { Messenger } from '../bot/messenger.ts'
+import { botWiring } from '../app/bot-wiring.ts'
+import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
-import { defaultOutbound } from '../bot/outbound.ts'
-import type { OutboundHookTable } from '../bot/outbound-hooks.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
-import { startBots } from '../bot/runtime.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
+import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
+import { DELIVERY_REF } from '../broadcasts/enqueue-deliveries.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
+import { tuneHeap } from '../core/heap.ts'
+import type { Services } from '../core/services.ts'
+import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
+import { Messenger } from '../queues/messenger.ts'
 import type { PacingRules } from '../queues/pacing.ts'
-import { tuneHeap } from '../runtime/heap.ts'
-import type { Services } from '../runtime/services.ts'
-import { until } from '../runtime/until.ts'
+import { AroundSend, type SendHooks } from '../queues/send-hooks.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { bindMockRooms } from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
@@ -88,34 +90,38 @@ const spans = process.env.BENCH_SPANS ? new Spans() : undefined
 let confirmedAt = 0
 
 /** The product's delivery hooks with a stopwatch around them. */
-function timedHooks(s: Spans): OutboundHookTable {
-  const hooks = defaultOutbound.delivery!
+function timedHooks(s: Spans): SendHooks {
+  const hooks = new DeliveryLedger(services)
   const saidFrom = new Map<string, number>()
   return {
-    ...defaultOutbound,
-    delivery: {
-      ...hooks,
-      before: async (sv, msg, ref, sender) => {
-        const r = await s.time('hook before (gate)', () => hooks.before!(sv, msg, ref, sender))
-        saidFrom.set(ref, performance.now())
-        return r
-      },
-      after: async (sv, msg, ref) => {
-        s.add('say (Room.find + say)', performance.now() - (saidFrom.get(ref) ?? 0))
-        saidFrom.delete(ref)
-        await s.time('hook after (markSent + progress)', () => hooks.after!(sv, msg, ref))
-      },
+    before: async (msg, ref, sender) => {
+      const r = await s.time('hook before (gate)', () => hooks.before(msg, ref, sender))
+      saidFrom.set(ref, performance.now())
+      return r
     },
+    after: async (msg, ref) => {
+      s.add('say (Room.find + say)', performance.now() - (saidFrom.get(ref) ?? 0))
+      saidFrom.delete(ref)
+      await s.time('hook after (markSent + progress)', () => hooks.after(msg, ref))
+    },
+    failed: (msg, ref, error) => hooks.failed(msg, ref, error),
+    settle: () => hooks.settle(),
   }
 }
 
-const outbound = process.env.BENCH_NO_HOOKS ? {} : spans ? timedHooks(spans) : undefined
+const wiring = botWiring(services)
+const aroundSend = process.env.BENCH_NO_HOOKS
+  ? new AroundSend({}, services.log)
+  : spans
+    ? new AroundSend({ [DELIVERY_REF]: timedHooks(spans) }, services.log)
+    : wiring.aroundSend
 const bots = await startBots({
   services,
   puppetName: MOCK_PUPPET,
   pacing: UNPACED,
   accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
-  ...(outbound ? { outbound } : {}),
+  handlers: wiring.handlers,
+  aroundSend,
 })
 const workers = await runBroadcastWorkers(services, {
   fanout: {

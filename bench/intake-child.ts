@@ -16,20 +16,21 @@ import { Writable } from 'node:stream'
 import { and, eq, isNotNull, like } from 'drizzle-orm'
 import { pino } from 'pino'
 import postgres from 'postgres'
-import { Messenger } from '../bot/messenger.ts'
+import { botWiring } from '../app/bot-wiring.ts'
+import { startWorkers } from '../app/workers.ts'
+import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
-import { startBots } from '../bot/runtime.ts'
+import { loadConfig } from '../core/config.ts'
+import { tuneHeap } from '../core/heap.ts'
+import type { Services } from '../core/services.ts'
+import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { groups } from '../db/schema/network.ts'
 import { orders } from '../db/schema/orders.ts'
 import { FALLBACK_CATEGORY, listCategories } from '../orders/catalogue.ts'
 import { classify } from '../orders/classify.ts'
-import { loadConfig } from '../runtime/config.ts'
-import { tuneHeap } from '../runtime/heap.ts'
-import type { Services } from '../runtime/services.ts'
-import { until } from '../runtime/until.ts'
-import { startWorkers } from '../runtime/workers.ts'
+import { Messenger } from '../queues/messenger.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { bindMockRooms } from './district.ts'
 import { cpuSample, cpuSpent, percentile, profiled, steadyRate } from './support.ts'
@@ -146,6 +147,7 @@ const services: Services = {
   now: () => new Date(),
 }
 const bots = await startBots({
+  ...botWiring(services),
   services,
   puppetName: MOCK_PUPPET,
   pacing: loadConfig({}).pacing,

@@ -4,6 +4,6 @@ import { register } from 'tsx/esm/api'
 
 register()
 // Before the process allocates much: how far the heap grows between full collections.
-const { tuneHeap } = await import('../runtime/heap.ts')
+const { tuneHeap } = await import('../core/heap.ts')
 tuneHeap()
 await import('../cli/main.ts')

@@ -3,22 +3,20 @@ import QRCode from 'qrcode'
 import type { Contact, Message, Room, RoomInvitation, Wechaty } from 'wechaty'
 import { types } from 'wechaty'
 import { recordAudit } from '../audit/record-audit.ts'
+import type { Logger } from '../core/logger.ts'
+import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
+import type { AroundSend } from '../queues/send-hooks.ts'
 import { queueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
-import { createSendWorker, type SendWorker, type Upcoming } from '../queues/send-worker.ts'
+import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
 import type { Takeover } from '../queues/takeover.ts'
-import type { Logger } from '../runtime/logger.ts'
-import type { Services } from '../runtime/services.ts'
 import { rolesSatisfying } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
-import { handleMessage, type Reaction } from './handle-message.ts'
-import { handlers as defaultHandlers } from './handlers/index.ts'
-import { defaultOutbound } from './outbound.ts'
-import { hooksFor, type OutboundHookTable, type Sender } from './outbound-hooks.ts'
+import { assertHandlersComplete, handleMessage, type Reaction } from './handle-message.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { TalkerLimit } from './talker-limit.ts'
 
@@ -29,8 +27,10 @@ export interface BotAccountOptions {
   wechaty: Wechaty
   services: Services
   pacing: PacingRules & { cooldownMs: number }
-  handlers?: HandlerTable
-  outbound?: OutboundHookTable
+  /** Every intent's handler (the top floor's table, checked complete). */
+  handlers: HandlerTable
+  /** The domains' bookkeeping around each send, shared by the process's accounts. */
+  aroundSend: AroundSend
   /** Printed login QR codes go here (the terminal by default). */
   printQr?: (text: string) => void
   /** How soon the send job in hand of a killed process is taken over (tests shorten it). */
@@ -60,6 +60,7 @@ export class BotAccount {
   private readonly services: Services
 
   constructor(private readonly opts: BotAccountOptions) {
+    assertHandlersComplete(opts.handlers)
     this.name = opts.name
     this.db = opts.services.db
     this.log = opts.services.log.child({ account: opts.name })
@@ -88,7 +89,7 @@ export class BotAccount {
       account: this.name,
       pacing: this.opts.pacing,
       log: this.log,
-      say: (msg, next) => this.sayWithHooks(msg, next),
+      say: (msg, next) => this.opts.aroundSend.say(msg, this.name, next, () => this.sayNow(msg)),
       onCooldown: (until, reason) => this.markCooling(until, reason),
       ...this.opts.takeover,
     })
@@ -97,7 +98,8 @@ export class BotAccount {
       const final =
         error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
       // A page gives up the rooms it had not done; the others are said or have jobs of their own.
-      if (final) for (const msg of unsaidOf(job)) void this.onGaveUp(msg, error)
+      if (final)
+        for (const msg of unsaidOf(job)) void this.opts.aroundSend.gaveUp(msg, this.name, error)
     })
     this.attach(wechaty)
     await wechaty.start()
@@ -112,39 +114,8 @@ export class BotAccount {
     this.stopping = true
     clearTimeout(this.coolingTimer)
     await this.sendWorker?.close()
-    for (const hooks of Object.values(this.opts.outbound ?? defaultOutbound)) {
-      await hooks.settle?.(this.services)
-    }
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
-  }
-
-  /** Domain hooks around the send: a delivery already sent is skipped, a sent one is recorded. */
-  private async sayWithHooks(msg: OutboundMessage, next: Upcoming): Promise<void> {
-    const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
-    const sender: Sender = {
-      account: this.name,
-      upcoming: (n) => next(n).flatMap((m) => (m.ref === undefined ? [] : [m.ref])),
-    }
-    if (
-      found?.hooks.before &&
-      (await found.hooks.before(this.services, msg, found.refId, sender)) === 'skip'
-    )
-      return
-    await this.sayNow(msg)
-    if (found?.hooks.after) {
-      await found.hooks.after(this.services, msg, found.refId).catch((error: unknown) => {
-        this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'after-send hook failed')
-      })
-    }
-  }
-
-  private async onGaveUp(msg: OutboundMessage, error: Error): Promise<void> {
-    this.log.error({ err: error, ref: msg.ref, roomId: msg.roomId }, 'message given up')
-    const found = hooksFor(this.opts.outbound ?? defaultOutbound, msg.ref)
-    await found?.hooks
-      .failed?.(this.services, msg, found.refId, error.message)
-      .catch((e: unknown) => this.log.error({ err: e, ref: msg.ref }, 'failed hook failed'))
   }
 
   private async sayNow(msg: OutboundMessage): Promise<void> {
@@ -270,7 +241,7 @@ export class BotAccount {
       {
         services: this.services,
         account: this.ref!,
-        handlers: this.opts.handlers ?? defaultHandlers,
+        handlers: this.opts.handlers,
         limit: this.limit,
       },
       incoming,

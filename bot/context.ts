@@ -1,6 +1,6 @@
+import type { Services } from '../core/services.ts'
 import type { BoundGroup } from '../network/groups.ts'
 import type { KnownMember } from '../network/roles.ts'
-import type { Services } from '../runtime/services.ts'
 import type { CommandOf, Intent } from './commands/types.ts'
 
 /** A chat message reduced to plain data at the Wechaty edge. */
@@ -38,7 +38,11 @@ export type Handler<I extends Intent> = (
   command: CommandOf<I>,
 ) => Promise<string | undefined>
 
-export type HandlerTable = { readonly [I in Intent]?: Handler<I> }
+/** Every intent's handler: the top floor composes it, and the bot refuses to start without one. */
+export type HandlerTable = { readonly [I in Intent]: Handler<I> }
+
+/** Part of the table: the handlers of one concern (orders, notices). */
+export type SomeHandlers = Partial<HandlerTable>
 
 /** Intents a handler may run without a bound group (private chat or a room not yet bound). */
 export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu'])

@@ -1,11 +1,11 @@
 import { recordAudit } from '../audit/record-audit.ts'
+import { Batcher } from '../core/batcher.ts'
+import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import type { BoundGroup } from '../network/groups.ts'
 import type { KnownMember } from '../network/roles.ts'
 import { lookUpSenders } from '../network/senders.ts'
 import { isThrottleSignal } from '../queues/throttle.ts'
-import { Batcher } from '../runtime/batcher.ts'
-import type { Services } from '../runtime/services.ts'
 import { authorize } from './authorize.ts'
 import { requiredRole } from './commands/grammar.ts'
 import { parseCommand } from './commands/parse.ts'
@@ -26,6 +26,14 @@ export interface MessageDeps {
   account: BotAccountRef
   handlers: HandlerTable
   limit: TalkerLimit
+}
+
+/** Throws at start-up when an intent of the grammar has no handler in the table. */
+export function assertHandlersComplete(table: HandlerTable): void {
+  const missing = Object.keys(requiredRole).filter(
+    (intent) => typeof (table as Record<string, unknown>)[intent] !== 'function',
+  )
+  if (missing.length > 0) throw new Error(`chat handlers missing for: ${missing.join(', ')}`)
 }
 
 /** What the Wechaty edge should do about one message. */
@@ -185,8 +193,7 @@ async function handleParsed(
     }
   }
 
-  const handler = deps.handlers[command.intent] as Handler<Command['intent']> | undefined
-  if (!handler) return reply(incoming, botTexts.notYet)
+  const handler = deps.handlers[command.intent] as Handler<Command['intent']>
   try {
     const text = await handler(ctx, command)
     return text ? reply(incoming, text) : SILENT
@@ -194,7 +201,13 @@ async function handleParsed(
     // The one boundary for command failures: logged with where and who, and the person hears
     // that nothing happened, so a resident knows to send the order again.
     deps.services.log.error(
-      { err: error, intent: command.intent, roomId: incoming.roomId, talker: incoming.talkerId },
+      {
+        err: error,
+        intent: command.intent,
+        order: 'code' in command ? command.code : undefined,
+        roomId: incoming.roomId,
+        talker: incoming.talkerId,
+      },
       'command failed',
     )
     return reply(incoming, botTexts.failed)

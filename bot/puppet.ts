@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { type PuppetModuleName, type Wechaty, WechatyBuilder } from 'wechaty'
 import { type mock, PuppetMock } from 'wechaty-puppet-mock'
 
-import { MOCK_PUPPET } from '../runtime/config.ts'
+import { MOCK_PUPPET } from '../core/config.ts'
 
 export { MOCK_PUPPET }
 

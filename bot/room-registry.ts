@@ -1,3 +1,4 @@
+import type { Logger } from '../core/logger.ts'
 import type { Db } from '../db/client.ts'
 import {
   bindRoomByTopic,
@@ -6,7 +7,6 @@ import {
   findGroupByRoomId,
   renameRoom,
 } from '../network/groups.ts'
-import type { Logger } from '../runtime/logger.ts'
 
 export interface RoomSeen {
   roomId: string

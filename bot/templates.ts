@@ -8,11 +8,6 @@ export const botTexts = {
     '· 撤单 单号 —— 撤回自己的点单',
     '· 菜单 —— 查看可点的服务',
   ].join('\n'),
-  menu: [
-    '可点的服务：理论宣讲、教育服务、文化服务、科技科普、卫生健康、体育健身、',
-    '法律服务、关爱帮扶、文明创建、基层治理。',
-    '发送「点单 需求内容」即可，例如「点单 想请医生来小区量血压」。',
-  ].join('\n'),
   unbound: '本群尚未绑定单位，请工作人员发送「绑定 单位路径」，例如「绑定 九龙坡区/石桥铺街道」。',
   refused: (what: string) => `抱歉，您没有在本单位${what}的权限。`,
   roleName: {
@@ -27,6 +22,6 @@ export const botTexts = {
     `「${name}」对应 ${count} 个单位，请写完整路径，例如「绑定 九龙坡区/石桥铺街道/科园社区」。`,
   bound: (path: string) => `已将本群绑定到「${path}」。`,
   privateOnly: '请在单位群里发送这条指令。',
-  notYet: '该功能即将开通，敬请期待。',
-  failed: '系统繁忙，请稍后再试。',
+  // No 请稍后再试 here: WeChat's own throttle notices use those words.
+  failed: '系统繁忙，刚才的指令没有办成，请稍后再发一次。',
 } as const

@@ -1,9 +1,9 @@
 import { recordAudit } from '../audit/record-audit.ts'
-import type { Services } from '../runtime/services.ts'
+import { formatLocalTime } from '../core/local-time.ts'
+import type { Services } from '../core/services.ts'
 import { type Actor, mayManage, memberIdOf } from './authorize.ts'
 import { noticeCode } from './codes.ts'
 import { startFanout } from './fan-out.ts'
-import { formatLocalTime } from './local-time.ts'
 import {
   findNotice,
   markCancelled,

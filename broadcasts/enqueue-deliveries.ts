@@ -1,4 +1,5 @@
 import { PAGE_MAX } from '../queues/outbound-message.ts'
+import { readSendRef, sendRef } from '../queues/send-hooks.ts'
 import { enqueuePageBulk, type PageRequest } from '../queues/send-queue.ts'
 import { chunk, groupBy } from './audience.ts'
 import type { Sendable } from './delivery-store.ts'
@@ -7,11 +8,11 @@ import type { SendQueues } from './send-queues.ts'
 /** Pages queued together: ~500 sends, ~50 KB, one Redis round trip that does not stall Redis. */
 const PAGES_PER_BULK = 5
 
-const REF = 'delivery:'
+/** The kind of message a notice's delivery is, for the send hooks (delivery-ledger.ts). */
+export const DELIVERY_REF = 'delivery'
 
-/** The ref the send hooks key on ("delivery:42" → broadcasts/outbound-hooks.ts). */
 export function deliveryRef(id: number): string {
-  return `${REF}${id}`
+  return sendRef(DELIVERY_REF, id)
 }
 
 /**
@@ -42,7 +43,8 @@ export function deliveryIdOf(text: string): number | undefined {
 
 /** The delivery id in a whole ref ("delivery:42"); undefined for any other ref. */
 export function deliveryIdOfRef(ref: string): number | undefined {
-  return ref.startsWith(REF) ? deliveryIdOf(ref.slice(REF.length)) : undefined
+  const read = readSendRef(ref)
+  return read?.kind === DELIVERY_REF ? deliveryIdOf(read.id) : undefined
 }
 
 /**

@@ -1,6 +1,6 @@
+import type { Services } from '../core/services.ts'
 import type { Tier } from '../network/types.ts'
 import { createFanoutQueue, enqueueFanout, type FanoutQueue } from '../queues/fanout-queue.ts'
-import type { Services } from '../runtime/services.ts'
 import { noticeCode } from './codes.ts'
 import { pendingOfTier, settleTierAudience } from './delivery-store.ts'
 import { enqueueDeliveries } from './enqueue-deliveries.ts'

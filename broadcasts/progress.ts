@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm'
+import type { Services } from '../core/services.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import type { Tier } from '../network/types.ts'
-import type { Services } from '../runtime/services.ts'
 import { noticeCode } from './codes.ts'
 import {
   findNotice,

@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit/record-audit.ts'
-import type { Services } from '../runtime/services.ts'
+import { formatLocalTime } from '../core/local-time.ts'
+import type { Services } from '../core/services.ts'
 import { type Actor, mayView, memberIdOf } from './authorize.ts'
 import { noticeCode } from './codes.ts'
-import { formatLocalTime } from './local-time.ts'
 import { findNotice, missedGroups, noticeProgress } from './notice-store.ts'
 import { noticeTexts, receipt } from './templates.ts'
 

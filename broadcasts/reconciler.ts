@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm'
+import type { Services } from '../core/services.ts'
+import type { Stoppable } from '../core/stoppable.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
-import type { Services } from '../runtime/services.ts'
-import type { Stoppable } from '../runtime/stoppable.ts'
 import { chunk, groupBy, reachabilityOf } from './audience.ts'
 import { noticeCode } from './codes.ts'
 import {

@@ -1,5 +1,5 @@
-import type { Config } from '../runtime/config.ts'
-import type { Logger } from '../runtime/logger.ts'
+import type { Config } from '../core/config.ts'
+import type { Logger } from '../core/logger.ts'
 
 /** What every CLI command gets: parsed arguments and the validated config; output goes to `out`. */
 export interface CommandContext {

@@ -1,5 +1,5 @@
+import type { Config } from '../core/config.ts'
 import { type Database, openDatabase } from '../db/client.ts'
-import type { Config } from '../runtime/config.ts'
 
 /**
  * Runs a CLI command's work on the configured database, migrated first, and closes it afterwards.

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { MockNetwork, Said } from '../bot/mock-network.ts'
+import type { Services } from '../core/services.ts'
 import { members } from '../db/schema/network.ts'
-import type { Services } from '../runtime/services.ts'
 import { printTranscript } from './print-transcript.ts'
 import { summarize } from './summary.ts'
 

@@ -1,8 +1,8 @@
 import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
+import { Batcher, batcherOf } from '../core/batcher.ts'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
-import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import {
   ancestorPaths,
   descendantsPattern,

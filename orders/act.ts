@@ -4,9 +4,9 @@
  * worker both come through here, so every change is checked the same way and lands on the timeline.
  */
 import { eq } from 'drizzle-orm'
+import { orderOptions } from '../core/order-options.ts'
+import type { Services } from '../core/services.ts'
 import { orders } from '../db/schema/orders.ts'
-import type { Services } from '../runtime/services.ts'
-import { orderOptions } from './options.ts'
 import { dueAtFor } from './sla-time.ts'
 import {
   type Actor,

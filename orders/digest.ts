@@ -4,13 +4,17 @@
  * day, so a retried digest job says nothing twice.
  */
 import { and, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import type { Services } from '../core/services.ts'
 import { groups, units } from '../db/schema/network.ts'
 import { orders, serviceCatalog } from '../db/schema/orders.ts'
 import { isWithin } from '../network/permissions.ts'
-import type { Services } from '../runtime/services.ts'
+import { sendRef } from '../queues/send-hooks.ts'
 import { isOverdue } from './sla-time.ts'
 import { OPEN_STATUSES, type OpenStatus } from './state-machine.ts'
 import { notices, orderLine, unitLabel } from './templates.ts'
+
+/** The kind of message about a daily digest (by its day), for the send hooks (send-hooks.ts). */
+export const DIGEST_REF = 'digest'
 
 /** The calendar day of `at` in `timezone`, "2026-06-01": the digest's identity. */
 export function dayOf(at: Date, timezone: string): string {
@@ -123,7 +127,7 @@ export async function sendDigest(services: Services, day: string): Promise<numbe
   for (const d of digests) {
     await services.messenger.toGroup(
       d.groupId,
-      { text: d.text, kind: 'dispatch', ref: `digest:${day}` },
+      { text: d.text, kind: 'dispatch', ref: sendRef(DIGEST_REF, day) },
       `digest-${day}-${d.groupId}`,
     )
   }

@@ -4,12 +4,12 @@
  * ties to the longest-registered member, so dispatch is deterministic and spreads the work.
  */
 import { and, asc, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { Batcher, batcherOf } from '../core/batcher.ts'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { botAccounts, type GroupKind, groups, members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from '../network/permissions.ts'
 import { ancestors } from '../network/queries.ts'
-import { Batcher, batcherOf } from '../runtime/batcher.ts'
 import { type OrderRow, openLoads, type Tx } from './store.ts'
 
 export interface Candidate {

@@ -1,4 +1,4 @@
-import type { Services } from '../runtime/services.ts'
+import type { Services } from '../core/services.ts'
 import type { Moved } from './act.ts'
 import { type AnnounceExtras, announce } from './notify.ts'
 import { armSla } from './sla-timer.ts'

@@ -8,9 +8,10 @@
  * order at the community station, whose staff dispatch it by hand. Asking the resident to pick a
  * category first would need a pending draft per person, and the elderly often never answer.
  */
+
+import type { Services } from '../core/services.ts'
 import { ancestors } from '../network/queries.ts'
 import type { Unit } from '../network/types.ts'
-import type { Services } from '../runtime/services.ts'
 import { type Category, FALLBACK_CATEGORY, listCategories } from './catalogue.ts'
 import { type Classification, classify } from './classify.ts'
 import { afterMove } from './effects.ts'

@@ -4,9 +4,11 @@
  * Every message has a job id derived from the event id, so a retried job never says it twice.
  */
 import { eq } from 'drizzle-orm'
+import { orderOptions } from '../core/order-options.ts'
+import type { Services } from '../core/services.ts'
 import { groups, members } from '../db/schema/network.ts'
 import { ancestors } from '../network/queries.ts'
-import type { Services } from '../runtime/services.ts'
+import { sendRef } from '../queues/send-hooks.ts'
 import type { Moved } from './act.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
 import {
@@ -16,10 +18,12 @@ import {
   groupFor,
   type TeamGroup,
 } from './dispatch.ts'
-import { orderOptions } from './options.ts'
 import { slaMinutes } from './sla-time.ts'
 import { findOrderByCode, type OrderRow } from './store.ts'
 import { notices, unitLabel } from './templates.ts'
+
+/** The kind of message about an order (by its code), for the send hooks (send-hooks.ts). */
+export const ORDER_REF = 'order'
 
 export interface AnnounceExtras {
   /** A low rating's stars and comment (reopened). */
@@ -91,7 +95,7 @@ async function toUnit(
   jobKey: string,
   fallbackTo?: { wechatId: string },
 ): Promise<void> {
-  const ref = `order:${order.code}`
+  const ref = sendRef(ORDER_REF, order.code)
   const group = await teamRoomOf(services, order.handlingUnitId, audience)
   if (group?.account) {
     // Notices of orders committed together go to each account's queue in one round trip.
@@ -123,7 +127,7 @@ async function toResident(services: Services, order: OrderRow, text: string, job
   if (order.groupId === null) return
   const said = await services.messenger.toGroup(
     order.groupId,
-    { text, kind: 'reply', ref: `order:${order.code}` },
+    { text, kind: 'reply', ref: sendRef(ORDER_REF, order.code) },
     `order-${jobKey}-resident`,
   )
   if (!said)

@@ -4,12 +4,12 @@
  * hours to the love bank; 1-2 stars reopens it for whoever did the work.
  */
 import { and, desc, eq } from 'drizzle-orm'
+import { orderOptions } from '../core/order-options.ts'
+import type { Services } from '../core/services.ts'
 import { orderEvents } from '../db/schema/orders.ts'
-import type { Services } from '../runtime/services.ts'
 import { type ActResult, applyAction, type Moved } from './act.ts'
 import { hoursFromNote } from './hours.ts'
 import { pointsFor, transfer } from './ledger.ts'
-import { orderOptions } from './options.ts'
 import { issuanceAccount, memberAccount, memberBalance, postTx } from './points.ts'
 import type { Actor } from './state-machine.ts'
 import { categoryOf, type OrderRow, type Tx } from './store.ts'

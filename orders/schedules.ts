@@ -1,5 +1,5 @@
+import type { Schedule } from '../core/scheduler.ts'
 import { enqueueDigest, enqueueSweep } from '../queues/sla-queue.ts'
-import type { Schedule } from '../runtime/scheduler.ts'
 import { dayOf } from './digest.ts'
 import { slaQueueOf } from './sla-timer.ts'
 

@@ -3,14 +3,14 @@
  * idempotent (the job id is derived from the step and its due time) and never throws.
  */
 import type { Redis } from 'ioredis'
+import { type Batcher, writerOf } from '../core/batcher.ts'
+import type { Services } from '../core/services.ts'
 import {
   createSlaQueue,
   enqueueStepDues,
   type SlaQueue,
   type StepDueArm,
 } from '../queues/sla-queue.ts'
-import { type Batcher, writerOf } from '../runtime/batcher.ts'
-import type { Services } from '../runtime/services.ts'
 import { slaJobId } from './sla-time.ts'
 import { stepOf } from './state-machine.ts'
 import type { OrderRow } from './store.ts'

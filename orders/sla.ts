@@ -5,11 +5,11 @@
  * stops climbing and stays on the overdue lists. The job only wakes the check up: the row decides.
  */
 import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm'
+import type { Services } from '../core/services.ts'
 import { units } from '../db/schema/network.ts'
 import { orders } from '../db/schema/orders.ts'
 import { ancestors } from '../network/queries.ts'
 import type { StepDue } from '../queues/sla-queue.ts'
-import type { Services } from '../runtime/services.ts'
 import { applyAction } from './act.ts'
 import { afterMove } from './effects.ts'
 import { autoClose } from './rating.ts'

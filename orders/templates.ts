@@ -93,7 +93,6 @@ export const replies = {
   rateLimited: (max: number, minutes: number) =>
     `您 ${minutes} 分钟内已点单 ${max} 次，请稍后再试；急事请直接联系网格员。`,
   notFound: (code: string) => `未找到单号 ${code}，请核对后再试。`,
-  failed: '系统繁忙，刚才的指令没有办成，请稍后再发一次。',
   accepted: (code: string) => `已接单 ${code}。办完请发送「完成 ${code} 用时1小时」。`,
   done: (code: string) => `${code} 已办结，已请居民评价。`,
   returned: (code: string) => `${code} 已退回站点重新派单。`,

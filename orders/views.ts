@@ -3,11 +3,11 @@
  * Queries and rendering only; nothing here changes an order.
  */
 import { and, asc, eq, inArray, isNull, like, or } from 'drizzle-orm'
+import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { units } from '../db/schema/network.ts'
 import { orders } from '../db/schema/orders.ts'
 import { isWithin, type RoleGrant } from '../network/permissions.ts'
-import type { Services } from '../runtime/services.ts'
 import { type Category, PLATFORMS } from './catalogue.ts'
 import { isOverdue } from './sla-time.ts'
 import { OPEN_STATUSES, WORKER_ROLES } from './state-machine.ts'

@@ -1,6 +1,6 @@
+import type { Services } from '../core/services.ts'
+import type { Stoppable } from '../core/stoppable.ts'
 import { createSlaWorker } from '../queues/sla-worker.ts'
-import type { Services } from '../runtime/services.ts'
-import type { Stoppable } from '../runtime/stoppable.ts'
 import { loadCatalog } from './catalogue.ts'
 import { sendDigest } from './digest.ts'
 import { onStepDue, sweepOverdue } from './sla.ts'

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { Logger } from '../runtime/logger.ts'
+import type { Logger } from '../core/logger.ts'
 import {
   FANOUT_JOB,
   FANOUT_QUEUE,

@@ -1,4 +1,4 @@
-import type { PacingConfig } from '../runtime/config.ts'
+import type { PacingConfig } from '../core/config.ts'
 
 /** The sliding window `perMinute` applies to, in ms. */
 export const DEFAULT_WINDOW_MS = 60_000

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { z } from 'zod'
-import { type Batcher, writerOf } from '../runtime/batcher.ts'
+import { type Batcher, writerOf } from '../core/batcher.ts'
 import { addJobs } from './add-jobs.ts'
 import {
   JobIdSchema,

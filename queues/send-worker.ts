@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { Logger } from '../runtime/logger.ts'
+import type { Logger } from '../core/logger.ts'
 import {
   messageOf,
   type OutboundMessage,

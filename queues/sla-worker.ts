@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { Logger } from '../runtime/logger.ts'
+import type { Logger } from '../core/logger.ts'
 import { payloadOf } from './payload.ts'
 import { SLA_JOBS, SLA_QUEUE, type SlaJobName } from './sla-options.ts'
 import {

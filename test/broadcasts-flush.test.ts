@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { count, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ensureRedis, type LocalRedis } from '../app/redis-server.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
-import { ensureRedis, type LocalRedis } from '../runtime/redis-server.ts'
 import {
   agreement,
   type BroadcastDistrict,

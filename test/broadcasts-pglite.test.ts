@@ -19,10 +19,10 @@ import {
   noticeProgress,
   unfinishedDoneNotices,
 } from '../broadcasts/notice-store.ts'
+import type { Services } from '../core/services.ts'
 import { type Database, openDatabase } from '../db/client.ts'
 import { groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
-import type { Services } from '../runtime/services.ts'
 import { importSample } from './support/sample-services.ts'
 
 /**

@@ -9,11 +9,11 @@ import {
   recurringSchedule,
   runRecurringNotice,
 } from '../broadcasts/schedules.ts'
+import { assertSchedules, startScheduler } from '../core/scheduler.ts'
+import type { Services } from '../core/services.ts'
 import { openDatabase } from '../db/client.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
-import { assertSchedules, startScheduler } from '../runtime/scheduler.ts'
-import type { Services } from '../runtime/services.ts'
 import {
   agreement,
   type BroadcastDistrict,

@@ -7,11 +7,11 @@ import { reconcileOnce } from '../broadcasts/reconciler.ts'
 import { SendQueues } from '../broadcasts/send-queues.ts'
 import { sendStatesOf } from '../broadcasts/send-states.ts'
 import { type BroadcastWorkers, runBroadcastWorkers } from '../broadcasts/workers.ts'
+import type { Services } from '../core/services.ts'
+import { until } from '../core/until.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
-import type { Services } from '../runtime/services.ts'
-import { until } from '../runtime/until.ts'
 import {
   agreement,
   type BroadcastDistrict,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assertSchedules, tickOf } from '../core/scheduler.ts'
 import { composeDigests, type DigestGroup, type DigestOrder, dayOf } from '../orders/digest.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import { slaQueueOf } from '../orders/sla-timer.ts'
-import { assertSchedules, tickOf } from '../runtime/scheduler.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
 
 const KEYUAN = '九龙坡区/石桥铺街道/科园社区'

@@ -1,15 +1,15 @@
 import { and, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MOCK_BOT_NAME } from '../bot/mock-network.ts'
+import { tickOf } from '../core/scheduler.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
 import { orders, pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
 import { dayOf, sendDigest } from '../orders/digest.ts'
-import { orderOutbound } from '../orders/outbound-hooks.ts'
 import { ledgerTotal, memberBalance, unbalancedTxIds } from '../orders/points.ts'
 import { earningTxId } from '../orders/rating.ts'
 import { orderSchedules } from '../orders/schedules.ts'
-import { tickOf } from '../runtime/scheduler.ts'
+import { orderSendHooks } from '../orders/send-hooks.ts'
 import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
 import { type SampleDistrict, startSampleDistrict, until } from './support/sample-district.ts'
 
@@ -343,13 +343,13 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
       .orderBy(orders.id)
     const code = byGao.at(-1)!.code
     const reminded = botSays(network, institute, `【提醒】${code} 未能私信通知李娜（wxid_lina）`)
-    const failed = orderOutbound.order!.failed!
+    const failed = orderSendHooks(d.services).order!.failed!
     const msg = { roomId: 'wxid_lina', text: '…', kind: 'dispatch' as const, ref: `order:${code}` }
-    await failed(d.services, msg, code, 'not a contact')
+    await failed(msg, code, 'not a contact')
     await reminded
     // A room message given up is only logged: no reminder about a group.
     const roomId = network.room(topic).room.id
-    await failed(d.services, { ...msg, roomId }, code, 'room gone')
+    await failed({ ...msg, roomId }, code, 'room gone')
     await new Promise((r) => setTimeout(r, 200))
     expect(network.botLines(institute).filter((l) => l.startsWith('【提醒】'))).toHaveLength(1)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Batcher } from '../runtime/batcher.ts'
+import { Batcher } from '../core/batcher.ts'
 
 /** A batcher that records each batch it runs and answers key × 10; 'bad' keys throw. */
 function recording(opts: ConstructorParameters<typeof Batcher<number, number>>[1] = {}) {

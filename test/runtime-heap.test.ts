@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { HEAP_GROWING_PERCENT, tuneHeap } from '../runtime/heap.ts'
+import { HEAP_GROWING_PERCENT, tuneHeap } from '../core/heap.ts'
 
 describe('tuneHeap', () => {
   it('sets the growth asked for, V8 own choice on 0, and the default on anything malformed', () => {

@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os'
+import { openApp } from '../../app/app.ts'
 import type { Actor } from '../../broadcasts/authorize.ts'
 import { parseNoticeCode } from '../../broadcasts/codes.ts'
 import { cliTexts } from '../../broadcasts/templates.ts'
+import type { Services } from '../../core/services.ts'
 import { redisAnswers } from '../../queues/connection.ts'
-import { openApp } from '../../runtime/app.ts'
-import type { Services } from '../../runtime/services.ts'
 import { type CommandContext, UsageError } from '../command.ts'
 
 /** Who runs the CLI: trusted (they hold the database) and audited as `cli:<os user>`. */

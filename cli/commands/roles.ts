@@ -1,7 +1,7 @@
-import { type App, openApp } from '../../runtime/app.ts'
-import { startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
-import { onShutdown } from '../../runtime/shutdown.ts'
-import type { Stoppable } from '../../runtime/stoppable.ts'
+import { type App, openApp } from '../../app/app.ts'
+import { startSchedulerRole, startWorkerRole } from '../../app/process-roles.ts'
+import { onShutdown } from '../../core/shutdown.ts'
+import type { Stoppable } from '../../core/stoppable.ts'
 import type { CliCommand, CommandContext } from '../command.ts'
 
 /** Runs one role until SIGINT/SIGTERM, then closes it before the connections it uses. */
@@ -41,7 +41,7 @@ export const botCli: CliCommand = {
   run: (ctx) => {
     const names = typeof ctx.flags.accounts === 'string' ? ctx.flags.accounts.split(',') : []
     return runRole(ctx, 'bot', async (app) => {
-      const { startBotRole } = await import('../../runtime/bot-role.ts')
+      const { startBotRole } = await import('../../app/bot-role.ts')
       return startBotRole(app, ctx.config, { accounts: names.map((n) => n.trim()).filter(Boolean) })
     })
   },

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises'
 import { count } from 'drizzle-orm'
+import { openApp } from '../../app/app.ts'
+import { startSchedulerRole, startWorkerRole } from '../../app/process-roles.ts'
+import { ensureRedis } from '../../app/redis-server.ts'
+import { MOCK_PUPPET, type PacingConfig } from '../../core/config.ts'
+import { onShutdown } from '../../core/shutdown.ts'
 import { units } from '../../db/schema/network.ts'
 import { runDemo } from '../../demo/scenario.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { importNetwork } from '../../network/import.ts'
-import { openApp } from '../../runtime/app.ts'
-import { MOCK_PUPPET, type PacingConfig } from '../../runtime/config.ts'
-import { ensureRedis } from '../../runtime/redis-server.ts'
-import { startSchedulerRole, startWorkerRole } from '../../runtime/roles.ts'
-import { onShutdown } from '../../runtime/shutdown.ts'
 import type { CliCommand } from '../command.ts'
 
 const SAMPLE_CSV = new URL('../../fixtures/sample-district.csv', import.meta.url)
@@ -62,7 +62,7 @@ export const startCli: CliCommand = {
       stopAll.unshift(() => workers.close())
       const scheduler = startSchedulerRole(app)
       stopAll.unshift(() => scheduler.close())
-      const { startBotRole } = await import('../../runtime/bot-role.ts')
+      const { startBotRole } = await import('../../app/bot-role.ts')
       const bot = await startBotRole(app, config, { residents: sampleResidents })
       stopAll.unshift(() => bot.close())
       out(`圈群已启动：${bot.bots.accounts.length} 个机器人账号（${puppet}）`)

@@ -8,13 +8,14 @@
  * process that hangs, or dies, in the middle of a page.
  */
 import { destination, pino } from 'pino'
+import { botWiring } from '../../app/bot-wiring.ts'
+import { startBots } from '../../bot/bot-fleet.ts'
 import { MockNetwork } from '../../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../../bot/puppet.ts'
-import { startBots } from '../../bot/runtime.ts'
+import { until } from '../../core/until.ts'
 import { openDatabase } from '../../db/client.ts'
 import { countUnboundGroups } from '../../network/groups.ts'
 import { createRedis } from '../../queues/connection.ts'
-import { until } from '../../runtime/until.ts'
 import { aroundPuppetSends } from './mock-sends.ts'
 import { FAST_PACING } from './sample-district.ts'
 import { testServices } from './sample-services.ts'
@@ -41,6 +42,7 @@ if (env.HOLD_AFTER !== undefined) {
   }
 }
 await startBots({
+  ...botWiring(services),
   services,
   puppetName: MOCK_PUPPET,
   pacing: FAST_PACING,

@@ -7,11 +7,11 @@ import {
   type BroadcastWorkers,
   runBroadcastWorkers,
 } from '../../broadcasts/workers.ts'
+import type { Services } from '../../core/services.ts'
 import type { Db } from '../../db/client.ts'
 import { deliveries, notices } from '../../db/schema/broadcasts.ts'
 import { groups, units } from '../../db/schema/network.ts'
 import { findMemberByWechatId } from '../../network/roles.ts'
-import type { Services } from '../../runtime/services.ts'
 import { aroundPuppetSends } from './mock-sends.ts'
 import {
   FAST_PACING,

@@ -1,6 +1,6 @@
 import type { CliCommand, CommandContext } from '../../cli/command.ts'
-import { loadConfig } from '../../runtime/config.ts'
-import { createLogger } from '../../runtime/logger.ts'
+import { loadConfig } from '../../core/config.ts'
+import { createLogger } from '../../core/logger.ts'
 
 /**
  * Runs a CLI command in-process as bin/quanqun.js would, with its config read from `env` and its

@@ -1,8 +1,8 @@
 import { asc, eq } from 'drizzle-orm'
 import type { MockNetwork, Said } from '../../bot/mock-network.ts'
+import type { OrderOptions } from '../../core/order-options.ts'
 import type { Db } from '../../db/client.ts'
 import { orderEvents, orders } from '../../db/schema/orders.ts'
-import type { OrderOptions } from '../../orders/options.ts'
 import type { SampleDistrict } from './sample-district.ts'
 
 /** The bot's next line in `topic` containing `includes` (start waiting before the action). */

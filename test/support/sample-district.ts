@@ -1,14 +1,15 @@
+import { botWiring } from '../../app/bot-wiring.ts'
+import { startWorkers } from '../../app/workers.ts'
+import { type BotFleet, startBots } from '../../bot/bot-fleet.ts'
 import { MockNetwork } from '../../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../../bot/puppet.ts'
-import { type BotRuntime, startBots } from '../../bot/runtime.ts'
+import type { OrderOptions } from '../../core/order-options.ts'
+import type { Services } from '../../core/services.ts'
+import type { Stoppable } from '../../core/stoppable.ts'
+import { until } from '../../core/until.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { countUnboundGroups } from '../../network/groups.ts'
-import type { OrderOptions } from '../../orders/options.ts'
 import type { PacingRules } from '../../queues/pacing.ts'
-import type { Services } from '../../runtime/services.ts'
-import type { Stoppable } from '../../runtime/stoppable.ts'
-import { until } from '../../runtime/until.ts'
-import { startWorkers } from '../../runtime/workers.ts'
 
 export { until }
 
@@ -20,7 +21,7 @@ export interface SampleDistrict {
   t: ScratchDatabase
   services: Services
   network: MockNetwork
-  bots: BotRuntime
+  bots: BotFleet
   prefix: string
   stop(): Promise<void>
 }
@@ -67,6 +68,7 @@ export async function startSampleDistrict(
     orders: { ...opts.orders },
   })
   const bots = await startBots({
+    ...botWiring(services),
     services,
     puppetName: MOCK_PUPPET,
     pacing: opts.pacing ?? FAST_PACING,

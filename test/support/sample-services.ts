@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import type { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { Messenger } from '../../bot/messenger.ts'
+import type { Services } from '../../core/services.ts'
 import type { Db } from '../../db/client.ts'
 import { importNetwork } from '../../network/import.ts'
-import type { Services } from '../../runtime/services.ts'
+import { Messenger } from '../../queues/messenger.ts'
 
 /*
  * The sample district's data and the Services every test builds, without bots: kept apart from

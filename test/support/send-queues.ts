@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { afterEach, beforeAll } from 'vitest'
+import { createLogger, type Logger } from '../../core/logger.ts'
 import { createRedis, redisAnswers } from '../../queues/connection.ts'
 import { createSendQueue, type SendQueue, type SendQueueOptions } from '../../queues/send-queue.ts'
 import {
@@ -8,7 +9,6 @@ import {
   type SendWorker,
   type SendWorkerOptions,
 } from '../../queues/send-worker.ts'
-import { createLogger, type Logger } from '../../runtime/logger.ts'
 import { redisUrl } from './redis.ts'
 
 export interface SendQueueHarness {

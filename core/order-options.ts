@@ -2,8 +2,6 @@
  * Settings of the service loop, with defaults. `services.orders` overrides them: the demo and
  * the tests shorten SLAs there.
  */
-import type { Services } from '../runtime/services.ts'
-
 export interface OrderOptions {
   /** Multiplies every SLA duration: 1 in production; tests use ~0.0005 (30 min → 0.9 s). */
   slaScale: number
@@ -36,6 +34,7 @@ export const defaultOrderOptions: OrderOptions = {
   rateWaitMinutes: 7 * 24 * 60, // a week
 }
 
-export function orderOptions(services: Services): OrderOptions {
+/** The defaults with a process's overrides (`services.orders`) over them. */
+export function orderOptions(services: { orders?: Partial<OrderOptions> }): OrderOptions {
   return { ...defaultOrderOptions, ...services.orders }
 }

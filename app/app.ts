@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis'
-import { Messenger } from '../bot/messenger.ts'
+import type { Config } from '../core/config.ts'
+import type { Logger } from '../core/logger.ts'
+import type { Services } from '../core/services.ts'
 import { type Database, openDatabase } from '../db/client.ts'
 import { createRedis } from '../queues/connection.ts'
-import type { Config } from './config.ts'
-import type { Logger } from './logger.ts'
-import type { Services } from './services.ts'
+import { Messenger } from '../queues/messenger.ts'
 
 export interface App {
   services: Services

@@ -1,30 +1,30 @@
 import type { Wechaty } from 'wechaty'
+import type { Services } from '../core/services.ts'
 import type { PacingRules } from '../queues/pacing.ts'
+import type { AroundSend } from '../queues/send-hooks.ts'
 import type { Takeover } from '../queues/takeover.ts'
-import type { Services } from '../runtime/services.ts'
 import { BotAccount } from './account.ts'
 import type { HandlerTable } from './context.ts'
-import type { OutboundHookTable } from './outbound-hooks.ts'
 
-export interface BotRuntimeOptions {
+export interface BotFleetOptions {
   services: Services
   puppetName: string
   pacing: PacingRules & { cooldownMs: number }
   accounts: readonly { name: string; wechaty: Wechaty }[]
-  handlers?: HandlerTable
-  outbound?: OutboundHookTable
+  handlers: HandlerTable
+  aroundSend: AroundSend
   /** See BotAccountOptions. */
   takeover?: Takeover
 }
 
-export interface BotRuntime {
+export interface BotFleet {
   accounts: BotAccount[]
   account(name: string): BotAccount
   stop(): Promise<void>
 }
 
 /** Starts every account this process owns; `quanqun bot` and `quanqun start` run this. */
-export async function startBots(opts: BotRuntimeOptions): Promise<BotRuntime> {
+export async function startBots(opts: BotFleetOptions): Promise<BotFleet> {
   const accounts = opts.accounts.map(
     ({ name, wechaty }) =>
       new BotAccount({
@@ -33,8 +33,8 @@ export async function startBots(opts: BotRuntimeOptions): Promise<BotRuntime> {
         services: opts.services,
         puppetName: opts.puppetName,
         pacing: opts.pacing,
-        ...(opts.handlers ? { handlers: opts.handlers } : {}),
-        ...(opts.outbound ? { outbound: opts.outbound } : {}),
+        handlers: opts.handlers,
+        aroundSend: opts.aroundSend,
         ...(opts.takeover ? { takeover: opts.takeover } : {}),
       }),
   )
@@ -49,6 +49,7 @@ export async function startBots(opts: BotRuntimeOptions): Promise<BotRuntime> {
     async stop() {
       // Each account closes its own worker first, so no job is taken and then abandoned.
       for (const account of accounts) await account.stop()
+      await opts.aroundSend.settle()
     },
   }
 }

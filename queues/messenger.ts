@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm'
 import type { Redis } from 'ioredis'
 import type { Db } from '../db/client.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
-import type { OutboundMessage } from '../queues/outbound-message.ts'
-import { createSendQueue, queueSay, type SendQueue } from '../queues/send-queue.ts'
+import type { OutboundMessage } from './outbound-message.ts'
+import { createSendQueue, queueSay, type SendQueue } from './send-queue.ts'
 
 export type Say = Omit<OutboundMessage, 'roomId'>
 

@@ -1,8 +1,8 @@
 import { broadcastSchedules } from '../broadcasts/schedules.ts'
+import { type Schedule, startScheduler } from '../core/scheduler.ts'
+import type { Stoppable } from '../core/stoppable.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import type { App } from './app.ts'
-import { type Schedule, startScheduler } from './scheduler.ts'
-import type { Stoppable } from './stoppable.ts'
 import { startWorkers } from './workers.ts'
 
 export const schedules: readonly Schedule[] = [...broadcastSchedules, ...orderSchedules]

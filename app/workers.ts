@@ -1,7 +1,7 @@
 import { startBroadcastWorkers } from '../broadcasts/workers.ts'
+import type { Services } from '../core/services.ts'
+import type { Stoppable } from '../core/stoppable.ts'
 import { startOrderWorkers } from '../orders/workers.ts'
-import type { Services } from './services.ts'
-import type { Stoppable } from './stoppable.ts'
 
 /** The `worker` role: every domain's background workers; closing lets jobs in hand finish. */
 export async function startWorkers(services: Services): Promise<Stoppable> {

@@ -1,10 +1,10 @@
-import type { ChatContext, HandlerTable } from '../bot/context.ts'
-import type { Actor } from './authorize.ts'
-import { parseNoticeCode } from './codes.ts'
-import { cancelNotice, confirmNotice, type NoticeAction } from './confirm-notice.ts'
-import { createNotice, previewOf } from './create-notice.ts'
-import { CHAT_MISSED_LIMIT, readReceipt } from './receipt.ts'
-import { noticeTexts } from './templates.ts'
+import type { Actor } from '../../broadcasts/authorize.ts'
+import { parseNoticeCode } from '../../broadcasts/codes.ts'
+import { cancelNotice, confirmNotice, type NoticeAction } from '../../broadcasts/confirm-notice.ts'
+import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
+import { CHAT_MISSED_LIMIT, readReceipt } from '../../broadcasts/receipt.ts'
+import { noticeTexts } from '../../broadcasts/templates.ts'
+import type { ChatContext, SomeHandlers } from '../context.ts'
 
 /** The talker as the domain sees them: held to their grants, never an operator. */
 function actorOf(ctx: ChatContext): Actor {
@@ -27,7 +27,7 @@ function byNoticeCode(act: (ctx: ChatContext, action: NoticeAction) => Promise<s
  * Chat commands of propaganda staff. The pipeline has already checked that the talker is a
  * propagandist (or admin) over the room's unit; the domain checks the notice's own scope.
  */
-export const broadcastHandlers: HandlerTable = {
+export const noticeHandlers = {
   // 通知 [范围] [仅…] 正文 → a draft and its preview; nothing is sent before 确认.
   notice: async (ctx, command) => {
     const result = await createNotice(ctx.services, {
@@ -57,4 +57,4 @@ export const broadcastHandlers: HandlerTable = {
     const result = await readReceipt(ctx.services, { ...action, missedLimit: CHAT_MISSED_LIMIT })
     return result.lines.join('\n')
   }),
-}
+} satisfies SomeHandlers

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis'
-import type { Messenger } from '../bot/messenger.ts'
 import type { Db } from '../db/client.ts'
-import type { OrderOptions } from '../orders/options.ts'
+import type { Messenger } from '../queues/messenger.ts'
 import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
+import type { OrderOptions } from './order-options.ts'
 
 /**
  * What domain code may use, built once by the entry point and passed down: storage, the queue

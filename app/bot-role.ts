@@ -1,19 +1,20 @@
 import { inArray } from 'drizzle-orm'
+import { type BotFleet, startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
 import { buildWechaty } from '../bot/puppet.ts'
-import { type BotRuntime, startBots } from '../bot/runtime.ts'
+import { type Config, MOCK_PUPPET } from '../core/config.ts'
+import type { Stoppable } from '../core/stoppable.ts'
+import { until } from '../core/until.ts'
 import { botAccounts } from '../db/schema/network.ts'
 import { countUnboundGroups } from '../network/groups.ts'
 import type { App } from './app.ts'
-import { type Config, MOCK_PUPPET } from './config.ts'
-import type { Stoppable } from './stoppable.ts'
-import { until } from './until.ts'
+import { botWiring } from './bot-wiring.ts'
 
 // Its own module because it is the one role that loads Wechaty (~3 s and ~80 MB): the CLI imports
 // it only when a bot is to run, so `quanqun --help` or `notice send` start in a fraction of that.
 
 export interface BotRole extends Stoppable {
-  bots: BotRuntime
+  bots: BotFleet
   /** The simulated district, when the puppet is the mock. */
   network: MockNetwork | undefined
 }
@@ -53,6 +54,7 @@ export async function startBotRole(
         }),
       }))
   const bots = await startBots({
+    ...botWiring(app.services),
     services: app.services,
     puppetName: config.puppet,
     pacing: config.pacing,

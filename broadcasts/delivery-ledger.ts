@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { OutboundHookTable, Sender } from '../bot/outbound-hooks.ts'
-import type { Db } from '../db/client.ts'
-import { Batcher } from '../runtime/batcher.ts'
-import type { Services } from '../runtime/services.ts'
+import { Batcher } from '../core/batcher.ts'
+import type { Services } from '../core/services.ts'
+import type { OutboundMessage } from '../queues/outbound-message.ts'
+import type { Sender, SendHooks } from '../queues/send-hooks.ts'
 import { groupBy } from './audience.ts'
 import {
   type BeginSend,
@@ -11,7 +11,7 @@ import {
   markFailed,
   markSentMany,
 } from './delivery-store.ts'
-import { deliveryIdOf, deliveryIdOfRef } from './enqueue-deliveries.ts'
+import { deliveryIdOf } from './enqueue-deliveries.ts'
 import { reportProgressSafely } from './progress.ts'
 import { CLAIM_MS, SendPace } from './send-pace.ts'
 
@@ -28,8 +28,17 @@ const SENT_GATHER_MS = 50
 const RETRY_MS = [100, 500, 2_000, 5_000] as const
 
 /**
- * The send bookkeeping of one process (one per database handle, so every account of the process
- * shares it): the gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
+ * The send bookkeeping of notices, one per process, shared by its bot accounts, run around each
+ * say of a message about a delivery (ref "delivery:<id>"):
+ * - before: take the delivery (pending/sending → sending, attempts + 1) or skip the message when
+ *   it was already sent, given up, its notice cancelled or the bot removed from the room. This
+ *   check of the row, not Redis, is what keeps a re-queued delivery from being said twice.
+ * - after: sent, with the time, written behind in batches; then progress (tier line, the one
+ *   final summary).
+ * - failed: retries exhausted, failed with the error.
+ * - settle: the sends not yet written, written (the bot stopping).
+ *
+ * The gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
  * `sent` behind the say, in batches, each followed by one progress report per notice it touched.
  *
  * An account sending fast (pacing off or loose) has its next deliveries, the rest of the page in
@@ -44,7 +53,7 @@ const RETRY_MS = [100, 500, 2_000, 5_000] as const
  * case as sent and queues nothing. A say whose progress had not reached Redis runs again, as a
  * send in flight always could (the one second copy the design allows).
  */
-class DeliveryLedger {
+export class DeliveryLedger implements SendHooks {
   private readonly gates: Batcher<number, BeginSend>
   private readonly sent: Batcher<number, void>
   private closing = false
@@ -66,7 +75,36 @@ class DeliveryLedger {
     )
   }
 
-  async gate(id: number, sender: Sender): Promise<BeginSend> {
+  async before(msg: OutboundMessage, refId: string, sender: Sender): Promise<'say' | 'skip'> {
+    const { log } = this.services
+    const id = deliveryIdOf(refId)
+    if (id === undefined) {
+      log.error({ ref: msg.ref, room: msg.roomId }, 'bad delivery ref: not sent')
+      return 'skip'
+    }
+    const gate = await this.gate(id, sender)
+    if (gate.say) return 'say'
+    log.info({ delivery: id, room: msg.roomId, why: gate.why }, 'delivery not said')
+    if (gate.changed)
+      await reportProgressSafely(this.services, gate.changed.noticeId, gate.changed.tier)
+    return 'skip'
+  }
+
+  async after(_msg: OutboundMessage, refId: string): Promise<void> {
+    const id = deliveryIdOf(refId)
+    // Never rejects: the batch keeps retrying (see writeSent).
+    if (id !== undefined) void this.sent.load(id)
+  }
+
+  async failed(msg: OutboundMessage, refId: string, error: string): Promise<void> {
+    const id = deliveryIdOf(refId)
+    if (id === undefined) return
+    this.services.log.error({ delivery: id, room: msg.roomId, error }, 'delivery failed for good')
+    const ref = await markFailed(this.services.db, id, error)
+    if (ref) await reportProgressSafely(this.services, ref.noticeId, ref.tier)
+  }
+
+  private async gate(id: number, sender: Sender): Promise<BeginSend> {
     // Said and not yet written: a second job for it (a re-run fan-out) must not say it again.
     if (this.sent.holds(id)) return { say: false, why: 'done' }
     const now = Date.now()
@@ -77,8 +115,8 @@ class DeliveryLedger {
       if (until > now) return { say: true }
     }
     if (ahead > 0) {
-      const next = sender.upcoming(ahead).flatMap((ref) => {
-        const nextId = deliveryIdOfRef(ref)
+      const next = sender.upcoming(ahead).flatMap((refId) => {
+        const nextId = deliveryIdOf(refId)
         return nextId === undefined || nextId === id || this.claims.has(nextId) ? [] : [nextId]
       })
       if (next.length > 0) this.aheadOf.set(id, next)
@@ -101,11 +139,6 @@ class DeliveryLedger {
       for (const next of ahead) if (gates.get(next)?.say) this.claims.set(next, until)
     }
     return gates
-  }
-
-  /** Queues the `sent` write; never rejects (the batch keeps retrying, see writeSent). */
-  said(id: number): void {
-    void this.sent.load(id)
   }
 
   /** Writes every send recorded so far; on shutdown, after the send workers stopped. */
@@ -155,58 +188,4 @@ class DeliveryLedger {
       )
     }
   }
-}
-
-const ledgers = new WeakMap<Db, DeliveryLedger>()
-
-/** The process's ledger for this database; the services of its first caller report progress. */
-function ledgerOf(services: Services): DeliveryLedger {
-  let ledger = ledgers.get(services.db)
-  if (!ledger) {
-    ledger = new DeliveryLedger(services)
-    ledgers.set(services.db, ledger)
-  }
-  return ledger
-}
-
-/**
- * Send bookkeeping of notices (ref "delivery:<id>"), run by the bot process around each say:
- * - before: take the delivery (pending/sending → sending, attempts + 1) or skip the message when
- *   it was already sent, given up, its notice cancelled or the bot removed from the room. This
- *   check of the row, not Redis, is what keeps a re-queued delivery from being said twice.
- * - after: sent, with the time, written behind in batches; then progress (tier line, the one
- *   final summary).
- * - failed: retries exhausted, failed with the error.
- * - settle: the sends not yet written, written (the bot stopping).
- */
-export const broadcastOutbound: OutboundHookTable = {
-  delivery: {
-    async before(services, msg, refId, sender) {
-      const id = deliveryIdOf(refId)
-      if (id === undefined) {
-        services.log.error({ ref: msg.ref, room: msg.roomId }, 'bad delivery ref: not sent')
-        return 'skip'
-      }
-      const gate = await ledgerOf(services).gate(id, sender)
-      if (gate.say) return 'say'
-      services.log.info({ delivery: id, room: msg.roomId, why: gate.why }, 'delivery not said')
-      if (gate.changed)
-        await reportProgressSafely(services, gate.changed.noticeId, gate.changed.tier)
-      return 'skip'
-    },
-    async after(services, _msg, refId) {
-      const id = deliveryIdOf(refId)
-      if (id !== undefined) ledgerOf(services).said(id)
-    },
-    async failed(services, msg, refId, error) {
-      const id = deliveryIdOf(refId)
-      if (id === undefined) return
-      services.log.error({ delivery: id, room: msg.roomId, error }, 'delivery failed for good')
-      const ref = await markFailed(services.db, id, error)
-      if (ref) await reportProgressSafely(services, ref.noticeId, ref.tier)
-    },
-    async settle(services) {
-      await ledgers.get(services.db)?.settle()
-    },
-  },
 }

@@ -4,22 +4,22 @@
  * handler here checks the order itself (whose it is, where it is) through the state machine, calls
  * one domain function and renders the reply. Refusals are audited like the pipeline's.
  */
-import { recordAudit } from '../audit/record-audit.ts'
-import type { Intent } from '../bot/commands/types.ts'
-import type { ChatContext, Handler, HandlerTable } from '../bot/context.ts'
-import { ancestors } from '../network/queries.ts'
-import { type ActResult, applyAction } from './act.ts'
-import { FALLBACK_CATEGORY, listCategories } from './catalogue.ts'
-import { findMembersByNameOrId } from './dispatch.ts'
-import { afterMove } from './effects.ts'
-import { hoursFromNote } from './hours.ts'
-import { placeOrder } from './intake.ts'
-import { rateOrder } from './rating.ts'
-import type { Actor } from './state-machine.ts'
-import { WORKER_ROLES } from './state-machine.ts'
-import { findOrderByCode, unitById } from './store.ts'
-import { replies, unitLabel } from './templates.ts'
-import { mayRead, menuText, renderProgress, tasksOf } from './views.ts'
+import { recordAudit } from '../../audit/record-audit.ts'
+import { ancestors } from '../../network/queries.ts'
+import { type ActResult, applyAction } from '../../orders/act.ts'
+import { FALLBACK_CATEGORY, listCategories } from '../../orders/catalogue.ts'
+import { findMembersByNameOrId } from '../../orders/dispatch.ts'
+import { afterMove } from '../../orders/effects.ts'
+import { hoursFromNote } from '../../orders/hours.ts'
+import { placeOrder } from '../../orders/intake.ts'
+import { rateOrder } from '../../orders/rating.ts'
+import type { Actor } from '../../orders/state-machine.ts'
+import { WORKER_ROLES } from '../../orders/state-machine.ts'
+import { findOrderByCode, unitById } from '../../orders/store.ts'
+import { replies, unitLabel } from '../../orders/templates.ts'
+import { mayRead, menuText, renderProgress, tasksOf } from '../../orders/views.ts'
+import type { Intent } from '../commands/types.ts'
+import type { ChatContext, Handler, SomeHandlers } from '../context.ts'
 
 function actorOf(ctx: ChatContext): Actor {
   return {
@@ -67,29 +67,6 @@ async function settle(
   )
   await afterMove(ctx.services, result)
   return ok(result)
-}
-
-/**
- * Keeps one failing command from going silent: the error is logged with the order, and the
- * person hears that nothing happened (so a resident knows to send the order again).
- */
-function guarded<I extends Intent>(intent: I, handler: Handler<I>): Handler<I> {
-  return async (ctx, command) => {
-    try {
-      return await handler(ctx, command)
-    } catch (err) {
-      ctx.services.log.error(
-        {
-          err,
-          intent,
-          order: 'code' in command ? command.code : undefined,
-          talker: ctx.incoming.talkerId,
-        },
-        'order command failed',
-      )
-      return replies.failed
-    }
-  }
 }
 
 const order: Handler<'order'> = async (ctx, command) => {
@@ -261,17 +238,17 @@ const escalate: Handler<'escalate'> = async (ctx, { code, reason }) =>
 const menu: Handler<'menu'> = async (ctx) =>
   menuText(await listCategories(ctx.services.db), FALLBACK_CATEGORY)
 
-/** Chat commands of the service loop, keyed by intent (the bot merges them into its table). */
-export const orderHandlers: HandlerTable = {
-  order: guarded('order', order),
-  progress: guarded('progress', progress),
-  rate: guarded('rate', rate),
-  cancelOrder: guarded('cancelOrder', cancelOrder),
-  accept: guarded('accept', accept),
-  complete: guarded('complete', complete),
-  returnOrder: guarded('returnOrder', returnOrder),
-  myTasks: guarded('myTasks', myTasks),
-  dispatch: guarded('dispatch', dispatch),
-  escalate: guarded('escalate', escalate),
-  menu: guarded('menu', menu),
-}
+/** Chat commands of the service loop, keyed by intent (app/chat-handlers.ts merges them). */
+export const orderHandlers = {
+  order,
+  progress,
+  rate,
+  cancelOrder,
+  accept,
+  complete,
+  returnOrder,
+  myTasks,
+  dispatch,
+  escalate,
+  menu,
+} satisfies SomeHandlers

@@ -1,0 +1,13 @@
+import type { HandlerTable } from '../bot/context.ts'
+import { bindHandler } from '../bot/handlers/bind.ts'
+import { noticeHandlers } from '../bot/handlers/notices.ts'
+import { orderHandlers } from '../bot/handlers/orders.ts'
+import { botTexts } from '../bot/templates.ts'
+
+/** Every command the bot acts on, keyed by intent; TypeScript and BotAccount check it complete. */
+export const chatHandlers: HandlerTable = {
+  bind: bindHandler,
+  help: async () => botTexts.help,
+  ...noticeHandlers,
+  ...orderHandlers,
+}
