@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis'
+import { Caches } from '../core/caches.ts'
 import type { Config } from '../core/config.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Services } from '../core/services.ts'
@@ -57,6 +58,7 @@ export async function openApp(
     queuePrefix: config.queuePrefix,
     messenger,
     timezone: config.timezone,
+    caches: new Caches(),
     now: () => new Date(),
     ...(opts.orders ? { orders: opts.orders } : {}),
   }

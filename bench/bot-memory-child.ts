@@ -6,6 +6,7 @@ import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
+import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
@@ -32,6 +33,7 @@ if (mode === 'quanqun') {
     queuePrefix: prefix,
     messenger: new Messenger(database.db, connection, prefix),
     timezone: 'Asia/Shanghai',
+    caches: new Caches(),
     now: () => new Date(),
   }
   const bots = await startBots({

@@ -20,6 +20,7 @@ import { createNotice } from '../broadcasts/create-notice.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
 import { DELIVERY_REF } from '../broadcasts/enqueue-deliveries.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
+import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
 import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
@@ -83,6 +84,7 @@ const services: Services = {
   queuePrefix: prefix,
   messenger: new Messenger(database.db, connection, prefix),
   timezone: 'Asia/Shanghai',
+  caches: new Caches(),
   now: () => new Date(),
 }
 

@@ -21,6 +21,7 @@ import { startWorkers } from '../app/workers.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
+import { Caches } from '../core/caches.ts'
 import { loadConfig } from '../core/config.ts'
 import { tuneHeap } from '../core/heap.ts'
 import type { Services } from '../core/services.ts'
@@ -144,6 +145,7 @@ const services: Services = {
   queuePrefix: prefix,
   messenger: new Messenger(db, connection, prefix),
   timezone: 'Asia/Shanghai',
+  caches: new Caches(),
   now: () => new Date(),
 }
 const bots = await startBots({

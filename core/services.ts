@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import type { Db } from '../db/client.ts'
 import type { Messenger } from '../queues/messenger.ts'
+import type { Caches } from './caches.ts'
 import type { Config } from './config.ts'
 import type { Logger } from './logger.ts'
 import type { OrderOptions } from './order-options.ts'
@@ -8,7 +9,7 @@ import type { OrderOptions } from './order-options.ts'
 /**
  * What domain code may use, built once by the entry point and passed down: storage, the queue
  * connection and prefix, the messenger (says into any room through its account's paced queue),
- * and the clock (tests and the demo move it).
+ * the clock (tests and the demo move it) and the process's caches.
  */
 export interface Services {
   db: Db
@@ -18,6 +19,8 @@ export interface Services {
   messenger: Messenger
   timezone: Config['timezone']
   now: () => Date
+  /** What the process keeps between calls: look-up caches and write batchers. */
+  caches: Caches
   /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */
   orders?: Partial<OrderOptions>
 }

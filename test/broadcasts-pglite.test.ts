@@ -19,6 +19,7 @@ import {
   noticeProgress,
   unfinishedDoneNotices,
 } from '../broadcasts/notice-store.ts'
+import { Caches } from '../core/caches.ts'
 import type { Services } from '../core/services.ts'
 import { type Database, openDatabase } from '../db/client.ts'
 import { groups } from '../db/schema/network.ts'
@@ -53,6 +54,7 @@ describe('the broadcast storage on PGlite', () => {
       queuePrefix: 'unused',
       messenger: undefined as never,
       timezone: 'Asia/Shanghai',
+      caches: new Caches(),
       now: () => new Date(),
     }
   })

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Redis } from 'ioredis'
 import { pino } from 'pino'
+import { Caches } from '../../core/caches.ts'
 import type { Services } from '../../core/services.ts'
 import type { Db } from '../../db/client.ts'
 import { importNetwork } from '../../network/import.ts'
@@ -32,6 +33,7 @@ export function testServices(
     queuePrefix: prefix,
     messenger: new Messenger(db, connection, prefix),
     timezone: 'Asia/Shanghai',
+    caches: new Caches(),
     now: () => new Date(),
     ...extra,
   }
