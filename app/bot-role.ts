@@ -1,11 +1,10 @@
-import { inArray } from 'drizzle-orm'
 import { type BotFleet, startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
 import { buildWechaty } from '../bot/puppet.ts'
 import { type Config, MOCK_PUPPET } from '../core/config.ts'
 import type { Stoppable } from '../core/stoppable.ts'
 import { until } from '../core/until.ts'
-import { botAccounts } from '../db/schema/network.ts'
+import { listBotAccounts } from '../network/bot-accounts.ts'
 import { countUnboundGroups } from '../network/groups.ts'
 import type { App } from './app.ts'
 import { botWiring } from './bot-wiring.ts'
@@ -29,12 +28,7 @@ export async function startBotRole(
   opts: { accounts?: readonly string[]; residents?: readonly MockPerson[] } = {},
 ): Promise<BotRole> {
   const { db } = app.services
-  const rows = await (opts.accounts?.length
-    ? db
-        .select()
-        .from(botAccounts)
-        .where(inArray(botAccounts.name, [...opts.accounts]))
-    : db.select().from(botAccounts).orderBy(botAccounts.name))
+  const rows = await listBotAccounts(db, opts.accounts)
   if (rows.length === 0) {
     throw new Error(
       '没有机器人账号：先用 `quanqun network import <csv>` 导入网络（含「机器人」列）',

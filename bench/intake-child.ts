@@ -161,7 +161,7 @@ await until(synced, 300_000, 200)
 
 // One phrase per category, checked against the product's classifier, so messages meant for
 // different categories never land in the same one.
-const categories = (await listCategories(db)).filter((c) => c.code !== FALLBACK_CATEGORY)
+const categories = (await listCategories(services)).filter((c) => c.code !== FALLBACK_CATEGORY)
 const phrases = categories.map((c) => {
   const text = `${c.keywords[0]}，麻烦尽快安排`
   const got = classify(text, categories)?.category.code

@@ -7,17 +7,19 @@ import type { Logger } from '../core/logger.ts'
 import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts'
+import { findCoveringGrant } from '../network/permissions.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import type { AroundSend } from '../queues/send-hooks.ts'
-import { queueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
+import { type SendQueue, unsaidOf } from '../queues/send-queue.ts'
 import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
 import type { Takeover } from '../queues/takeover.ts'
-import { rolesSatisfying } from './authorize.ts'
+import { INVITER_ROLES } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { assertHandlersComplete, handleMessage, type Reaction } from './handle-message.ts'
 import { RoomRegistry } from './room-registry.ts'
+import { CooldownGate } from './system-notice.ts'
 import { TalkerLimit } from './talker-limit.ts'
 
 export interface BotAccountOptions {
@@ -51,6 +53,7 @@ export class BotAccount {
   private ref: BotAccountRef | undefined
   private readonly log: Logger
   private readonly limit = new TalkerLimit()
+  private readonly cooldowns: CooldownGate
   private registry: RoomRegistry | undefined
   private stopping = false
   private coolingTimer: NodeJS.Timeout | undefined
@@ -61,6 +64,7 @@ export class BotAccount {
 
   constructor(private readonly opts: BotAccountOptions) {
     assertHandlersComplete(opts.handlers)
+    this.cooldowns = new CooldownGate(opts.pacing.cooldownMs)
     this.name = opts.name
     this.db = opts.services.db
     this.log = opts.services.log.child({ account: opts.name })
@@ -107,7 +111,7 @@ export class BotAccount {
 
   /** Queues a message on this account's paced send queue. */
   async say(msg: OutboundMessage, jobId?: string): Promise<void> {
-    await queueSay(this.sendQueue, msg, jobId)
+    await this.opts.services.messenger.queues.say(this.name, msg, jobId)
   }
 
   async stop(): Promise<void> {
@@ -191,8 +195,8 @@ export class BotAccount {
     )
     wechaty.on(
       'room-join',
-      this.guard('room-join', async (room: Room, invitees: Contact[]) => {
-        if (invitees.some((c) => c.self())) await this.registry!.joined(room.id, await room.topic())
+      this.guard('room-join', async (room: Room, invitees: Contact[], inviter: Contact) => {
+        if (invitees.some((c) => c.self())) await this.onJoined(room, inviter)
       }),
     )
     wechaty.on(
@@ -217,11 +221,35 @@ export class BotAccount {
     )
   }
 
+  /**
+   * The bot was added to a room: it may claim an imported group by topic only when the person who
+   * added it holds a role over that group's unit. Both outcomes are audited.
+   */
+  private async onJoined(room: Room, inviter: Contact | undefined): Promise<void> {
+    const topic = await room.topic()
+    const member = inviter ? await findMemberByWechatId(this.db, inviter.id) : undefined
+    const audit = { memberId: member?.id ?? null, actorRef: inviter?.id ?? 'unknown' }
+    const group = await this.registry!.joined(room.id, topic, async (candidate) => {
+      const allowed =
+        findCoveringGrant(member?.grants ?? [], INVITER_ROLES, candidate.unitPath) !== undefined
+      await recordAudit(this.db, {
+        ...audit,
+        action: 'group.bind',
+        unitId: candidate.unitId,
+        groupId: candidate.id,
+        allowed,
+        detail: { roomId: room.id, topic, by: 'join' },
+      })
+      return allowed
+    })
+    if (group) this.log.info({ roomId: room.id, group: group.id }, 'room bound on joining')
+  }
+
   /** Invitations are accepted only from known staff, so strangers cannot pull the bot into rooms. */
   private async onInvite(invitation: RoomInvitation): Promise<void> {
     const inviter = await invitation.inviter()
     const member = await findMemberByWechatId(this.db, inviter.id)
-    const staff = member?.grants.find((g) => rolesSatisfying.staff.includes(g.role))
+    const staff = member?.grants.find((g) => INVITER_ROLES.includes(g.role))
     await recordAudit(this.db, {
       memberId: member?.id ?? null,
       actorRef: inviter.id,
@@ -253,9 +281,22 @@ export class BotAccount {
     switch (reaction.kind) {
       case 'silent':
         return
-      case 'coolDown':
-        await this.sendWorker?.coolDown(this.opts.pacing.cooldownMs, reaction.reason)
+      case 'coolDown': {
+        const allowed = this.cooldowns.allow()
+        await recordAudit(this.db, {
+          actorRef: incoming.talkerId,
+          action: 'account.cooldown',
+          allowed,
+          detail: {
+            account: this.name,
+            roomId: incoming.roomId,
+            text: reaction.reason.slice(0, 120),
+          },
+        })
+        if (allowed) await this.sendWorker?.coolDown(this.opts.pacing.cooldownMs, reaction.reason)
+        else this.log.warn({ roomId: incoming.roomId }, 'throttle notice ignored: too many')
         return
+      }
       case 'reply':
         await this.say({
           roomId: incoming.roomId ?? incoming.talkerId,
@@ -271,7 +312,11 @@ async function toIncoming(message: Message): Promise<Incoming> {
   const room = message.room()
   const talker = message.talker()
   const type = message.type()
+  // Puppets deliver WeChat's own notices as the account's messages: anyone else's message,
+  // whatever its type, is a person speaking.
+  const fromPlatform = type === types.Message.Unknown && message.self()
   return {
+    fromPlatform,
     ...(room ? { roomId: room.id, topic: await room.topic() } : {}),
     talkerId: talker.id,
     talkerName: (talker.name() || '居民').slice(0, MAX_NAME),

@@ -9,8 +9,15 @@ export const rolesSatisfying: {
   worker: ['grid_worker', 'volunteer', 'station_staff', 'admin'],
   station_staff: ['station_staff', 'admin'],
   propagandist: ['propagandist', 'admin'],
-  staff: ['admin', 'propagandist', 'station_staff', 'grid_worker'],
+  // Binding re-points where notices and orders go: not for grid workers or volunteers.
+  staff: ['admin', 'propagandist', 'station_staff'],
 }
+
+/**
+ * Who may bring the bot into a room (an invitation, or adding it directly): staff and grid
+ * workers, who set up building groups. Such a room may then claim an imported group by its topic.
+ */
+export const INVITER_ROLES: readonly Role[] = [...rolesSatisfying.staff, 'grid_worker']
 
 export type Authorization =
   | { allowed: true; grant?: RoleGrant }

@@ -12,6 +12,8 @@ export interface Incoming {
   text: string
   /** 'system' covers WeChat's own notices in a room (e.g. 操作过于频繁), never a person's text. */
   type: 'text' | 'system' | 'other'
+  /** A system message WeChat itself showed (delivered as the account's own), not a person's. */
+  fromPlatform?: boolean
 }
 
 export interface BotAccountRef {

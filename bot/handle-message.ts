@@ -1,14 +1,13 @@
 import { recordAudit } from '../audit/record-audit.ts'
 import { Batcher } from '../core/batcher.ts'
+import { cacheKey } from '../core/caches.ts'
 import type { Services } from '../core/services.ts'
-import type { Db } from '../db/client.ts'
 import type { BoundGroup } from '../network/groups.ts'
 import type { KnownMember } from '../network/roles.ts'
 import { lookUpSenders } from '../network/senders.ts'
-import { isThrottleSignal } from '../queues/throttle.ts'
 import { authorize } from './authorize.ts'
 import { requiredRole } from './commands/grammar.ts'
-import { parseCommand } from './commands/parse.ts'
+import { parseCommand } from './commands/parse-command.ts'
 import type { Command } from './commands/types.ts'
 import {
   type BotAccountRef,
@@ -18,6 +17,7 @@ import {
   type Incoming,
   UNBOUND_INTENTS,
 } from './context.ts'
+import { isRoomThrottleNotice } from './system-notice.ts'
 import type { TalkerLimit } from './talker-limit.ts'
 import { botTexts } from './templates.ts'
 
@@ -83,16 +83,20 @@ interface SenderKey {
   routes: boolean
 }
 
-interface Sender {
+/** Where a message was said and who said it, as the network knows them. */
+interface Whereabouts {
   group: BoundGroup | undefined
   member: KnownMember | undefined
 }
 
-interface PerDatabase {
+/** What every bot account of a process shares while handling messages. */
+interface Pipeline {
   inFlight: InFlight
   /** Keyed by `keyOf`: messages from the same room and talker share a look-up. */
-  senders: Batcher<string, Sender>
+  senders: Batcher<string, Whereabouts>
 }
+
+const PIPELINE = cacheKey<Pipeline>('bot.pipeline')
 
 const keyOf = (k: SenderKey) => JSON.stringify([k.roomId ?? null, k.talkerId, k.routes])
 
@@ -101,35 +105,29 @@ function senderKeyOf(key: string): SenderKey {
   return { roomId: roomId ?? undefined, talkerId, routes }
 }
 
-// Per database handle: every bot account of a process shares its pool.
-const perDatabase = new WeakMap<Db, PerDatabase>()
-
-function perDatabaseOf(db: Db): PerDatabase {
-  let found = perDatabase.get(db)
-  if (!found) {
-    found = {
-      inFlight: new InFlight(MAX_IN_FLIGHT),
-      // The rooms and talkers of messages arriving together are read in one statement; nothing
-      // is kept afterwards, so a binding is always read fresh.
-      senders: new Batcher(async (keys) => {
-        const asked = keys.map(senderKeyOf)
-        const found = await lookUpSenders(db, {
-          rooms: asked.flatMap((k) => k.roomId ?? []),
-          talkers: asked.map((k) => k.talkerId),
-          chainRooms: asked.flatMap((k) => (k.routes && k.roomId ? k.roomId : [])),
-        })
-        return new Map(
-          keys.map((key, i) => {
-            const k = asked[i]!
-            const group = k.roomId === undefined ? undefined : found.groups.get(k.roomId)
-            return [key, { group, member: found.members.get(k.talkerId) }]
-          }),
-        )
-      }, LOOKUPS),
-    }
-    perDatabase.set(db, found)
-  }
-  return found
+/** The process's pipeline: every bot account shares its pool, so they share one. */
+function pipelineOf(services: Services): Pipeline {
+  const { db } = services
+  return services.caches.of(PIPELINE, () => ({
+    inFlight: new InFlight(MAX_IN_FLIGHT),
+    // The rooms and talkers of messages arriving together are read in one statement; nothing
+    // is kept afterwards, so a binding is always read fresh.
+    senders: new Batcher(async (keys) => {
+      const asked = keys.map(senderKeyOf)
+      const found = await lookUpSenders(db, {
+        rooms: asked.flatMap((k) => k.roomId ?? []),
+        talkers: asked.map((k) => k.talkerId),
+        chainRooms: asked.flatMap((k) => (k.routes && k.roomId ? k.roomId : [])),
+      })
+      return new Map(
+        keys.map((key, i) => {
+          const k = asked[i]!
+          const group = k.roomId === undefined ? undefined : found.groups.get(k.roomId)
+          return [key, { group, member: found.members.get(k.talkerId) }]
+        }),
+      )
+    }, LOOKUPS),
+  }))
 }
 
 /**
@@ -138,14 +136,17 @@ function perDatabaseOf(db: Db): PerDatabase {
  */
 export async function handleMessage(deps: MessageDeps, incoming: Incoming): Promise<Reaction> {
   if (incoming.type === 'system') {
-    return isThrottleSignal(incoming.text) ? { kind: 'coolDown', reason: incoming.text } : SILENT
+    // Only WeChat's own notice counts: a member's message, whatever its type, never pauses sends.
+    return incoming.fromPlatform && isRoomThrottleNotice(incoming.text)
+      ? { kind: 'coolDown', reason: incoming.text }
+      : SILENT
   }
   if (incoming.type !== 'text') return SILENT
 
   const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
   if (parsed.kind === 'none') return SILENT
   if (!deps.limit.allow(incoming.talkerId)) return SILENT
-  return perDatabaseOf(deps.services.db).inFlight.run(() => handleParsed(deps, incoming, parsed))
+  return pipelineOf(deps.services).inFlight.run(() => handleParsed(deps, incoming, parsed))
 }
 
 async function handleParsed(
@@ -155,7 +156,7 @@ async function handleParsed(
 ): Promise<Reaction> {
   // An order routes along its group's unit chain: it is read into the cache with the look-up.
   const routes = parsed.kind === 'command' && parsed.command.intent === 'order'
-  const { group, member } = await perDatabaseOf(deps.services.db).senders.load(
+  const { group, member } = await pipelineOf(deps.services).senders.load(
     keyOf({ roomId: incoming.roomId, talkerId: incoming.talkerId, routes }),
   )
   if (parsed.kind === 'invalid') {

@@ -1,10 +1,13 @@
 import type { Logger } from '../core/logger.ts'
 import type { Db } from '../db/client.ts'
 import {
-  bindRoomByTopic,
+  type BoundGroup,
   bindRoomsByTopic,
+  claimGroup,
   deactivateRoom,
   findGroupByRoomId,
+  findUnclaimedGroup,
+  reactivateRoom,
   renameRoom,
 } from '../network/groups.ts'
 
@@ -19,8 +22,8 @@ const MAX_TOPIC = 200
 const UNBOUND_LOGGED = 20
 
 /**
- * Keeps `groups` in step with the rooms one account sits in: bound by topic on sight, renamed
- * with the room, deactivated when the bot is removed. Binding by 绑定 lives in the bind handler.
+ * Keeps `groups` in step with the rooms one account sits in: bound by topic at login or when
+ * staff bring the bot in, renamed with the room, deactivated when the bot is removed. Binding by 绑定 lives in the bind handler.
  */
 export class RoomRegistry {
   constructor(
@@ -46,21 +49,36 @@ export class RoomRegistry {
     return { rooms: rooms.length, bound: bound.size, unbound: unbound.length }
   }
 
-  async joined(roomId: string, topic: string): Promise<boolean> {
-    const group = await bindRoomByTopic(this.db, {
+  /**
+   * The bot was added to a room. A room bound before keeps its unit. An unbound room claims the
+   * imported group of its topic only when `mayClaim` says the person who brought the bot in holds
+   * a role over that group's unit: a topic alone claims nothing, since anyone can name a room.
+   */
+  async joined(
+    roomId: string,
+    topic: string,
+    mayClaim: (group: BoundGroup) => Promise<boolean>,
+  ): Promise<BoundGroup | undefined> {
+    const known = await findGroupByRoomId(this.db, roomId)
+    if (known) return reactivateRoom(this.db, known, this.botAccountId)
+    const short = topic.slice(0, MAX_TOPIC)
+    const candidate = await findUnclaimedGroup(this.db, short)
+    if (!candidate || !(await mayClaim(candidate))) {
+      this.log.info({ roomId, topic: short }, 'room not bound: waiting for 绑定')
+      return undefined
+    }
+    return claimGroup(this.db, candidate.id, {
       roomId,
-      topic: topic.slice(0, MAX_TOPIC),
+      topic: short,
       botAccountId: this.botAccountId,
     })
-    if (!group) this.log.info({ roomId, topic }, 'room not bound: no group with this topic')
-    return group !== undefined
   }
 
-  /** A bound room keeps its unit whatever its new topic; an unbound one may now match. */
+  /** A bound room keeps its unit whatever its new topic; an unbound one is not bound by a name. */
   async renamed(roomId: string, topic: string): Promise<void> {
-    const short = topic.slice(0, MAX_TOPIC)
-    if (await findGroupByRoomId(this.db, roomId)) await renameRoom(this.db, roomId, short)
-    else await this.joined(roomId, short)
+    if (await findGroupByRoomId(this.db, roomId)) {
+      await renameRoom(this.db, roomId, topic.slice(0, MAX_TOPIC))
+    }
   }
 
   async left(roomId: string): Promise<void> {

@@ -8,19 +8,19 @@ import type { KnownMember } from '../network/roles.ts'
  * by its ref. Making operator-ness explicit means a chat path that forgets the member is refused,
  * never promoted.
  */
-export type Actor =
+export type NoticeActor =
   | { kind: 'member'; ref: string; member: KnownMember | undefined }
   | { kind: 'operator'; ref: string }
 
 /** Roles that may push notices down their subtree. */
-export const AUTHOR_ROLES: readonly Role[] = ['propagandist', 'admin']
+const AUTHOR_ROLES: readonly Role[] = ['propagandist', 'admin']
 
-export function memberIdOf(actor: Actor): number | null {
+export function memberIdOf(actor: NoticeActor): number | null {
   return actor.kind === 'member' ? (actor.member?.id ?? null) : null
 }
 
 /** The grant that lets `actor` author a notice for the unit at `scopePath`, if any. */
-export function mayAuthor(actor: Actor, scopePath: string): boolean {
+export function mayAuthor(actor: NoticeActor, scopePath: string): boolean {
   if (actor.kind === 'operator') return true
   return findCoveringGrant(actor.member?.grants ?? [], AUTHOR_ROLES, scopePath) !== undefined
 }
@@ -47,7 +47,7 @@ export interface NoticeOwnership {
 }
 
 /** Confirm and cancel: the author, an admin over the scope, or an operator. */
-export function mayManage(actor: Actor, notice: NoticeOwnership): boolean {
+export function mayManage(actor: NoticeActor, notice: NoticeOwnership): boolean {
   if (actor.kind === 'operator') return true
   const member = actor.member
   if (!member) return false
@@ -57,7 +57,7 @@ export function mayManage(actor: Actor, notice: NoticeOwnership): boolean {
 }
 
 /** The receipt: whoever may manage it, and any propagandist over its whole scope. */
-export function mayView(actor: Actor, notice: NoticeOwnership): boolean {
+export function mayView(actor: NoticeActor, notice: NoticeOwnership): boolean {
   if (mayManage(actor, notice)) return true
   return actor.kind === 'member' && mayAuthor(actor, notice.scopePath)
 }

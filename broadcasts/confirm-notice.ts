@@ -1,9 +1,9 @@
-import { recordAudit } from '../audit/record-audit.ts'
 import { formatLocalTime } from '../core/local-time.ts'
 import type { Services } from '../core/services.ts'
-import { type Actor, mayManage, memberIdOf } from './authorize.ts'
-import { noticeCode } from './codes.ts'
+import { mayManage, type NoticeActor } from './authorize.ts'
 import { startFanout } from './fan-out.ts'
+import { auditNotice, type NoticeAuditAction, type NoticeAuditScene } from './notice-audit.ts'
+import { noticeCode } from './notice-code.ts'
 import {
   findNotice,
   markCancelled,
@@ -14,11 +14,11 @@ import {
 import { noticeTexts } from './templates.ts'
 
 /** A draft older than this is refused on 确认: a day-old preview is not an informed decision. */
-export const DRAFT_TTL_MS = 24 * 3600 * 1000
+const DRAFT_TTL_MS = 24 * 3600 * 1000
 
 export interface NoticeAction {
   id: number
-  actor: Actor
+  actor: NoticeActor
   /** The group the command was typed in, for the audit line. */
   groupId?: number | undefined
 }
@@ -49,32 +49,30 @@ export interface ActionResult<O extends string> {
 }
 
 type Found =
-  | { ok: true; notice: NoticeWithScope; code: string }
+  | { ok: true; notice: NoticeWithScope; code: string; audit: NoticeAuditScene }
   | { ok: false; result: ActionResult<'unknown' | 'refused'> }
 
 async function findManageable(
   services: Services,
   action: NoticeAction,
-  auditAction: string,
+  auditAction: NoticeAuditAction,
 ): Promise<Found> {
   const code = noticeCode(action.id)
   const notice = await findNotice(services.db, action.id)
   if (!notice) {
     return { ok: false, result: { outcome: 'unknown', message: noticeTexts.unknownNotice(code) } }
   }
+  const audit: NoticeAuditScene = {
+    actor: action.actor,
+    action: auditAction,
+    unitId: notice.scopeUnitId,
+    groupId: action.groupId,
+  }
   if (!mayManage(action.actor, notice)) {
-    await recordAudit(services.db, {
-      memberId: memberIdOf(action.actor),
-      actorRef: action.actor.ref,
-      action: auditAction,
-      unitId: notice.scopeUnitId,
-      groupId: action.groupId ?? null,
-      allowed: false,
-      detail: { notice: code },
-    })
+    await auditNotice(services.db, audit, false, { notice: code })
     return { ok: false, result: { outcome: 'refused', message: noticeTexts.notAuthor(code) } }
   }
-  return { ok: true, notice, code }
+  return { ok: true, notice, code, audit }
 }
 
 /**
@@ -89,25 +87,14 @@ export async function confirmNotice(
 ): Promise<ActionResult<ConfirmOutcome>> {
   const found = await findManageable(services, action, 'notice.confirm')
   if (!found.ok) return found.result
-  const { notice, code } = found
-  const audit = {
-    memberId: memberIdOf(action.actor),
-    actorRef: action.actor.ref,
-    action: 'notice.confirm',
-    unitId: notice.scopeUnitId,
-    groupId: action.groupId ?? null,
-  }
+  const { notice, code, audit } = found
   if (
     notice.status === 'draft' &&
     services.now().getTime() - notice.createdAt.getTime() > DRAFT_TTL_MS
   ) {
     const cancelled = await markCancelled(services.db, notice.id)
     if (cancelled) {
-      await recordAudit(services.db, {
-        ...audit,
-        allowed: true,
-        detail: { notice: code, expired: true },
-      })
+      await auditNotice(services.db, audit, true, { notice: code, expired: true })
       return { outcome: 'expired', message: noticeTexts.expired(code) }
     }
   }
@@ -123,7 +110,7 @@ export async function confirmNotice(
         return { outcome: 'cancelled', message: noticeTexts.alreadyCancelled(code) }
     }
   }
-  await recordAudit(services.db, { ...audit, allowed: true, detail: { notice: code } })
+  await auditNotice(services.db, audit, true, { notice: code })
   const queued = opts.queueFanout === false ? false : await startFanout(services, confirmed)
   const { totals } = await noticeProgress(services.db, notice.id)
   services.log.info(
@@ -158,21 +145,17 @@ export async function cancelNotice(
 ): Promise<ActionResult<CancelOutcome>> {
   const found = await findManageable(services, action, 'notice.cancel')
   if (!found.ok) return found.result
-  const { notice, code } = found
+  const { notice, code, audit } = found
   const cancelled = await markCancelled(services.db, notice.id)
   if (!cancelled) {
     return notice.status === 'done'
       ? { outcome: 'alreadyDone', message: noticeTexts.cannotCancelDone(code) }
       : { outcome: 'alreadyCancelled', message: noticeTexts.alreadyCancelled(code) }
   }
-  await recordAudit(services.db, {
-    memberId: memberIdOf(action.actor),
-    actorRef: action.actor.ref,
-    action: 'notice.cancel',
-    unitId: notice.scopeUnitId,
-    groupId: action.groupId ?? null,
-    allowed: true,
-    detail: { notice: code, was: notice.status, stopped: cancelled.stopped },
+  await auditNotice(services.db, audit, true, {
+    notice: code,
+    was: notice.status,
+    stopped: cancelled.stopped,
   })
   services.log.info(
     { notice: code, actor: action.actor.ref, stopped: cancelled.stopped },

@@ -1,25 +1,25 @@
-import { recordAudit } from '../audit/record-audit.ts'
-import { limits } from '../bot/commands/grammar.ts'
+import { limits } from '../core/limits.ts'
 import { formatLocalTime } from '../core/local-time.ts'
 import type { Services } from '../core/services.ts'
-import { codePointLength } from '../network/names.ts'
+import { codePointLength } from '../core/text.ts'
 import { subtreeGroups } from '../network/queries.ts'
 import type { GroupKind, Tier, Unit } from '../network/types.ts'
 import { type AudiencePlan, planAudience } from './audience.ts'
-import { type Actor, mayAuthor, memberIdOf } from './authorize.ts'
-import { noticeCode } from './codes.ts'
+import { mayAuthor, memberIdOf, type NoticeActor } from './authorize.ts'
+import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
+import { noticeCode } from './notice-code.ts'
 import { insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
 import { resolveScope } from './scope.ts'
 import { noticeTexts, preview } from './templates.ts'
 
 /** Longest notice body in code points; the chat grammar refuses longer ones with the same cap. */
-export const NOTICE_TEXT_MAX = limits.noticeText
+const NOTICE_TEXT_MAX = limits.noticeText
 
 /** A scheduled time this far in the past is a typo, not "now". */
 const PAST_GRACE_MS = 60_000
 
 export interface CreateNoticeInput {
-  actor: Actor
+  actor: NoticeActor
   /** A unit name or path; the actor's own unit when absent. */
   scope?: string | undefined
   /** The unit of the room the command was typed in: the default scope prefers it. */
@@ -93,19 +93,14 @@ export async function createNotice(
       return refuse('noDefaultScope', noticeTexts.noDefaultScope)
   }
   const scope = resolved.unit
-  const audit = {
-    memberId: memberIdOf(input.actor),
-    actorRef: input.actor.ref,
+  const audit: NoticeAuditScene = {
+    actor: input.actor,
     action: 'notice.create',
     unitId: scope.id,
-    groupId: input.groupId ?? null,
+    groupId: input.groupId,
   }
   if (!mayAuthor(input.actor, scope.path)) {
-    await recordAudit(db, {
-      ...audit,
-      allowed: false,
-      detail: { scope: scope.path, text: text.slice(0, 200) },
-    })
+    await auditNotice(db, audit, false, { scope: scope.path, text: text.slice(0, 200) })
     services.log.warn({ actor: input.actor.ref, scope: scope.path }, 'notice refused: scope')
     return refuse('refused', noticeTexts.scopeRefused(scope.path))
   }
@@ -136,17 +131,13 @@ export async function createNotice(
     plan,
   )
   if (created) {
-    await recordAudit(db, {
-      ...audit,
-      allowed: true,
-      detail: {
-        notice: noticeCode(notice.id),
-        groups: plan.total,
-        ...(tiers && { tiers }),
-        ...(kinds && { kinds }),
-        ...(input.scheduledAt && { scheduledAt: input.scheduledAt.toISOString() }),
-        ...(input.dedupeKey && { dedupeKey: input.dedupeKey }),
-      },
+    await auditNotice(db, audit, true, {
+      notice: noticeCode(notice.id),
+      groups: plan.total,
+      ...(tiers && { tiers }),
+      ...(kinds && { kinds }),
+      ...(input.scheduledAt && { scheduledAt: input.scheduledAt.toISOString() }),
+      ...(input.dedupeKey && { dedupeKey: input.dedupeKey }),
     })
     services.log.info(
       {

@@ -1,10 +1,9 @@
-import { and, asc, eq, gt, inArray, isNull, ne, not, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, ne, not, or, type SQL, sql } from 'drizzle-orm'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
-import { OPEN_STATUSES } from './notice-store.ts'
 import { skipReasons } from './templates.ts'
 
 /** A delivery ready to be queued: where it goes and on which account's send queue. */
@@ -20,6 +19,14 @@ export interface Sendable {
 export interface DeliveryRef {
   noticeId: number
   tier: Tier
+}
+
+/** Deliveries still to be said: queued, or taken by a send worker and not yet recorded. */
+const OPEN_DELIVERY_STATUSES = ['pending', 'sending'] as const
+
+/** The condition that a delivery is open (OPEN_DELIVERY_STATUSES). */
+export function deliveryOpen(): SQL {
+  return inArray(deliveries.status, [...OPEN_DELIVERY_STATUSES])
 }
 
 /** Longest error text kept per delivery; puppet errors can carry whole HTTP bodies. */
@@ -121,7 +128,7 @@ const idIn = (ids: readonly number[]) => anyInt(deliveries.id, ids)
  * The claim is committed without waiting for the WAL flush (synchronous_commit off): losing it in
  * a PostgreSQL crash leaves the delivery pending, which every path (the send hook, the cancel, the
  * reconciler) treats as it treats `sending`. That saves an fsync per batch on the send's path;
- * the row lock still orders the claim against a cancel, as before.
+ * the row lock orders the claim against a cancel all the same.
  */
 export async function beginSends(
   db: Db,
@@ -144,9 +151,9 @@ export async function beginSends(
         // Evaluated once (an init plan); applies to this statement's own transaction only.
         sql`(select set_config('synchronous_commit', 'off', true)) is not null`,
         idIn(all),
-        inArray(deliveries.status, [...OPEN_STATUSES]),
+        deliveryOpen(),
         // Scalar subqueries, not EXISTS: PostgreSQL turns an EXISTS into a join it may start from
-        // the notice, and on a notice's fresh rows (statistics not caught up) it did, reading all
+        // the notice, and on a notice's fresh rows (statistics not caught up) that reads all
         // 11,000 of them per gate (10-15 ms) instead of the few asked for by primary key.
         sql`(select ${notices.status} from ${notices} where ${notices.id} = ${deliveries.noticeId}) = 'confirmed'`,
         sql`(select ${groups.active} from ${groups} where ${groups.id} = ${deliveries.groupId})`,
@@ -171,7 +178,8 @@ async function whyNotSaid(db: Db, id: number): Promise<BeginSend> {
     .innerJoin(groups, eq(groups.id, deliveries.groupId))
     .where(eq(deliveries.id, id))
   if (!row) return { say: false, why: 'missing' }
-  if (!(OPEN_STATUSES as readonly string[]).includes(row.status)) return { say: false, why: 'done' }
+  if (!(OPEN_DELIVERY_STATUSES as readonly string[]).includes(row.status))
+    return { say: false, why: 'done' }
   if (row.noticeStatus !== 'confirmed') {
     // A draft never has send jobs; anything else not confirmed was cancelled (or is done, which
     // cannot have open deliveries). Either way nothing more goes out for it.
@@ -210,7 +218,7 @@ export async function markFailed(
   const [row] = await db
     .update(deliveries)
     .set({ status: 'failed', lastError: error.slice(0, MAX_ERROR), updatedAt: sql`now()` })
-    .where(and(eq(deliveries.id, id), inArray(deliveries.status, [...OPEN_STATUSES])))
+    .where(and(eq(deliveries.id, id), deliveryOpen()))
     .returning(refColumns)
   return asRef(row)
 }
@@ -223,7 +231,7 @@ export async function markSkipped(
   const [row] = await db
     .update(deliveries)
     .set({ status: 'skipped', lastError: reason, updatedAt: sql`now()` })
-    .where(and(eq(deliveries.id, id), inArray(deliveries.status, [...OPEN_STATUSES])))
+    .where(and(eq(deliveries.id, id), deliveryOpen()))
     .returning(refColumns)
   return asRef(row)
 }

@@ -1,9 +1,9 @@
 import { PAGE_MAX } from '../queues/outbound-message.ts'
 import { readSendRef, sendRef } from '../queues/send-hooks.ts'
 import { enqueuePageBulk, type PageRequest } from '../queues/send-queue.ts'
+import type { SendQueues } from '../queues/send-queues.ts'
 import { chunk, groupBy } from './audience.ts'
 import type { Sendable } from './delivery-store.ts'
-import type { SendQueues } from './send-queues.ts'
 
 /** Pages queued together: ~500 sends, ~50 KB, one Redis round trip that does not stall Redis. */
 const PAGES_PER_BULK = 5

@@ -1,12 +1,12 @@
 import type { Services } from '../core/services.ts'
 import type { Tier } from '../network/types.ts'
 import { createFanoutQueue, enqueueFanout, type FanoutQueue } from '../queues/fanout-queue.ts'
-import { noticeCode } from './codes.ts'
+import type { SendQueues } from '../queues/send-queues.ts'
 import { pendingOfTier, settleTierAudience } from './delivery-store.ts'
 import { enqueueDeliveries } from './enqueue-deliveries.ts'
+import { noticeCode } from './notice-code.ts'
 import { findNotice, type Notice, noticeTiers } from './notice-store.ts'
 import { reportProgress } from './progress.ts'
-import type { SendQueues } from './send-queues.ts'
 
 /** Deliveries read per query while fanning out a tier (8,000 buildings → 4 reads). */
 const PAGE = 2_000

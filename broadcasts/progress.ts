@@ -1,32 +1,21 @@
-import { and, desc, eq, inArray } from 'drizzle-orm'
+import { and, desc, eq } from 'drizzle-orm'
 import type { Services } from '../core/services.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import type { Tier } from '../network/types.ts'
-import { noticeCode } from './codes.ts'
-import {
-  findNotice,
-  finishIfDone,
-  type Notice,
-  noticeProgress,
-  OPEN_STATUSES,
-} from './notice-store.ts'
+import { deliveryOpen } from './delivery-store.ts'
+import { noticeCode } from './notice-code.ts'
+import { findNotice, finishIfDone, type Notice, noticeProgress } from './notice-store.ts'
 import { finished, tierDone } from './templates.ts'
 
 /**
  * Whether any delivery of the tier is still pending or sending. Every send asks, so it stops at the
- * first open row instead of counting them all (a count made the 8,200-building tier quadratic).
+ * first open row instead of counting them all (counting would make the 8,200-building tier quadratic).
  */
 async function anyOpenInTier(services: Services, noticeId: number, tier: Tier): Promise<boolean> {
   const rows = await services.db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(
-      and(
-        eq(deliveries.noticeId, noticeId),
-        eq(deliveries.tier, tier),
-        inArray(deliveries.status, [...OPEN_STATUSES]),
-      ),
-    )
+    .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.tier, tier), deliveryOpen()))
     // From the end: a tier's rooms are said in id order, so its open rows, while any, are there.
     .orderBy(desc(deliveries.id))
     .limit(1)

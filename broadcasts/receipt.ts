@@ -1,8 +1,8 @@
-import { recordAudit } from '../audit/record-audit.ts'
 import { formatLocalTime } from '../core/local-time.ts'
 import type { Services } from '../core/services.ts'
-import { type Actor, mayView, memberIdOf } from './authorize.ts'
-import { noticeCode } from './codes.ts'
+import { mayView, type NoticeActor } from './authorize.ts'
+import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
+import { noticeCode } from './notice-code.ts'
 import { findNotice, missedGroups, noticeProgress } from './notice-store.ts'
 import { noticeTexts, receipt } from './templates.ts'
 
@@ -16,21 +16,19 @@ export const CHAT_MISSED_LIMIT = 10
  */
 export async function readReceipt(
   services: Services,
-  opts: { id: number; actor: Actor; groupId?: number | undefined; missedLimit?: number },
+  opts: { id: number; actor: NoticeActor; groupId?: number | undefined; missedLimit?: number },
 ): Promise<{ ok: boolean; lines: string[] }> {
   const code = noticeCode(opts.id)
   const notice = await findNotice(services.db, opts.id)
   if (!notice) return { ok: false, lines: [noticeTexts.unknownNotice(code)] }
   if (!mayView(opts.actor, notice)) {
-    await recordAudit(services.db, {
-      memberId: memberIdOf(opts.actor),
-      actorRef: opts.actor.ref,
+    const audit: NoticeAuditScene = {
+      actor: opts.actor,
       action: 'notice.receipt',
       unitId: notice.scopeUnitId,
-      groupId: opts.groupId ?? null,
-      allowed: false,
-      detail: { notice: code },
-    })
+      groupId: opts.groupId,
+    }
+    await auditNotice(services.db, audit, false, { notice: code })
     return { ok: false, lines: [noticeTexts.receiptRefused(code)] }
   }
   const [progress, missed] = await Promise.all([

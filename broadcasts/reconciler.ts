@@ -4,19 +4,20 @@ import type { Stoppable } from '../core/stoppable.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
+import type { SendQueues } from '../queues/send-queues.ts'
 import { chunk, groupBy, reachabilityOf } from './audience.ts'
-import { noticeCode } from './codes.ts'
 import {
   type DeliveryRef,
+  deliveryOpen,
   markFailed,
   markSent,
   markSkipped,
   type Sendable,
 } from './delivery-store.ts'
 import { enqueueDeliveries } from './enqueue-deliveries.ts'
-import { OPEN_STATUSES, unfinishedDoneNotices } from './notice-store.ts'
+import { noticeCode } from './notice-code.ts'
+import { unfinishedDoneNotices } from './notice-store.ts'
 import { finishNotice, reportProgressSafely } from './progress.ts'
-import type { SendQueues } from './send-queues.ts'
 import { sendStatesOf } from './send-states.ts'
 import { skipReasons } from './templates.ts'
 
@@ -36,7 +37,7 @@ export interface ReconcileOptions {
 /** How long after a cancel the reconciler still settles the notice's leftover sends. */
 const CANCELLED_LOOKBACK_DAYS = 7
 
-export const defaultReconcileOptions: ReconcileOptions = {
+const defaultReconcileOptions: ReconcileOptions = {
   staleMs: 60_000,
   batch: 2_000,
   maxPasses: 20,
@@ -92,7 +93,7 @@ async function staleOpenDeliveries(
     .leftJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
     .where(
       and(
-        inArray(deliveries.status, [...OPEN_STATUSES]),
+        deliveryOpen(),
         // No index holds a delivery's status (its updates stay HOT), so the scan goes notice by
         // notice: the confirmed ones, and those cancelled lately, whose claims in flight the
         // cancel could not stop (it skips what is pending; what is sending ends within seconds).
@@ -118,7 +119,7 @@ async function touch(services: Services, ids: readonly number[]): Promise<void> 
     await services.db
       .update(deliveries)
       .set({ updatedAt: sql`now()` })
-      .where(and(inArray(deliveries.id, part), inArray(deliveries.status, [...OPEN_STATUSES])))
+      .where(and(inArray(deliveries.id, part), deliveryOpen()))
   }
 }
 
@@ -231,7 +232,7 @@ export interface ReconcilerOptions extends Partial<ReconcileOptions> {
   intervalMs?: number
 }
 
-export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000
+const DEFAULT_RECONCILE_INTERVAL_MS = 30_000
 
 /**
  * Runs reconcileOnce every interval in this process. A timer rather than a repeatable BullMQ job:

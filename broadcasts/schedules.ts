@@ -2,10 +2,10 @@ import { eq } from 'drizzle-orm'
 import type { Schedule } from '../core/scheduler.ts'
 import type { Services } from '../core/services.ts'
 import { units } from '../db/schema/network.ts'
-import type { Actor } from './authorize.ts'
-import { noticeCode } from './codes.ts'
+import type { NoticeActor } from './authorize.ts'
 import { confirmNotice } from './confirm-notice.ts'
 import { createNotice } from './create-notice.ts'
+import { noticeCode } from './notice-code.ts'
 import { type RecurringNotice, recurringNotices } from './recurring.ts'
 
 /** The notices created for one tick (one per scope), by code; refusals are logged. */
@@ -14,7 +14,7 @@ export async function runRecurringNotice(
   def: RecurringNotice,
   tick: Date,
 ): Promise<string[]> {
-  const actor: Actor = { kind: 'operator', ref: `schedule:${def.name}` }
+  const actor: NoticeActor = { kind: 'operator', ref: `schedule:${def.name}` }
   const scopes = def.scope
     ? [{ path: def.scope, key: '' }]
     : (await services.db.select().from(units).where(eq(units.tier, 1))).map((u) => ({

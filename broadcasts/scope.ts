@@ -1,10 +1,10 @@
 import { asc, eq, like } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { units } from '../db/schema/network.ts'
-import { escapeLike, normalizePath } from '../network/names.ts'
+import { escapeLike, joinPath, normalizePath, splitPath } from '../network/names.ts'
 import { findUnitByPath, findUnitsByName } from '../network/queries.ts'
 import type { Unit } from '../network/types.ts'
-import { type Actor, defaultScope, mayAuthor } from './authorize.ts'
+import { defaultScope, mayAuthor, type NoticeActor } from './authorize.ts'
 
 export type ScopeResolution =
   | { kind: 'unit'; unit: Unit }
@@ -13,14 +13,12 @@ export type ScopeResolution =
   /** No scope written and the actor holds no unit to default to. */
   | { kind: 'noDefault' }
 
-/** "九龙坡区 > 石桥铺街道", "石桥铺街道、科园社区" → '/'-joined, as people type paths in chat. */
+/**
+ * "九龙坡区 > 石桥铺街道", "石桥铺街道、科园社区" → '/'-joined, as people type paths in chat; a
+ * stray separator at either end ("九龙坡区／石桥铺街道／") is dropped.
+ */
 export function canonicalScope(scope: string): string {
-  return scope
-    .normalize('NFKC')
-    .split(/\s*[/>、]\s*/u)
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join('/')
+  return joinPath(splitPath(scope).filter((name) => name !== ''))
 }
 
 /**
@@ -30,7 +28,7 @@ export function canonicalScope(scope: string): string {
  */
 export async function resolveScope(
   db: Db,
-  opts: { scope?: string | undefined; actor: Actor; herePath?: string | undefined },
+  opts: { scope?: string | undefined; actor: NoticeActor; herePath?: string | undefined },
 ): Promise<ScopeResolution> {
   const { actor } = opts
   if (opts.scope === undefined || opts.scope.trim() === '') {

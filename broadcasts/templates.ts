@@ -2,17 +2,10 @@
  * Every Chinese line the broadcast side says or prints, in one place for review. Pure functions of
  * plain data, unit-tested without I/O.
  */
+import { TIER_LABELS } from '../network/templates.ts'
 import type { Tier, TierCounts } from '../network/types.ts'
 import type { Reachability } from './audience.ts'
 import type { MissedGroup, NoticeProgress, TierProgress, Totals } from './report.ts'
-
-export const tierNames: Readonly<Record<Tier, string>> = {
-  1: '区',
-  2: '街道',
-  3: '社区',
-  4: '网格',
-  5: '楼栋',
-}
 
 /** 1204 → "1,204", as the preview quotes counts. */
 export function formatCount(n: number): string {
@@ -23,14 +16,14 @@ export function formatCount(n: number): string {
 export function tierBreakdown(perTier: TierCounts): string {
   return ([1, 2, 3, 4, 5] as const)
     .filter((t) => perTier[t] > 0)
-    .map((t) => `${tierNames[t]} ${formatCount(perTier[t])}`)
+    .map((t) => `${TIER_LABELS[t]} ${formatCount(perTier[t])}`)
     .join('、')
 }
 
 /** "仅网格、楼栋" for a tier filter, '' for none. */
 export function tierFilterLabel(tiers: readonly number[] | null | undefined): string {
   if (!tiers?.length) return ''
-  return `仅${tiers.map((t) => tierNames[t as Tier] ?? String(t)).join('、')}`
+  return `仅${tiers.map((t) => TIER_LABELS[t as Tier] ?? String(t)).join('、')}`
 }
 
 /** The first characters of a notice, one line, for previews and the CLI. */
@@ -116,7 +109,7 @@ function countsLine(t: Totals): string {
 
 /** Said to the author as each tier completes, when the notice spans several tiers. */
 export function tierDone(code: string, t: TierProgress): string {
-  return `通知 ${code} 进度：${tierNames[t.tier]}级 ${formatCount(t.total)} 个群已发完（${countsLine(t)}）。`
+  return `通知 ${code} 进度：${TIER_LABELS[t.tier]}级 ${formatCount(t.total)} 个群已发完（${countsLine(t)}）。`
 }
 
 /** Said to the author once, when nothing is left to send. */
@@ -150,13 +143,13 @@ export function receipt(r: ReceiptInput): string[] {
   const when = r.at && r.status !== 'done' ? `，定于 ${r.at}` : ''
   const lines = [
     `通知 ${r.code}（${statusNames[r.status]}${when}）范围「${r.scopePath}」：${countsLine(r.progress.totals)}`,
-    ...r.progress.tiers.map((t) => `${tierNames[t.tier]}：${countsLine(t)}`),
+    ...r.progress.tiers.map((t) => `${TIER_LABELS[t.tier]}：${countsLine(t)}`),
   ]
   if (r.missed.length > 0) {
     lines.push('未送达的群：')
     for (const m of r.missed) {
       const what = m.status === 'failed' ? '失败' : '跳过'
-      lines.push(`· ${m.topic}（${tierNames[m.tier]}）${what}：${m.reason ?? '原因不明'}`)
+      lines.push(`· ${m.topic}（${TIER_LABELS[m.tier]}）${what}：${m.reason ?? '原因不明'}`)
     }
     const rest = r.missedTotal - r.missed.length
     if (rest > 0)

@@ -4,10 +4,10 @@ import type { Stoppable } from '../core/stoppable.ts'
 import type { Tier } from '../network/types.ts'
 import { createFanoutQueue } from '../queues/fanout-queue.ts'
 import { createFanoutWorker, type FanoutWorker } from '../queues/fanout-worker.ts'
+import { SendQueues } from '../queues/send-queues.ts'
 import type { Takeover } from '../queues/takeover.ts'
 import { fanOutTier, type TierQueued } from './fan-out.ts'
 import { type Reconciler, type ReconcilerOptions, startReconciler } from './reconciler.ts'
-import { SendQueues } from './send-queues.ts'
 
 export interface BroadcastWorkerOptions {
   /** The fan-out worker; false runs none in this process (a test's other half runs it). */

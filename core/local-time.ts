@@ -35,6 +35,28 @@ export function formatLocalTime(date: Date, timeZone: string): string {
   return `${p.year}-${pad(p.month!)}-${pad(p.day!)} ${pad(p.hour!)}:${pad(p.minute!)}`
 }
 
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+
+/**
+ * The calendar day of `at` in the zone, "2025-06-01": what a day means to staff and residents
+ * (a digest's identity, the near-duplicate rule of 点单). One formatter per zone, made once: the
+ * intake asks for every order of a batch.
+ */
+export function localDay(at: Date, timeZone: string): string {
+  let format = dayFormats.get(timeZone)
+  if (!format) {
+    // en-CA formats dates as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
+    dayFormats.set(timeZone, format)
+  }
+  return format.format(at)
+}
+
 const LOCAL = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2})$/i
 

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { botAccounts } from '../db/schema/network.ts'
 
@@ -12,8 +12,12 @@ export async function ensureBotAccount(db: Db, name: string, puppet: string) {
   return row
 }
 
-export async function listBotAccounts(db: Db) {
-  return db.select().from(botAccounts).orderBy(botAccounts.name)
+/** The accounts by name; only those named in `names` when given and not empty. */
+export async function listBotAccounts(db: Db, names?: readonly string[]) {
+  const query = db.select().from(botAccounts)
+  return (names?.length ? query.where(inArray(botAccounts.name, [...names])) : query).orderBy(
+    botAccounts.name,
+  )
 }
 
 export async function setBotAccountState(

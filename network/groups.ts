@@ -48,22 +48,35 @@ export interface RoomSighting {
   botAccountId: number
 }
 
-/**
- * Binds a room the bot sits in: a room already bound keeps its unit (a topic change never unbinds
- * it); an unbound room is bound to the imported group with the same topic that no room holds yet.
- */
-export async function bindRoomByTopic(
+/** Marks a bound room seen on this account again (re-added, or after a restart). */
+export async function reactivateRoom(
   db: Db,
+  group: BoundGroup,
+  botAccountId: number,
+): Promise<BoundGroup> {
+  await db
+    .update(groups)
+    .set({ active: true, botAccountId, updatedAt: sql`now()` })
+    .where(eq(groups.id, group.id))
+  return { ...group, active: true, botAccountId }
+}
+
+/** The imported group with this topic that no room holds yet, if any. */
+export async function findUnclaimedGroup(db: Db, topic: string): Promise<BoundGroup | undefined> {
+  const [row] = await db
+    .select(boundColumns)
+    .from(groups)
+    .innerJoin(units, eq(units.id, groups.unitId))
+    .where(and(eq(groups.topic, topic), isNull(groups.roomId)))
+  return row
+}
+
+/** Gives an unclaimed group its room; undefined when another room took it meanwhile. */
+export async function claimGroup(
+  db: Db,
+  groupId: number,
   sighting: RoomSighting,
 ): Promise<BoundGroup | undefined> {
-  const known = await findGroupByRoomId(db, sighting.roomId)
-  if (known) {
-    await db
-      .update(groups)
-      .set({ active: true, botAccountId: sighting.botAccountId, updatedAt: sql`now()` })
-      .where(eq(groups.id, known.id))
-    return { ...known, active: true, botAccountId: sighting.botAccountId }
-  }
   const [claimed] = await db
     .update(groups)
     .set({
@@ -72,15 +85,17 @@ export async function bindRoomByTopic(
       active: true,
       updatedAt: sql`now()`,
     })
-    .where(and(eq(groups.topic, sighting.topic), isNull(groups.roomId)))
+    .where(and(eq(groups.id, groupId), isNull(groups.roomId)))
     .returning({ id: groups.id })
   return claimed ? findGroupByRoomId(db, sighting.roomId) : undefined
 }
 
 /**
- * Binds every room an account sits in at once, as its bot comes up, by bindRoomByTopic's rules
- * in set-based statements (an account can sit in thousands of rooms), and one more: a group of the
- * same topic bound to another room of this account that is not among `rooms` (dissolved and
+ * Binds every room an account sits in at once, as its bot comes up, in set-based statements (an
+ * account can sit in thousands of rooms): a bound room keeps its unit and is marked active; an
+ * unbound room claims the imported group of its topic that no room holds (the roster
+ * the operator imported names these topics: this is how a district's rooms come up at first
+ * login); and a group of the same topic bound to another room of this account that is not among `rooms` (dissolved and
  * re-created, or a restarted simulation) is re-bound to the room seen now. When two rooms share a
  * topic, the first in `rooms` order gets the group. Returns the ids of the rooms now bound.
  */

@@ -1,13 +1,7 @@
+import { codePointLength, normalizeName } from '../core/text.ts'
 import type { CsvRecord } from './csv-reader.ts'
 import type { ImportError } from './import-result.ts'
-import {
-  codePointLength,
-  joinPath,
-  MAX_NAME_LENGTH,
-  nameProblem,
-  normalizeText,
-  splitPath,
-} from './names.ts'
+import { joinPath, MAX_NAME_LENGTH, nameProblem, splitPath } from './names.ts'
 import { fieldNames, reasons } from './templates.ts'
 import { type GroupKind, MAX_TIER, type Role, type UnitBody } from './types.ts'
 import {
@@ -77,7 +71,7 @@ function readHeader(header: CsvRecord, errors: ImportError[]): ColumnIndex | und
   const index: Partial<Record<Column, number>> = {}
   let count = header.fields.length
   header.fields.forEach((raw, i) => {
-    const word = normalizeText(raw)
+    const word = normalizeName(raw)
     if (word === '' && i === header.fields.length - 1) {
       count = i // a trailing comma on the header line
       return
@@ -103,11 +97,11 @@ function parseRow(
   const { line, fields } = record
   const problem = (reason: string) => errors.push({ line, reason })
   // Spreadsheets pad rows with empty cells; only a non-empty cell past the header is an error.
-  if (fields.slice(columns.count).some((f) => normalizeText(f) !== ''))
+  if (fields.slice(columns.count).some((f) => normalizeName(f) !== ''))
     problem(reasons.tooManyFields(columns.count, fields.length))
   const cell = (column: Column) => {
     const i = columns[column]
-    return i === undefined ? '' : normalizeText(fields[i] ?? '')
+    return i === undefined ? '' : normalizeName(fields[i] ?? '')
   }
 
   const path = parsePath(cell('path'), problem)
@@ -169,7 +163,7 @@ function parseBody(raw: string, problem: Problem): UnitBody | undefined {
 function items(raw: string): string[] {
   return raw
     .split(LIST_SEPARATOR)
-    .map(normalizeText)
+    .map(normalizeName)
     .filter((s) => s !== '')
 }
 
@@ -177,8 +171,8 @@ function parseGroups(raw: string, problem: Problem): GroupSpec[] {
   const out: GroupSpec[] = []
   for (const item of items(raw)) {
     const hash = item.lastIndexOf(KIND_SEPARATOR)
-    const topic = normalizeText(hash === -1 ? item : item.slice(0, hash))
-    const kindWord = hash === -1 ? '' : normalizeText(item.slice(hash + 1))
+    const topic = normalizeName(hash === -1 ? item : item.slice(0, hash))
+    const kindWord = hash === -1 ? '' : normalizeName(item.slice(hash + 1))
     const kind = kindWord === '' ? 'residents' : lookupWord(KIND_WORDS, kindWord)
     if (topic === '') problem(reasons.emptyTopic())
     else if (!kind) problem(reasons.badKind(topic, kindWord))
@@ -193,7 +187,7 @@ const BAD_ID = /[\s\p{Cc}\p{Cf}]/u
 function parseMembers(raw: string, problem: Problem): MemberSpec[] {
   const out: MemberSpec[] = []
   for (const item of items(raw)) {
-    const parts = item.split(MEMBER_SEPARATOR).map(normalizeText)
+    const parts = item.split(MEMBER_SEPARATOR).map(normalizeName)
     if (parts.length !== 3 || parts[0] === '' || parts[1] === '') {
       problem(reasons.badMember(item))
       continue

@@ -1,3 +1,4 @@
+import { codePointLength, normalizeName } from '../core/text.ts'
 import { MAX_TIER } from './types.ts'
 
 /** Longest name, topic or id we accept, in code points: longer is a pasting accident. */
@@ -5,26 +6,12 @@ export const MAX_NAME_LENGTH = 100
 
 export const PATH_SEPARATOR = '/'
 
-/**
- * Full-width letters, digits and punctuation (ＡＢＣ１２３／；：) become their ASCII forms, so
- * "第１网格" typed on a phone and "第1网格" from a spreadsheet are the same name.
- */
-export function normalizeText(value: string): string {
-  return value.normalize('NFKC').trim()
-}
-
 // Cc covers C0/C1 controls (tab, newline, NUL); Cf covers invisible format characters
 // (zero-width space, bidi overrides) that make two names look equal when they are not.
 const CONTROL = /[\p{Cc}\p{Cf}]/u
 
 export function hasControlChars(value: string): boolean {
   return CONTROL.test(value)
-}
-
-export function codePointLength(value: string): number {
-  let n = 0
-  for (const _ of value) n++
-  return n
 }
 
 export type NameProblem = 'empty' | 'control' | 'too-long'
@@ -37,9 +24,20 @@ export function nameProblem(name: string): NameProblem | undefined {
   return undefined
 }
 
-/** Splits a path into normalised names; empty names are kept so the caller can report them. */
+/**
+ * Between two levels of a path as people write it: '/', '>', '\\', '、', ',', an arrow (->, =>,
+ * →, », ›) with any whitespace around it, or whitespace alone ("九龙坡区 石桥铺街道"). Unit names
+ * never hold any of these, so a roster, a 绑定 command and a notice's scope all split the same way.
+ */
+const LEVEL_SEPARATOR = /\s*(?:->|=>|[/>\\、,→»›])\s*|\s+/
+
+/**
+ * Splits a path into normalised names (full-width forms folded first, so '／' separates too).
+ * Empty names ("a//b", a trailing '/') are kept so a roster import can report them; a reader of
+ * typed input drops them.
+ */
 export function splitPath(path: string): string[] {
-  return path.normalize('NFKC').split(PATH_SEPARATOR).map(normalizeText)
+  return normalizeName(path).split(LEVEL_SEPARATOR)
 }
 
 export function joinPath(names: readonly string[]): string {

@@ -1,15 +1,10 @@
 import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
 import { Batcher, batcherOf } from '../core/batcher.ts'
+import { normalizeName } from '../core/text.ts'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
-import {
-  ancestorPaths,
-  descendantsPattern,
-  normalizePath,
-  normalizeText,
-  PATH_SEPARATOR,
-} from './names.ts'
+import { ancestorPaths, descendantsPattern, normalizePath, PATH_SEPARATOR } from './names.ts'
 import {
   emptyTierCounts,
   type GroupKind,
@@ -32,7 +27,7 @@ export async function findUnitsByName(db: Db, name: string): Promise<Unit[]> {
   return db
     .select()
     .from(units)
-    .where(eq(units.name, normalizeText(name)))
+    .where(eq(units.name, normalizeName(name)))
     .orderBy(asc(units.path))
 }
 

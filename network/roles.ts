@@ -1,9 +1,10 @@
-import { eq } from 'drizzle-orm'
+import { asc, eq, or } from 'drizzle-orm'
 import { anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { members, roles, units } from '../db/schema/network.ts'
 import type { RoleGrant } from './permissions.ts'
 
+/** A member with every role they hold: who the bot and the CLI act for or on. */
 export interface KnownMember {
   id: number
   name: string
@@ -38,6 +39,27 @@ export async function findMembersByWechatIds(
     .leftJoin(units, eq(units.id, roles.unitId))
     .where(anyText(members.wechatId, wechatIds))
   return membersFrom(rows)
+}
+
+/** Members named `who` (display name) or with 微信号 `who`, with their roles, by member id. */
+export async function findMembersByNameOrId(db: Db, who: string): Promise<KnownMember[]> {
+  const name = who.normalize('NFKC').trim()
+  if (name === '') return []
+  const rows = await db
+    .select({
+      id: members.id,
+      name: members.name,
+      wechatId: members.wechatId,
+      role: roles.role,
+      unitId: roles.unitId,
+      unitPath: units.path,
+    })
+    .from(members)
+    .leftJoin(roles, eq(roles.memberId, members.id))
+    .leftJoin(units, eq(units.id, roles.unitId))
+    .where(or(eq(members.wechatId, name), eq(members.name, name)))
+    .orderBy(asc(members.id))
+  return [...membersFrom(rows).values()]
 }
 
 /** A member's row joined with each role they hold (none: one row of nulls), as read. */

@@ -56,7 +56,8 @@ export const fieldNames = {
   wechatId: '微信号',
 }
 
-export const TIER_LABELS: Record<Tier, string> = {
+/** What each tier is called wherever a user reads it: network summaries and notice receipts alike. */
+export const TIER_LABELS: Readonly<Record<Tier, string>> = {
   1: '区',
   2: '街道',
   3: '社区',

@@ -3,18 +3,8 @@
  * status and the event (with actor and note), restart the SLA clock. Chat handlers and the SLA
  * worker both come through here, so every change is checked the same way and lands on the timeline.
  */
-import { eq } from 'drizzle-orm'
 import { orderOptions } from '../core/order-options.ts'
 import type { Services } from '../core/services.ts'
-import { orders } from '../db/schema/orders.ts'
-import { dueAtFor } from './sla-time.ts'
-import {
-  type Actor,
-  type OrderAction,
-  type OrderSnapshot,
-  stepOf,
-  transition,
-} from './state-machine.ts'
 import {
   appendEvent,
   categoryOf,
@@ -23,12 +13,21 @@ import {
   type OrderRow,
   snapshotOf,
   type Tx,
-} from './store.ts'
+  updateOrder,
+} from './order-store.ts'
+import { dueAtFor } from './sla-time.ts'
+import {
+  type OrderAction,
+  type OrderActor,
+  type OrderSnapshot,
+  stepOf,
+  transition,
+} from './state-machine.ts'
 import { replies } from './templates.ts'
 
 export interface ActRequest {
   code: string
-  actor: Actor
+  actor: OrderActor
   /** Who, for the timeline: a 微信号, or 'system'. */
   actorRef: string
   actorMemberId?: number | null
@@ -89,19 +88,15 @@ async function moveIn(tx: Tx, services: Services, req: ActRequest): Promise<ActR
   // assignee the full accept window, an escalation gives the upper tier the same.
   const dueAt = step && category ? dueAtFor(now, step, category, options) : null
   const escalations = before.escalations + (moved.event === 'escalated' ? 1 : 0)
-  const [order] = await tx
-    .update(orders)
-    .set({
-      status: moved.to,
-      ...(moved.assigneeMemberId !== undefined ? { assigneeMemberId: moved.assigneeMemberId } : {}),
-      ...(moved.handlingUnit ? { handlingUnitId: moved.handlingUnit.id } : {}),
-      ...req.patch,
-      escalations,
-      dueAt,
-      updatedAt: now,
-    })
-    .where(eq(orders.id, before.id))
-    .returning()
+  const order = await updateOrder(tx, before.id, {
+    status: moved.to,
+    ...(moved.assigneeMemberId !== undefined ? { assigneeMemberId: moved.assigneeMemberId } : {}),
+    ...(moved.handlingUnit ? { handlingUnitId: moved.handlingUnit.id } : {}),
+    ...req.patch,
+    escalations,
+    dueAt,
+    updatedAt: now,
+  })
   const event = await appendEvent(tx, {
     orderId: before.id,
     at: now,
@@ -110,11 +105,11 @@ async function moveIn(tx: Tx, services: Services, req: ActRequest): Promise<ActR
     toStatus: moved.to,
     actorRef: req.actorRef,
     actorMemberId: req.actorMemberId ?? null,
-    unitId: order!.handlingUnitId,
+    unitId: order.handlingUnitId,
     note: note ?? null,
     data: req.data ?? null,
   })
-  const result = { before, order: order!, event }
+  const result = { before, order, event }
   await req.within?.(tx, result)
   return { ok: true, ...result }
 }

@@ -6,6 +6,8 @@
 import { readFile } from 'node:fs/promises'
 import { asc, sql } from 'drizzle-orm'
 import { z } from 'zod'
+import { cacheKey } from '../core/caches.ts'
+import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { serviceCatalog } from '../db/schema/orders.ts'
 
@@ -105,7 +107,8 @@ export function parseCatalog(raw: unknown): CatalogFile {
 
 /**
  * Upserts every category by code in one statement; returns how many rows the file holds.
- * Categories missing from a later file stay (old orders reference them).
+ * Categories missing from a later file stay (old orders reference them). A process holding the
+ * catalogue sees the change within CACHE_MS; `reloadCatalog` makes its own see it at once.
  */
 export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number> {
   const file = catalog ?? (await readCatalogFile())
@@ -134,43 +137,71 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
         hours: sql`excluded.hours`,
       },
     })
-  forget(db)
   return rows.length
 }
 
+/** `loadCatalog`, then the Services' cached copy is dropped: the next order reads the new one. */
+export async function reloadCatalog(
+  services: Pick<Services, 'db' | 'caches'>,
+  catalog?: CatalogFile,
+): Promise<number> {
+  const loaded = await loadCatalog(services.db, catalog)
+  catalogueOf(services).forget()
+  return loaded
+}
+
 /**
- * The catalogue changes only when a file is loaded (`loadCatalog`, at worker start or by hand),
- * and every order reads it, so each process keeps it for a while. A load in this process drops the
- * copy at once; a load elsewhere (the CLI) is seen within CACHE_MS. An order classified against
- * the previous keywords for that long is what it would have been a minute earlier.
+ * The catalogue changes only when a file is loaded (`reloadCatalog`, at worker start, or by hand
+ * with the CLI), and every order reads it, so each Services keeps it for a while. A reload through
+ * the same Services drops the copy at once; a load elsewhere (the CLI) is seen within CACHE_MS. An
+ * order classified against the previous keywords for that long is what it would have been a
+ * minute earlier.
  */
 const CACHE_MS = 60_000
-const cached = new WeakMap<Db, { at: number; categories: Promise<Category[]> }>()
 
-function forget(db: Db): void {
-  cached.delete(db)
+class CachedCatalogue {
+  private held: { at: number; categories: Promise<Category[]> } | undefined
+
+  constructor(private readonly db: Db) {}
+
+  list(): Promise<Category[]> {
+    const hit = this.held
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.categories
+    const categories = readCategories(this.db)
+    this.held = { at: Date.now(), categories }
+    // A failed read is not kept: the next order asks again.
+    categories.catch(() => {
+      if (this.held?.categories === categories) this.forget()
+    })
+    return categories
+  }
+
+  forget(): void {
+    this.held = undefined
+  }
+}
+
+const CATALOGUE = cacheKey<CachedCatalogue>('orders.catalogue')
+
+function catalogueOf(services: Pick<Services, 'db' | 'caches'>): CachedCatalogue {
+  return services.caches.of(CATALOGUE, () => new CachedCatalogue(services.db))
 }
 
 /** Every category in catalogue order; loads the shipped file first when the table is empty. */
-export function listCategories(db: Db): Promise<Category[]> {
-  const hit = cached.get(db)
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.categories
-  const categories = readCategories(db)
-  cached.set(db, { at: Date.now(), categories })
-  // A failed read is not kept: the next order asks again.
-  categories.catch(() => {
-    if (cached.get(db)?.categories === categories) forget(db)
-  })
-  return categories
+export function listCategories(services: Pick<Services, 'db' | 'caches'>): Promise<Category[]> {
+  return catalogueOf(services).list()
 }
 
 /** One category by id from the cached catalogue; a category added elsewhere re-reads it once. */
-export async function categoryById(db: Db, id: number | null): Promise<Category | undefined> {
+export async function categoryById(
+  services: Pick<Services, 'db' | 'caches'>,
+  id: number | null,
+): Promise<Category | undefined> {
   if (id === null) return undefined
-  const found = (await listCategories(db)).find((c) => c.id === id)
+  const found = (await listCategories(services)).find((c) => c.id === id)
   if (found) return found
-  forget(db)
-  return (await listCategories(db)).find((c) => c.id === id)
+  catalogueOf(services).forget()
+  return (await listCategories(services)).find((c) => c.id === id)
 }
 
 async function readCategories(db: Db): Promise<Category[]> {

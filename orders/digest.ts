@@ -3,29 +3,18 @@
  * its unit or below, overdue first. Composition is pure; sending uses one job id per group and
  * day, so a retried digest job says nothing twice.
  */
-import { and, eq, inArray, isNotNull, or } from 'drizzle-orm'
+import { and, eq, isNotNull, or } from 'drizzle-orm'
 import type { Services } from '../core/services.ts'
 import { groups, units } from '../db/schema/network.ts'
-import { orders, serviceCatalog } from '../db/schema/orders.ts'
 import { isWithin } from '../network/permissions.ts'
 import { sendRef } from '../queues/send-hooks.ts'
+import { openOrdersWithPaths } from './order-queries.ts'
 import { isOverdue } from './sla-time.ts'
-import { OPEN_STATUSES, type OpenStatus } from './state-machine.ts'
+import type { OpenStatus } from './state-machine.ts'
 import { notices, orderLine, unitLabel } from './templates.ts'
 
 /** The kind of message about a daily digest (by its day), for the send hooks (send-hooks.ts). */
 export const DIGEST_REF = 'digest'
-
-/** The calendar day of `at` in `timezone`, "2026-06-01": the digest's identity. */
-export function dayOf(at: Date, timezone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at)
-}
 
 export interface DigestGroup {
   groupId: number
@@ -106,19 +95,7 @@ export async function sendDigest(services: Services, day: string): Promise<numbe
         isNotNull(groups.roomId),
       ),
     )
-  const open = await db
-    .select({
-      code: orders.code,
-      categoryName: serviceCatalog.name,
-      status: orders.status,
-      text: orders.text,
-      dueAt: orders.dueAt,
-      handlingPath: units.path,
-    })
-    .from(orders)
-    .innerJoin(units, eq(units.id, orders.handlingUnitId))
-    .leftJoin(serviceCatalog, eq(serviceCatalog.id, orders.categoryId))
-    .where(inArray(orders.status, [...OPEN_STATUSES]))
+  const open = await openOrdersWithPaths(db)
   const digests = composeDigests(
     teamGroups,
     open.map((o) => ({ ...o, categoryName: o.categoryName ?? '', status: o.status as OpenStatus })),

@@ -15,19 +15,10 @@ import type { Unit } from '../network/types.ts'
 import { type Category, FALLBACK_CATEGORY, listCategories } from './catalogue.ts'
 import { type Classification, classify } from './classify.ts'
 import { afterMove } from './effects.ts'
-import { type Prepared, submitIntake } from './intake-batch.ts'
+import { submitIntake } from './intake-batch.ts'
+import type { PlaceInput, Prepared } from './intake-rules.ts'
+import type { OrderRow } from './order-store.ts'
 import { routeUnit } from './route.ts'
-import type { OrderRow } from './store.ts'
-
-export interface PlaceInput {
-  residentRef: string
-  residentName: string
-  /** The group the order was typed in, and its unit (the resident's). */
-  groupId: number | null
-  unitId: number
-  text: string
-  verb: string
-}
 
 export type PlaceResult =
   | {
@@ -62,7 +53,7 @@ export async function prepareOrder(services: Services, input: PlaceInput): Promi
   const { db } = services
   const text = storableText(input.text)
   const residentName = storableText(input.residentName, MAX_NAME) || '居民'
-  const categories = await listCategories(db)
+  const categories = await listCategories(services)
   const classified = classify(text, categories)
   const category = classified?.category ?? categories.find((c) => c.code === FALLBACK_CATEGORY)
   if (!category) throw new Error(`service catalogue has no ${FALLBACK_CATEGORY} category`)

@@ -8,18 +8,13 @@ import { orderOptions } from '../core/order-options.ts'
 import type { Services } from '../core/services.ts'
 import { groups, members } from '../db/schema/network.ts'
 import { ancestors } from '../network/queries.ts'
+import { type Audience, teamRoomOf } from '../network/team-rooms.ts'
 import { sendRef } from '../queues/send-hooks.ts'
 import type { Moved } from './act.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
-import {
-  type Audience,
-  accountOfOrder,
-  candidatesFor,
-  groupFor,
-  type TeamGroup,
-} from './dispatch.ts'
+import { accountOfOrder, candidatesFor } from './dispatch.ts'
+import { findOrderByCode, type OrderRow } from './order-store.ts'
 import { slaMinutes } from './sla-time.ts'
-import { findOrderByCode, type OrderRow } from './store.ts'
 import { notices, unitLabel } from './templates.ts'
 
 /** The kind of message about an order (by its code), for the send hooks (send-hooks.ts). */
@@ -50,41 +45,7 @@ async function member(services: Services, id: number | null) {
 }
 
 /**
- * Which room hears a unit's workers or team is read for most notices, and changes only when a
- * room is bound or unbound: kept ROOM_CACHE_MS, and dropped at once by a bind in this process
- * (`forgetTeamRooms`). A bind made elsewhere reaches notices within that time; a notice sent
- * meanwhile goes where it would have gone a moment before the bind.
- */
-const ROOM_CACHE_MS = 2_000
-const teamRooms = new WeakMap<
-  object,
-  Map<string, { at: number; group: Promise<TeamGroup | undefined> }>
->()
-
-export function forgetTeamRooms(db: object): void {
-  teamRooms.delete(db)
-}
-
-function teamRoomOf(services: Services, unitId: number, audience: Audience) {
-  let cache = teamRooms.get(services.db)
-  if (!cache) {
-    cache = new Map()
-    teamRooms.set(services.db, cache)
-  }
-  const key = `${unitId}:${audience}`
-  const hit = cache.get(key)
-  if (hit && Date.now() - hit.at < ROOM_CACHE_MS) return hit.group
-  const group = groupFor(services.db, unitId, audience)
-  const entry = { at: Date.now(), group }
-  cache.set(key, entry)
-  group.catch(() => {
-    if (cache.get(key) === entry) cache.delete(key)
-  })
-  return group
-}
-
-/**
- * Says `text` to the handling unit's workers or team (see dispatch.ts `groupFor`); privately to
+ * Says `text` to the handling unit's workers or team (network/team-rooms.ts); privately to
  * `fallbackTo` when no group fits.
  */
 async function toUnit(
@@ -149,7 +110,7 @@ export async function announce(services: Services, moved: Moved, extras: Announc
 async function announceOrThrow(services: Services, moved: Moved, extras: AnnounceExtras) {
   const { order, event, before } = moved
   const key = String(event.id)
-  const category = await categoryById(services.db, order.categoryId)
+  const category = await categoryById(services, order.categoryId)
   const categoryName = category?.name ?? ''
   const assignee =
     extras.assignee && extras.assignee.memberId === order.assigneeMemberId

@@ -6,8 +6,8 @@
 import { and, asc, eq, sql, sum } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
-import { checkBalanced, type LedgerTx, reversalOf } from './ledger.ts'
-import type { Tx } from './store.ts'
+import type { Tx } from './order-store.ts'
+import { checkBalanced, type LedgerTx, reversalOf } from './points-ledger.ts'
 
 export const ISSUANCE = 'issuance'
 

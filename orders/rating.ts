@@ -3,23 +3,21 @@
  * allowance is spent) closes the order and, in the same transaction, credits the volunteer's
  * hours to the love bank; 1-2 stars reopens it for whoever did the work.
  */
-import { and, desc, eq } from 'drizzle-orm'
 import { orderOptions } from '../core/order-options.ts'
 import type { Services } from '../core/services.ts'
-import { orderEvents } from '../db/schema/orders.ts'
 import { type ActResult, applyAction, type Moved } from './act.ts'
 import { hoursFromNote } from './hours.ts'
-import { pointsFor, transfer } from './ledger.ts'
+import { categoryOf, lastDoneReport, type OrderRow, type Tx } from './order-store.ts'
 import { issuanceAccount, memberAccount, memberBalance, postTx } from './points.ts'
-import type { Actor } from './state-machine.ts'
-import { categoryOf, type OrderRow, type Tx } from './store.ts'
+import { pointsFor, transfer } from './points-ledger.ts'
+import type { OrderActor } from './state-machine.ts'
 import { autoCloseNote, pointsTexts } from './templates.ts'
 
 export interface RateInput {
   code: string
   stars: number
   comment?: string | undefined
-  actor: Actor
+  actor: OrderActor
   actorRef: string
   actorMemberId?: number | null
 }
@@ -39,12 +37,7 @@ export function earningTxId(orderId: number): string {
 
 /** Hours the volunteer reported at the last 完成, or the catalogue's for the category. */
 async function hoursWorked(tx: Tx, orderId: number, categoryId: number | null): Promise<number> {
-  const [done] = await tx
-    .select({ data: orderEvents.data, note: orderEvents.note })
-    .from(orderEvents)
-    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, 'done')))
-    .orderBy(desc(orderEvents.id))
-    .limit(1)
+  const done = await lastDoneReport(tx, orderId)
   const reported = done?.data?.hours
   if (typeof reported === 'number' && reported > 0) return reported
   const fromNote = hoursFromNote(done?.note)

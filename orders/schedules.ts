@@ -1,6 +1,6 @@
+import { localDay } from '../core/local-time.ts'
 import type { Schedule } from '../core/scheduler.ts'
 import { enqueueDigest, enqueueSweep } from '../queues/sla-queue.ts'
-import { dayOf } from './digest.ts'
 import { slaQueueOf } from './sla-timer.ts'
 
 /**
@@ -13,7 +13,7 @@ export const orderSchedules: Schedule[] = [
     // 08:00 every day in the configured zone: before the stations' working day starts.
     cron: '0 8 * * *',
     run: (services, tick) =>
-      enqueueDigest(slaQueueOf(services), { day: dayOf(tick, services.timezone) }),
+      enqueueDigest(slaQueueOf(services), { day: localDay(tick, services.timezone) }),
   },
   {
     name: 'orders-sla-sweep',

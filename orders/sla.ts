@@ -4,19 +4,17 @@
  * climbs one tier and that tier's group is told; the clock restarts there. At the district it
  * stops climbing and stays on the overdue lists. The job only wakes the check up: the row decides.
  */
-import { and, asc, eq, gt, inArray, isNotNull, lte, or } from 'drizzle-orm'
 import type { Services } from '../core/services.ts'
-import { units } from '../db/schema/network.ts'
-import { orders } from '../db/schema/orders.ts'
 import { ancestors } from '../network/queries.ts'
 import type { StepDue } from '../queues/sla-queue.ts'
 import { applyAction } from './act.ts'
 import { afterMove } from './effects.ts'
+import { overdueSteps } from './order-queries.ts'
+import { categoryOf, type OrderRow } from './order-store.ts'
 import { autoClose } from './rating.ts'
 import { slaMinutes } from './sla-time.ts'
 import { armSla } from './sla-timer.ts'
-import { OPEN_STATUSES, stepOf } from './state-machine.ts'
-import { categoryOf, type OrderRow } from './store.ts'
+import { stepOf } from './state-machine.ts'
 import { escalationWhy } from './templates.ts'
 
 /** True when the job is the order's live timer (nothing moved the order since it was armed). */
@@ -87,23 +85,7 @@ export async function onStepDue(
  * with live timers.
  */
 export async function sweepOverdue(services: Services, limit = 1_000): Promise<number> {
-  const rows = await services.db
-    .select({ order: orders })
-    .from(orders)
-    .innerJoin(units, eq(units.id, orders.handlingUnitId))
-    .where(
-      and(
-        isNotNull(orders.dueAt),
-        lte(orders.dueAt, services.now()),
-        // Open orders below the district can still climb; done ones can still close.
-        or(
-          and(inArray(orders.status, [...OPEN_STATUSES]), gt(units.tier, 1)),
-          eq(orders.status, 'done'),
-        ),
-      ),
-    )
-    .orderBy(asc(orders.dueAt))
-    .limit(limit)
-  for (const { order } of rows) await armSla(services, order)
+  const rows = await overdueSteps(services.db, services.now(), limit)
+  for (const order of rows) await armSla(services, order)
   return rows.length
 }

@@ -27,11 +27,17 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number]
 
 /** Statuses in which someone still owes the resident something. */
-export const OPEN_STATUSES = ['placed', 'dispatched', 'accepted', 'returned', 'escalated'] as const
-export type OpenStatus = (typeof OPEN_STATUSES)[number]
+export const OPEN_ORDER_STATUSES = [
+  'placed',
+  'dispatched',
+  'accepted',
+  'returned',
+  'escalated',
+] as const
+export type OpenStatus = (typeof OPEN_ORDER_STATUSES)[number]
 
 export function isOpen(status: OrderStatus): status is OpenStatus {
-  return (OPEN_STATUSES as readonly string[]).includes(status)
+  return (OPEN_ORDER_STATUSES as readonly string[]).includes(status)
 }
 
 export type Step = 'accept' | 'complete' | 'rate'
@@ -67,7 +73,7 @@ export interface OrderSnapshot {
   reopens: number
 }
 
-export type Actor =
+export type OrderActor =
   | { kind: 'system' }
   | { kind: 'person'; ref: string; memberId?: number; grants: readonly RoleGrant[] }
 
@@ -118,15 +124,15 @@ function closedReason(order: OrderSnapshot): string | undefined {
   return CLOSED_REASON[order.status]?.(order.code)
 }
 
-function isResident(order: OrderSnapshot, actor: Actor): boolean {
+function isResident(order: OrderSnapshot, actor: OrderActor): boolean {
   return actor.kind === 'person' && actor.ref === order.residentRef
 }
 
-function covers(actor: Actor, roles: readonly Role[], unitPath: string): boolean {
+function covers(actor: OrderActor, roles: readonly Role[], unitPath: string): boolean {
   return actor.kind === 'person' && findCoveringGrant(actor.grants, roles, unitPath) !== undefined
 }
 
-function isAssignee(order: OrderSnapshot, actor: Actor): boolean {
+function isAssignee(order: OrderSnapshot, actor: OrderActor): boolean {
   return (
     actor.kind === 'person' &&
     actor.memberId !== undefined &&
@@ -150,7 +156,7 @@ function mayWork(grants: readonly RoleGrant[], unitPath: string): boolean {
 export function transition(
   order: OrderSnapshot,
   action: OrderAction,
-  actor: Actor,
+  actor: OrderActor,
   policy: Policy = { maxReopens: 1 },
 ): Transition {
   const { code } = order

@@ -1,17 +1,15 @@
 /**
  * What people read: an order's timeline (进度), a worker's open orders (我的任务), the menu.
- * Queries and rendering only; nothing here changes an order.
+ * Rendering over the reads of order-store.ts and order-queries.ts; nothing here changes an order.
  */
-import { and, asc, eq, inArray, isNull, like, or } from 'drizzle-orm'
 import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
-import { units } from '../db/schema/network.ts'
-import { orders } from '../db/schema/orders.ts'
 import { isWithin, type RoleGrant } from '../network/permissions.ts'
 import { type Category, PLATFORMS } from './catalogue.ts'
+import { assignedOpenOrders, timelineOf, unassignedOpenOrders } from './order-queries.ts'
+import { categoryOf, type OrderRow, unitById } from './order-store.ts'
 import { isOverdue } from './sla-time.ts'
-import { OPEN_STATUSES, WORKER_ROLES } from './state-machine.ts'
-import { categoryOf, type OrderRow, timelineOf, unitById } from './store.ts'
+import { WORKER_ROLES } from './state-machine.ts'
 import { orderLine, replies, SYSTEM_ACTOR_NAME, timelineLine, unitLabel } from './templates.ts'
 
 /** "06-01 10:00" in the district's time zone. */
@@ -110,46 +108,19 @@ export async function tasksOf(
 ): Promise<TaskLists> {
   const { db } = services
   const now = services.now()
-  const mine = await db
-    .select()
-    .from(orders)
-    .where(
-      and(
-        eq(orders.assigneeMemberId, member.id),
-        inArray(orders.status, ['dispatched', 'accepted']),
-      ),
-    )
-    .orderBy(asc(orders.createdAt))
-    .limit(limit)
+  const mine = await assignedOpenOrders(db, member.id, limit)
   const scopes = member.grants.filter((g) => WORKER_ROLES.includes(g.role))
   const waiting =
     scopes.length === 0
       ? []
-      : await db
-          .select({ order: orders })
-          .from(orders)
-          .innerJoin(units, eq(units.id, orders.handlingUnitId))
-          .where(
-            and(
-              isNull(orders.assigneeMemberId),
-              inArray(orders.status, [...OPEN_STATUSES]),
-              or(
-                ...scopes.flatMap((g) => [
-                  eq(units.path, g.unitPath),
-                  like(units.path, `${g.unitPath.replace(/[\\%_]/g, '\\$&')}/%`),
-                ]),
-              ),
-            ),
-          )
-          .orderBy(asc(orders.createdAt))
-          .limit(limit)
+      : await unassignedOpenOrders(
+          db,
+          scopes.map((g) => g.unitPath),
+          limit,
+        )
   return {
     mine: await linesOf(db, mine, now),
-    waiting: await linesOf(
-      db,
-      waiting.map((w) => w.order),
-      now,
-    ),
+    waiting: await linesOf(db, waiting, now),
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Services } from '../core/services.ts'
 import type { Stoppable } from '../core/stoppable.ts'
 import { createSlaWorker } from '../queues/sla-worker.ts'
-import { loadCatalog } from './catalogue.ts'
+import { reloadCatalog } from './catalogue.ts'
 import { sendDigest } from './digest.ts'
 import { onStepDue, sweepOverdue } from './sla.ts'
 import { closeSlaQueue } from './sla-timer.ts'
@@ -12,7 +12,7 @@ import { closeSlaQueue } from './sla-timer.ts'
  * so a worker starting after Redis lost its data catches up at once.
  */
 export async function startOrderWorkers(services: Services): Promise<Stoppable[]> {
-  const categories = await loadCatalog(services.db)
+  const categories = await reloadCatalog(services)
   const worker = createSlaWorker({
     connection: services.connection,
     prefix: services.queuePrefix,

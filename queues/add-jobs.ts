@@ -19,7 +19,7 @@ export interface JobSpec<D, N extends string> {
  * Not addBulk: it puts the jobs in an ioredis Pipeline, and every Pipeline defines its own
  * `length` getter, a closure over the instance. V8 keeps an object with such a getter, and all it
  * holds (commands, jobs, their data and the code awaiting them), alive through every young
- * collection until the next full one (bench/README.md, sixth session).
+ * collection until the next full one (bench/README.md, "No ioredis pipelines for adds").
  */
 export async function addJobs<D, R, N extends string>(
   queue: Queue<D, R, N>,

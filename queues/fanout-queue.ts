@@ -24,7 +24,7 @@ export function fanoutJobId(p: FanoutPayload): string {
   return `fanout-N${p.noticeId}-t${p.tier}`
 }
 
-export const fanoutJobOptions = {
+const fanoutJobOptions = {
   // A tier's fan-out is idempotent (page ids come from the deliveries they hold), so retrying is safe:
   // 8 attempts from 1 s doubling cover a Redis or PostgreSQL blip of about four minutes.
   attempts: 8,

@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis'
 import type { Db } from '../db/client.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { OutboundMessage } from './outbound-message.ts'
-import { createSendQueue, queueSay, type SendQueue } from './send-queue.ts'
+import type { SendQueue } from './send-queue.ts'
+import { SendQueues } from './send-queues.ts'
 
 export type Say = Omit<OutboundMessage, 'roomId'>
 
@@ -12,26 +13,24 @@ export type Say = Omit<OutboundMessage, 'roomId'>
  * and the process holding that account's puppet does the saying, paced.
  */
 export class Messenger {
-  private readonly queues = new Map<string, SendQueue>()
+  /** Every account's send queue, as this process adds to them. */
+  readonly queues: SendQueues
 
   constructor(
     private readonly db: Db,
-    private readonly connection: Redis,
-    private readonly prefix: string,
-  ) {}
+    connection: Redis,
+    prefix: string,
+  ) {
+    this.queues = new SendQueues(connection, prefix)
+  }
 
   queueOf(account: string): SendQueue {
-    let queue = this.queues.get(account)
-    if (!queue) {
-      queue = createSendQueue({ connection: this.connection, prefix: this.prefix, account })
-      this.queues.set(account, queue)
-    }
-    return queue
+    return this.queues.of(account)
   }
 
   /** Queues on a known account; `jobId` makes a repeated call a no-op. */
   async toRoom(account: string, roomId: string, msg: Say, jobId?: string): Promise<void> {
-    await queueSay(this.queueOf(account), { ...msg, roomId }, jobId)
+    await this.queues.say(account, { ...msg, roomId }, jobId)
   }
 
   /** Queues into a group's room; false when the group has no bound room or no account yet. */
@@ -47,7 +46,6 @@ export class Messenger {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()))
-    this.queues.clear()
+    await this.queues.close()
   }
 }

@@ -27,7 +27,6 @@ export const JobIdSchema = z
 export const OutboundMessageSchema = z.object({ roomId, text, kind, tier, ref })
 
 export type OutboundMessage = z.infer<typeof OutboundMessageSchema>
-export type OutboundKind = OutboundMessage['kind']
 
 /** Most rooms in one page: ~10 KB of job data, and a page's says are one BullMQ job. */
 export const PAGE_MAX = 100

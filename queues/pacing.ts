@@ -1,7 +1,7 @@
 import type { PacingConfig } from '../core/config.ts'
 
 /** The sliding window `perMinute` applies to, in ms. */
-export const DEFAULT_WINDOW_MS = 60_000
+const DEFAULT_WINDOW_MS = 60_000
 
 /**
  * PacingConfig minus the cool-down (the worker's business), plus the window length so tests can

@@ -2,7 +2,6 @@ import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { z } from 'zod'
-import { type Batcher, writerOf } from '../core/batcher.ts'
 import { addJobs } from './add-jobs.ts'
 import {
   JobIdSchema,
@@ -153,20 +152,4 @@ export function pageProgress(progress: unknown, page: OutboundPage): number {
   return typeof progress === 'number' && Number.isInteger(progress) && progress >= 0
     ? Math.min(progress, page.to.length)
     : 0
-}
-
-const saying = new WeakMap<SendQueue, Batcher<SayRequest, void>>()
-
-/**
- * enqueueSay for callers that need no job back (replies, notices): the says queued on one account
- * while its previous round trip is out go to Redis together, in one write. A bad message fails
- * only its caller, with the same TypeError.
- */
-export async function queueSay(
-  queue: SendQueue,
-  msg: OutboundMessage,
-  jobId?: string,
-): Promise<void> {
-  const writer = writerOf(saying, queue, (requests) => enqueueSayBulk(queue, requests))
-  await writer.load(jobId === undefined ? { msg } : { msg, jobId })
 }

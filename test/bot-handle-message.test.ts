@@ -2,8 +2,10 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HandlerTable, Incoming, SomeHandlers } from '../bot/context.ts'
 import { handleMessage, type MessageDeps } from '../bot/handle-message.ts'
+import { CooldownGate } from '../bot/system-notice.ts'
 import { TalkerLimit } from '../bot/talker-limit.ts'
 import { botTexts } from '../bot/templates.ts'
+import { Caches } from '../core/caches.ts'
 import type { Services } from '../core/services.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 
@@ -20,6 +22,7 @@ describe('handleMessage', () => {
   const deps = (handlers: SomeHandlers, limit = new TalkerLimit()): MessageDeps => ({
     services: {
       db: t.db,
+      caches: new Caches(),
       log: pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) }),
     } as unknown as Services,
     account: { id: 1, name: 'bot-test', names: ['圈群助手'] },
@@ -78,9 +81,53 @@ describe('handleMessage', () => {
       kind: 'silent',
     })
     expect(await handleMessage(d, { ...say('[图片]'), type: 'other' })).toEqual({ kind: 'silent' })
-    expect(await handleMessage(d, { ...say('操作过于频繁'), type: 'system' })).toEqual({
+    expect(
+      await handleMessage(d, { ...say('操作过于频繁'), type: 'system', fromPlatform: true }),
+    ).toEqual({
       kind: 'coolDown',
       reason: '操作过于频繁',
     })
+  })
+
+  it('never cools down on what a member can make WeChat show: names, their own messages', async () => {
+    const d = deps({})
+    const platform = (text: string) => ({
+      ...say(text),
+      type: 'system' as const,
+      fromPlatform: true,
+    })
+    for (const text of [
+      '"请稍后再试"加入了群聊',
+      '"王芳"邀请"操作太频繁"加入了群聊',
+      '"张三"修改群名为“发送过于频繁”',
+      '请稍后再试',
+      '"太频繁"撤回了一条消息',
+    ]) {
+      expect(await handleMessage(d, platform(text))).toEqual({ kind: 'silent' })
+    }
+    // A member's message of unknown type with the very words: not the platform.
+    expect(
+      await handleMessage(d, {
+        ...say('操作过于频繁，请稍后再试'),
+        type: 'system',
+        fromPlatform: false,
+      }),
+    ).toEqual({ kind: 'silent' })
+    expect(await handleMessage(d, platform('操作过于频繁，请稍后再试'))).toMatchObject({
+      kind: 'coolDown',
+    })
+  })
+})
+
+describe('CooldownGate', () => {
+  it('starts at most one cool-down per period and three an hour', () => {
+    const gate = new CooldownGate(600_000)
+    const t0 = 1_000_000_000
+    expect(gate.allow(t0)).toBe(true)
+    expect(gate.allow(t0 + 1_000)).toBe(false)
+    expect(gate.allow(t0 + 600_000)).toBe(true)
+    expect(gate.allow(t0 + 1_200_000)).toBe(true)
+    expect(gate.allow(t0 + 1_800_000)).toBe(false)
+    expect(gate.allow(t0 + 3_600_001)).toBe(true)
   })
 })

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Actor } from '../broadcasts/authorize.ts'
+import type { NoticeActor } from '../broadcasts/authorize.ts'
 import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { auditLog } from '../db/schema/audit.ts'
@@ -173,7 +173,7 @@ describe('notices on the sample district, by chat', () => {
   it('resolves scopes by name or path, limits tiers, and answers bad input clearly', async () => {
     const liuyang = await member('wxid_liuyang')
     const chenjing = await member('wxid_chenjing')
-    const draft = (actor: Actor, scope: string | undefined, extra: object = {}) =>
+    const draft = (actor: NoticeActor, scope: string | undefined, extra: object = {}) =>
       createNotice(d.services, { actor, scope, text: '范围测试', ...extra })
 
     const ambiguous = await draft(liuyang, '第一网格')
@@ -202,7 +202,7 @@ describe('notices on the sample district, by chat', () => {
       reason: 'tooLong',
       message: '通知正文过长（2,001 字），请控制在 2,000 字以内。',
     })
-    const resident: Actor = { kind: 'member', ref: 'wxid_linxiuying', member: undefined }
+    const resident: NoticeActor = { kind: 'member', ref: 'wxid_linxiuying', member: undefined }
     expect(await draft(resident, SHIQIAOPU)).toMatchObject({ reason: 'refused' })
     expect(await draft(resident, undefined)).toMatchObject({ reason: 'noDefaultScope' })
   })

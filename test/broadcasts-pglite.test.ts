@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Actor } from '../broadcasts/authorize.ts'
+import type { NoticeActor } from '../broadcasts/authorize.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import {
   beginSends,
@@ -34,7 +34,7 @@ import { importSample } from './support/sample-services.ts'
 describe('the broadcast storage on PGlite', () => {
   let database: Database
   let services: Services
-  const operator: Actor = { kind: 'operator', ref: 'cli:test' }
+  const operator: NoticeActor = { kind: 'operator', ref: 'cli:test' }
   beforeAll(async () => {
     database = openDatabase({ dataDir: 'memory://' })
     await database.migrate()

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { chunk, groupBy, planAudience, reachabilityOf } from '../broadcasts/audience.ts'
-import { type Actor, defaultScope, mayAuthor, mayManage, mayView } from '../broadcasts/authorize.ts'
-import { noticeCode, parseNoticeCode } from '../broadcasts/codes.ts'
+import {
+  defaultScope,
+  mayAuthor,
+  mayManage,
+  mayView,
+  type NoticeActor,
+} from '../broadcasts/authorize.ts'
+import { noticeCode, parseNoticeCode } from '../broadcasts/notice-code.ts'
 import { isFinished, summarize } from '../broadcasts/report.ts'
 import { canonicalScope } from '../broadcasts/scope.ts'
 import { parseKindsFlag, parseTiersFlag } from '../cli/commands/notice-send.ts'
@@ -110,7 +116,7 @@ describe('notice codes', () => {
 describe('authorization of notices', () => {
   const grants = (...g: [RoleGrant['role'], string][]): RoleGrant[] =>
     g.map(([role, unitPath], i) => ({ role, unitPath, unitId: i + 1 }))
-  const member = (id: number, g: RoleGrant[]): Actor => ({
+  const member = (id: number, g: RoleGrant[]): NoticeActor => ({
     kind: 'member',
     ref: `wxid_${id}`,
     member: { id, name: `m${id}`, wechatId: `wxid_${id}`, grants: g },
@@ -118,8 +124,8 @@ describe('authorization of notices', () => {
   const liuyang = member(3, grants(['propagandist', SQP]))
   const zhaolei = member(2, grants(['admin', '九龙坡区']))
   const zhangwei = member(5, grants(['station_staff', `${SQP}/科园社区`]))
-  const resident: Actor = { kind: 'member', ref: 'wxid_res', member: undefined }
-  const cli: Actor = { kind: 'operator', ref: 'cli:ops' }
+  const resident: NoticeActor = { kind: 'member', ref: 'wxid_res', member: undefined }
+  const cli: NoticeActor = { kind: 'operator', ref: 'cli:ops' }
 
   it('lets propagandists and admins author inside their subtree only', () => {
     expect(mayAuthor(liuyang, SQP)).toBe(true)

@@ -1,11 +1,10 @@
 import { and, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Actor } from '../broadcasts/authorize.ts'
+import type { NoticeActor } from '../broadcasts/authorize.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../broadcasts/create-notice.ts'
 import { deliveryIdOfRef } from '../broadcasts/enqueue-deliveries.ts'
 import { reconcileOnce } from '../broadcasts/reconciler.ts'
-import { SendQueues } from '../broadcasts/send-queues.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
 import type { Services } from '../core/services.ts'
 import { openDatabase } from '../db/client.ts'
@@ -16,6 +15,7 @@ import { importNetwork } from '../network/import.ts'
 import { createFanoutQueue, fanoutJobId } from '../queues/fanout-queue.ts'
 import { OutboundPageSchema, PAGE_MAX } from '../queues/outbound-message.ts'
 import { sendQueueName } from '../queues/send-queue.ts'
+import { SendQueues } from '../queues/send-queues.ts'
 import { memberActor, until } from './support/broadcasts-district.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 import { createTestRedis, type TestRedis } from './support/redis.ts'
@@ -30,7 +30,7 @@ describe('a district-wide notice on the generated Jiulongpo district', () => {
   let t: TestDatabase
   let services: Services
   let redis: TestRedis
-  let author: Actor
+  let author: NoticeActor
   let noticeId = 0
   const accountNames: string[] = []
 

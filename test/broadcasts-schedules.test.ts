@@ -1,6 +1,6 @@
 import { eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Actor } from '../broadcasts/authorize.ts'
+import type { NoticeActor } from '../broadcasts/authorize.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import type { RecurringNotice } from '../broadcasts/recurring.ts'
@@ -114,7 +114,7 @@ describe('scheduled and recurring notices', () => {
   })
 
   it('holds a notice scheduled with --at until its time', async () => {
-    const operator: Actor = { kind: 'operator', ref: 'cli:ops' }
+    const operator: NoticeActor = { kind: 'operator', ref: 'cli:ops' }
     const at = new Date(Date.now() + 1_500)
     const text = '【定时】本通知在指定时间发出。'
     const created = await createNotice(d.services, {

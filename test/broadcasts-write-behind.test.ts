@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { reconcileOnce } from '../broadcasts/reconciler.ts'
-import { SendQueues } from '../broadcasts/send-queues.ts'
 import { sendStatesOf } from '../broadcasts/send-states.ts'
 import { type BroadcastWorkers, runBroadcastWorkers } from '../broadcasts/workers.ts'
 import type { Services } from '../core/services.ts'
@@ -12,6 +11,7 @@ import { until } from '../core/until.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
+import { SendQueues } from '../queues/send-queues.ts'
 import {
   agreement,
   type BroadcastDistrict,

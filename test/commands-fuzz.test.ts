@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { grammar, keywordVariants } from '../bot/commands/grammar.ts'
-import { parseCommand } from '../bot/commands/parse.ts'
+import { parseCommand } from '../bot/commands/parse-command.ts'
 import type { Command, ParseResult } from '../bot/commands/types.ts'
 import { seeded } from './support/prng.ts'
 

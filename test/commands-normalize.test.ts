@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { codePointLength, normalizeMessage, normalizeText } from '../bot/commands/normalize.ts'
+import { codePointLength, normalizeMessage, normalizeText } from '../core/text.ts'
 
 describe('normalizeText', () => {
   it('folds full-width letters, digits and punctuation to half-width (NFKC)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { grammar, keywordVariants, requiredRole } from '../bot/commands/grammar.ts'
-import { parseCommand } from '../bot/commands/parse.ts'
+import { parseCommand } from '../bot/commands/parse-command.ts'
 import { hints, usageHints } from '../bot/commands/templates.ts'
 import type { Command, Intent, ParseResult } from '../bot/commands/types.ts'
 import type { CommandContext } from '../cli/command.ts'

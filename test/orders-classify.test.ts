@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseCommand } from '../bot/commands/parse.ts'
+import { parseCommand } from '../bot/commands/parse-command.ts'
 import {
   type CatalogFile,
   type Category,
@@ -8,8 +8,8 @@ import {
   readCatalogFile,
 } from '../orders/catalogue.ts'
 import { classify, matchText } from '../orders/classify.ts'
-import { CODE_LETTERS, orderCodeFor } from '../orders/code.ts'
 import { hoursFromNote } from '../orders/hours.ts'
+import { CODE_LETTERS, orderCodeFor } from '../orders/order-code.ts'
 import { parentOf, routeUnit } from '../orders/route.ts'
 
 const file = await readCatalogFile()

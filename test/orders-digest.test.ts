@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localDay } from '../core/local-time.ts'
 import { assertSchedules, tickOf } from '../core/scheduler.ts'
-import { composeDigests, type DigestGroup, type DigestOrder, dayOf } from '../orders/digest.ts'
+import { composeDigests, type DigestGroup, type DigestOrder } from '../orders/digest.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import { slaQueueOf } from '../orders/sla-timer.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
@@ -59,8 +60,8 @@ describe('the daily digest', () => {
   })
 
   it('names a digest by the calendar day in the district', () => {
-    expect(dayOf(new Date('2026-05-31T16:30:00Z'), 'Asia/Shanghai')).toBe('2026-06-01')
-    expect(dayOf(new Date('2026-05-31T15:59:00Z'), 'Asia/Shanghai')).toBe('2026-05-31')
+    expect(localDay(new Date('2026-05-31T16:30:00Z'), 'Asia/Shanghai')).toBe('2026-06-01')
+    expect(localDay(new Date('2026-05-31T15:59:00Z'), 'Asia/Shanghai')).toBe('2026-05-31')
   })
 })
 

@@ -2,8 +2,9 @@ import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { orderEvents, orders } from '../db/schema/orders.ts'
 import { candidatesFor, pickLeastLoaded } from '../orders/dispatch.ts'
-import { type PlaceInput, placeOrder, prepareOrder } from '../orders/intake.ts'
+import { placeOrder, prepareOrder } from '../orders/intake.ts'
 import { type Intake, placeBatch } from '../orders/intake-batch.ts'
+import type { PlaceInput } from '../orders/intake-rules.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
 
 const KEYUAN_GROUPS = [

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseCommand } from '../bot/commands/parse.ts'
+import { parseCommand } from '../bot/commands/parse-command.ts'
 import { units } from '../db/schema/network.ts'
 import { orderEvents, orders } from '../db/schema/orders.ts'
 import { listCategories } from '../orders/catalogue.ts'
@@ -24,7 +24,7 @@ describe('intake: 点单 into one transaction', () => {
     (await o.t.db.select().from(units).where(eq(units.id, id)))[0]?.path
 
   it('routes a building order of each catalogue tier to the right unit', async () => {
-    const categories = await listCategories(o.t.db)
+    const categories = await listCategories(o.services)
     const expected: Record<number, string> = {
       4: `${KEYUAN}/第一网格`,
       3: KEYUAN,

@@ -2,15 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { members } from '../db/schema/network.ts'
 import { pointsEntries } from '../db/schema/orders.ts'
 import {
-  balances,
-  checkBalanced,
-  type LedgerTx,
-  pointsFor,
-  reversalOf,
-  transfer,
-  UnbalancedError,
-} from '../orders/ledger.ts'
-import {
   accountBalance,
   issuanceAccount,
   ledgerTotal,
@@ -21,6 +12,15 @@ import {
   reverseTx,
   unbalancedTxIds,
 } from '../orders/points.ts'
+import {
+  balances,
+  checkBalanced,
+  type LedgerTx,
+  pointsFor,
+  reversalOf,
+  transfer,
+  UnbalancedError,
+} from '../orders/points-ledger.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 import { seeded } from './support/prng.ts'
 

@@ -1,11 +1,12 @@
 import { and, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MOCK_BOT_NAME } from '../bot/mock-network.ts'
+import { localDay } from '../core/local-time.ts'
 import { tickOf } from '../core/scheduler.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
 import { orders, pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
-import { dayOf, sendDigest } from '../orders/digest.ts'
+import { sendDigest } from '../orders/digest.ts'
 import { ledgerTotal, memberBalance, unbalancedTxIds } from '../orders/points.ts'
 import { earningTxId } from '../orders/rating.ts'
 import { orderSchedules } from '../orders/schedules.ts'
@@ -279,7 +280,7 @@ describe('the service loop on the sample district (点单 → 派单 → 接单 
     expect((await keyuan).text).toMatch(/未办结 \d+ 单/)
     await district
     // Run again by hand (a retried job): the per-group message ids collapse.
-    await sendDigest(d.services, dayOf(tick, d.services.timezone))
+    await sendDigest(d.services, localDay(tick, d.services.timezone))
     await new Promise((r) => setTimeout(r, 300))
     expect(network.botLines(WORKERS).filter((l) => l.startsWith('【每日工单】'))).toHaveLength(1)
   })

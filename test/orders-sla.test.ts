@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { units } from '../db/schema/network.ts'
-import { loadCatalog, readCatalogFile } from '../orders/catalogue.ts'
+import { readCatalogFile, reloadCatalog } from '../orders/catalogue.ts'
 import { onStepDue, sweepOverdue } from '../orders/sla.ts'
 import { slaQueueOf } from '../orders/sla-timer.ts'
 import {
@@ -28,7 +28,7 @@ describe('SLA escalation (四个必接) on the sample district', () => {
     for (const c of file.categories) {
       if (c.code === 'facility-repair') c.sla = { acceptMinutes: 60, completeMinutes: 120 }
     }
-    await loadCatalog(d.t.db, file)
+    await reloadCatalog(d.services, file)
   })
   afterAll(async () => {
     await d?.stop()

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { ORDER_STATUSES, type OrderStatus } from '../db/schema/orders.ts'
 import type { RoleGrant } from '../network/permissions.ts'
 import {
-  type Actor,
   type OrderAction,
+  type OrderActor,
   type OrderSnapshot,
   stepOf,
   transition,
@@ -14,7 +14,7 @@ const OTHER_GRID = '九龙坡区/石桥铺街道/科园社区/第二网格'
 const COMMUNITY = '九龙坡区/石桥铺街道/科园社区'
 const OTHER_COMMUNITY = '九龙坡区/石桥铺街道/渝州路社区'
 
-const person = (ref: string, memberId?: number, grants: RoleGrant[] = []): Actor => ({
+const person = (ref: string, memberId?: number, grants: RoleGrant[] = []): OrderActor => ({
   kind: 'person',
   ref,
   ...(memberId !== undefined ? { memberId } : {}),
@@ -35,7 +35,7 @@ const actors = {
   otherStaff: person('wxid_huangmin', 8, [
     { role: 'station_staff', unitId: 5, unitPath: OTHER_COMMUNITY },
   ]),
-  system: { kind: 'system' } as Actor,
+  system: { kind: 'system' } as OrderActor,
 } as const
 type ActorName = keyof typeof actors
 

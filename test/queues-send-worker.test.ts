@@ -4,11 +4,11 @@ import type { PacingRules } from '../queues/pacing.ts'
 import {
   enqueueSay,
   enqueueSayBulk,
-  queueSay,
   type SendQueue,
   type SendQueueOptions,
   sendQueueName,
 } from '../queues/send-queue.ts'
+import { SendQueues } from '../queues/send-queues.ts'
 import type { SendWorker } from '../queues/send-worker.ts'
 import { useSendQueues, waitFor } from './support/send-queues.ts'
 
@@ -95,8 +95,11 @@ describe('send queue (producer)', () => {
   })
 
   it('sends the says of one turn to Redis in one write, without a pipeline, and a bad one fails alone', async () => {
-    const { queue } = queueFor()
+    const { account, queue } = queueFor()
+    const queues = new SendQueues(sq.redis, sq.prefix)
+    const queueSay = (msg: OutboundMessage, jobId?: string) => queues.say(account, msg, jobId)
     await queue.waitUntilReady()
+    await queues.of(account).waitUntilReady()
     // A Pipeline keeps its jobs alive until a full GC (queues/add-jobs.ts); the socket's writes
     // show whether the adds went out together.
     const pipeline = vi.spyOn(sq.redis, 'pipeline')
@@ -104,9 +107,9 @@ describe('send queue (producer)', () => {
     const one = vi.spyOn(socket, '_write')
     const many = vi.spyOn(socket, '_writev')
     await Promise.all([
-      queueSay(queue, notice('r1', 'a'), 'a-r1'),
-      queueSay(queue, notice('r2', 'a'), 'a-r2'),
-      queueSay(queue, notice('r3', 'a')),
+      queueSay(notice('r1', 'a'), 'a-r1'),
+      queueSay(notice('r2', 'a'), 'a-r2'),
+      queueSay(notice('r3', 'a')),
     ])
     expect(many).toHaveBeenCalledTimes(1)
     expect(one).not.toHaveBeenCalled()
@@ -121,15 +124,16 @@ describe('send queue (producer)', () => {
     ])
 
     const results = await Promise.allSettled([
-      queueSay(queue, notice('r4', 'b'), 'b-r4'),
-      queueSay(queue, { ...notice('r5', 'b'), text: '' }),
-      queueSay(queue, notice('r1', 'a'), 'a-r1'),
+      queueSay(notice('r4', 'b'), 'b-r4'),
+      queueSay({ ...notice('r5', 'b'), text: '' }),
+      queueSay(notice('r1', 'a'), 'a-r1'),
     ])
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/text/)
     // The repeated job id is still a no-op: one new job, r4's.
     expect(await queue.count()).toBe(4)
     expect(await queue.getJob('b-r4')).toBeDefined()
+    await queues.close()
   })
 })
 

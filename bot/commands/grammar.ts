@@ -1,7 +1,9 @@
 /**
  * The keyword grammar as data: which words start which command, what arguments follow, who may
- * use it. parse.ts interprets this table; adding a synonym or a command is an edit here.
+ * use it. parse-command.ts and arguments.ts interpret this table; adding a synonym or a command is
+ * an edit here.
  */
+import { limits } from '../../core/limits.ts'
 import type { CommandOf, Intent, RequiredRole, Tier } from './types.ts'
 
 type Fields<I extends Intent> = Omit<CommandOf<I>, 'intent'>
@@ -53,16 +55,6 @@ export type GrammarEntry = {
     glue: Glue
   }
 }[Intent]
-
-/** Free-text limits in code points; a longer value is refused with the 内容过长 hint. */
-export const limits = {
-  text: 500,
-  noticeText: 2000,
-  scope: 100,
-  path: 200,
-  pathSegments: 6, // five tiers and room for a city name in front
-  assignee: 64,
-} as const
 
 const reason = (name: 'reason') =>
   ({ kind: 'text', name, optional: false, max: limits.text }) as const

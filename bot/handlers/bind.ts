@@ -1,7 +1,7 @@
 import { recordAudit } from '../../audit/record-audit.ts'
 import { bindRoomToUnit } from '../../network/groups.ts'
 import { findUnitByPath, findUnitsByName } from '../../network/queries.ts'
-import { forgetTeamRooms } from '../../orders/notify.ts'
+import { forgetTeamRooms } from '../../network/team-rooms.ts'
 import { authorize } from '../authorize.ts'
 import type { Handler } from '../context.ts'
 import { botTexts } from '../templates.ts'
@@ -20,16 +20,25 @@ export const bindHandler: Handler<'bind'> = async (ctx, command) => {
   if (typeof unit === 'number') return botTexts.bindAmbiguous(command.path, unit)
   if (!unit) return botTexts.bindUnknownUnit(command.path)
 
-  const auth = authorize('staff', member?.grants ?? [], unit.path)
+  const grants = member?.grants ?? []
+  // Re-pointing a bound room takes authority over where it is bound now as well as the target.
+  const from = ctx.group
+  const allowed =
+    authorize('staff', grants, unit.path).allowed &&
+    (!from || authorize('staff', grants, from.unitPath).allowed)
   const audit = {
     memberId: member?.id ?? null,
     actorRef: incoming.talkerId,
     action: 'group.bind',
     unitId: unit.id,
-    groupId: ctx.group?.id ?? null,
-    detail: { roomId: incoming.roomId, topic: incoming.topic },
+    groupId: from?.id ?? null,
+    detail: {
+      roomId: incoming.roomId,
+      topic: incoming.topic,
+      ...(from ? { fromUnitId: from.unitId, fromPath: from.unitPath } : {}),
+    },
   }
-  if (!auth.allowed) {
+  if (!allowed) {
     await recordAudit(db, { ...audit, allowed: false })
     return botTexts.refused(botTexts.roleName.staff)
   }
@@ -40,7 +49,7 @@ export const bindHandler: Handler<'bind'> = async (ctx, command) => {
     unitId: unit.id,
   })
   // Notices of this process look for the new room at once.
-  forgetTeamRooms(db)
+  forgetTeamRooms(ctx.services)
   await recordAudit(db, { ...audit, groupId: bound.id, allowed: true })
   return botTexts.bound(unit.path)
 }

@@ -1,13 +1,13 @@
-import type { Actor } from '../../broadcasts/authorize.ts'
-import { parseNoticeCode } from '../../broadcasts/codes.ts'
+import type { NoticeActor } from '../../broadcasts/authorize.ts'
 import { cancelNotice, confirmNotice, type NoticeAction } from '../../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
+import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
 import { CHAT_MISSED_LIMIT, readReceipt } from '../../broadcasts/receipt.ts'
 import { noticeTexts } from '../../broadcasts/templates.ts'
 import type { ChatContext, SomeHandlers } from '../context.ts'
 
 /** The talker as the domain sees them: held to their grants, never an operator. */
-function actorOf(ctx: ChatContext): Actor {
+function actorOf(ctx: ChatContext): NoticeActor {
   return { kind: 'member', ref: ctx.incoming.talkerId, member: ctx.member }
 }
 

@@ -6,22 +6,22 @@
  */
 import { recordAudit } from '../../audit/record-audit.ts'
 import { ancestors } from '../../network/queries.ts'
+import { findMembersByNameOrId } from '../../network/roles.ts'
 import { type ActResult, applyAction } from '../../orders/act.ts'
 import { FALLBACK_CATEGORY, listCategories } from '../../orders/catalogue.ts'
-import { findMembersByNameOrId } from '../../orders/dispatch.ts'
 import { afterMove } from '../../orders/effects.ts'
 import { hoursFromNote } from '../../orders/hours.ts'
 import { placeOrder } from '../../orders/intake.ts'
+import { findOrderByCode, unitById } from '../../orders/order-store.ts'
 import { rateOrder } from '../../orders/rating.ts'
-import type { Actor } from '../../orders/state-machine.ts'
+import type { OrderActor } from '../../orders/state-machine.ts'
 import { WORKER_ROLES } from '../../orders/state-machine.ts'
-import { findOrderByCode, unitById } from '../../orders/store.ts'
 import { replies, unitLabel } from '../../orders/templates.ts'
 import { mayRead, menuText, renderProgress, tasksOf } from '../../orders/views.ts'
 import type { Intent } from '../commands/types.ts'
 import type { ChatContext, Handler, SomeHandlers } from '../context.ts'
 
-function actorOf(ctx: ChatContext): Actor {
+function actorOf(ctx: ChatContext): OrderActor {
   return {
     kind: 'person',
     ref: ctx.incoming.talkerId,
@@ -236,7 +236,7 @@ const escalate: Handler<'escalate'> = async (ctx, { code, reason }) =>
   )
 
 const menu: Handler<'menu'> = async (ctx) =>
-  menuText(await listCategories(ctx.services.db), FALLBACK_CATEGORY)
+  menuText(await listCategories(ctx.services), FALLBACK_CATEGORY)
 
 /** Chat commands of the service loop, keyed by intent (app/chat-handlers.ts merges them). */
 export const orderHandlers = {

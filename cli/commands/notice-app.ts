@@ -1,14 +1,14 @@
 import { userInfo } from 'node:os'
 import { openApp } from '../../app/app.ts'
-import type { Actor } from '../../broadcasts/authorize.ts'
-import { parseNoticeCode } from '../../broadcasts/codes.ts'
+import type { NoticeActor } from '../../broadcasts/authorize.ts'
+import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
 import { cliTexts } from '../../broadcasts/templates.ts'
 import type { Services } from '../../core/services.ts'
 import { redisAnswers } from '../../queues/connection.ts'
 import { type CommandContext, UsageError } from '../command.ts'
 
 /** Who runs the CLI: trusted (they hold the database) and audited as `cli:<os user>`. */
-export function cliActor(): Actor {
+export function cliActor(): NoticeActor {
   let user = 'unknown'
   try {
     user = userInfo().username || user

@@ -1,4 +1,4 @@
-import { noticeCode } from '../../broadcasts/codes.ts'
+import { noticeCode } from '../../broadcasts/notice-code.ts'
 import { findNotice, missedGroups, noticeProgress } from '../../broadcasts/notice-store.ts'
 import { readReceipt } from '../../broadcasts/receipt.ts'
 import type { CliCommand } from '../command.ts'

@@ -1,5 +1,5 @@
 import { findUnitByPath } from '../../network/queries.ts'
-import { listOrders } from '../../orders/list.ts'
+import { listOrders } from '../../orders/order-queries.ts'
 import { cliTexts } from '../../orders/templates.ts'
 import { shortTime } from '../../orders/views.ts'
 import { type CliCommand, UsageError } from '../command.ts'

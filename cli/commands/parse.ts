@@ -1,4 +1,4 @@
-import { parseCommand } from '../../bot/commands/parse.ts'
+import { parseCommand } from '../../bot/commands/parse-command.ts'
 import { type CliCommand, UsageError } from '../command.ts'
 
 /** Shows what the bot would make of a chat message: `quanqun parse "点单 维修 健身器材坏了"`. */

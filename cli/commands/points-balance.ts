@@ -1,4 +1,4 @@
-import { findMembersByNameOrId } from '../../orders/dispatch.ts'
+import { findMembersByNameOrId } from '../../network/roles.ts'
 import { memberBalance, memberStatement } from '../../orders/points.ts'
 import { cliTexts } from '../../orders/templates.ts'
 import { shortTime } from '../../orders/views.ts'

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { openApp } from '../../app/app.ts'
-import { noticeCode } from '../../broadcasts/codes.ts'
+import { noticeCode } from '../../broadcasts/notice-code.ts'
 import { noticeProgress } from '../../broadcasts/notice-store.ts'
 import { notices } from '../../db/schema/broadcasts.ts'
 import { listBotAccounts } from '../../network/bot-accounts.ts'
-import { listOrders } from '../../orders/list.ts'
+import { listOrders } from '../../orders/order-queries.ts'
 import type { CliCommand } from '../command.ts'
 
 const STATE_TEXT = { online: '在线', offline: '离线', cooling: '冷却中', banned: '已封禁' } as const

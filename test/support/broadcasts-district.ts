@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll } from 'vitest'
 import type { Said } from '../../bot/mock-network.ts'
-import type { Actor } from '../../broadcasts/authorize.ts'
+import type { NoticeActor } from '../../broadcasts/authorize.ts'
 import {
   type BroadcastWorkerOptions,
   type BroadcastWorkers,
@@ -241,7 +241,7 @@ export function replyTo(d: BroadcastDistrict, topic: string, includes: string, t
 }
 
 /** The chat member with `wechatId` as an actor, as the chat handlers make one. */
-export async function memberActor(db: Db, wechatId: string): Promise<Actor> {
+export async function memberActor(db: Db, wechatId: string): Promise<NoticeActor> {
   return { kind: 'member', ref: wechatId, member: await findMemberByWechatId(db, wechatId) }
 }
 

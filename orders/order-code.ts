@@ -28,8 +28,3 @@ export function orderCodeFor(n: number): string {
   // 23 letters × 999,999 codes: about 23 million orders before the format runs out.
   throw new RangeError(`order code: sequence value ${n} is past the last code`)
 }
-
-/** True for a string shaped like an order code (what the parser hands over). */
-export function isOrderCode(code: string): boolean {
-  return /^[A-MO-Z]\d{4,6}$/.test(code)
-}

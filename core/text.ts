@@ -1,7 +1,10 @@
 /**
- * Text normalization for chat messages: what residents type on phones (full-width letters,
- * ideographic spaces, the U+2005 WeChat puts after an @mention, invisible characters pasted from
- * other apps) becomes plain text the grammar can match. Pure functions.
+ * Text normalization, pure functions. Two rules, for two kinds of input:
+ * - chat text (`normalizeText`, `normalizeMessage`): what residents type on phones (full-width
+ *   letters, ideographic spaces, the U+2005 WeChat puts after an @mention, invisible characters
+ *   pasted from other apps) becomes plain text the keyword grammar can match;
+ * - names (`normalizeName`): unit names, group topics and ids read from a roster, where an
+ *   invisible character is refused as an error rather than silently dropped.
  */
 
 export interface NormalizeOptions {
@@ -30,12 +33,24 @@ const LINE_BREAK = /\r\n?|[\u2028\u2029]/g
 const WHITESPACE_RUN = /\s+/g
 
 /**
- * NFKC (full-width → half-width, U+3000 → space), invisible and control characters removed,
- * whitespace collapsed to one space (or kept as line breaks, see options), trimmed.
- * Linear in the input; callers that read untrusted messages cap the input first (parse.ts).
+ * Chat text: NFKC (full-width → half-width, U+3000 → space), invisible and control characters
+ * removed, whitespace collapsed to one space (or kept as line breaks, see options), trimmed.
+ * Linear in the input; callers that read untrusted messages cap the input first (SCAN_LIMIT in
+ * bot/commands/parse-command.ts).
  */
 export function normalizeText(text: string, options: NormalizeOptions = {}): string {
   return clean(text.replace(LONE_SURROGATE, '\uFFFD').normalize('NFKC'), options)
+}
+
+/**
+ * A name: NFKC and trimmed, nothing else. Full-width letters, digits and punctuation
+ * (ＡＢＣ１２３／；：) become their ASCII forms, so "第１网格" typed on a phone and "第1网格" from a
+ * spreadsheet are the same name. Invisible and control characters are kept, unlike in
+ * `normalizeText`, so that a check can refuse them: a zero-width space makes two names look
+ * equal when they are not.
+ */
+export function normalizeName(value: string): string {
+  return value.normalize('NFKC').trim()
 }
 
 /**
@@ -84,7 +99,7 @@ function countLineBreaks(run: string): number {
 
 /**
  * Length in Unicode code points, the unit PostgreSQL's varchar(n) counts, so an emoji is one
- * character, not two UTF-16 units.
+ * character, not two UTF-16 units (a lone surrogate counts as one).
  */
 export function codePointLength(text: string): number {
   let n = 0

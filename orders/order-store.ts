@@ -1,10 +1,11 @@
 /**
- * Orders and their timeline in PostgreSQL: plain functions taking `db` (or a transaction).
- * Writes go through `applyAction` (act.ts) and `placeOrder` (intake.ts); this file reads and appends.
+ * Orders and their timeline in PostgreSQL, one order at a time: plain functions taking `db` (or a
+ * transaction). A move goes through `applyAction` (act.ts), a new order through `placeOrder`
+ * (intake.ts, whose batched statements are in intake-sql.ts); listings are in order-queries.ts.
  */
-import { and, asc, count, eq, inArray, isNotNull } from 'drizzle-orm'
+import { and, count, desc, eq, inArray, isNotNull } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { members, units } from '../db/schema/network.ts'
+import { units } from '../db/schema/network.ts'
 import { orderEvents, orders, serviceCatalog } from '../db/schema/orders.ts'
 import type { EventType, OrderSnapshot } from './state-machine.ts'
 
@@ -25,12 +26,37 @@ export async function lockOrderByCode(tx: Tx, code: string): Promise<OrderRow | 
   return row
 }
 
+/** The columns a move may change. */
+export type OrderChanges = Partial<
+  Pick<
+    OrderRow,
+    | 'status'
+    | 'assigneeMemberId'
+    | 'handlingUnitId'
+    | 'rating'
+    | 'escalations'
+    | 'dueAt'
+    | 'updatedAt'
+  >
+>
+
+/** Writes a move's changes to the order row; returns the row as it now is. */
+export async function updateOrder(
+  tx: Tx,
+  orderId: number,
+  changes: OrderChanges,
+): Promise<OrderRow> {
+  const [row] = await tx.update(orders).set(changes).where(eq(orders.id, orderId)).returning()
+  return row!
+}
+
+/** A unit's row read afresh (a label or a path for one order; inside a move's transaction). */
 export async function unitById(db: Db | Tx, id: number) {
   const [row] = await db.select().from(units).where(eq(units.id, id))
   return row
 }
 
-export async function reopenCount(db: Db | Tx, orderId: number): Promise<number> {
+async function reopenCount(db: Db | Tx, orderId: number): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(orderEvents)
@@ -79,44 +105,25 @@ export async function appendEvent(tx: Db | Tx, event: NewEvent): Promise<OrderEv
   return row!
 }
 
-export interface TimelineEntry {
-  at: Date
-  type: string
-  toStatus: OrderRow['status']
-  actorRef: string
-  actorName: string | null
-  note: string | null
-  data: Record<string, unknown> | null
-}
-
-/** The order's events oldest first, with the member's name for staff actors. */
-export async function timelineOf(db: Db, orderId: number): Promise<TimelineEntry[]> {
-  return db
-    .select({
-      at: orderEvents.at,
-      type: orderEvents.type,
-      toStatus: orderEvents.toStatus,
-      actorRef: orderEvents.actorRef,
-      actorName: members.name,
-      note: orderEvents.note,
-      data: orderEvents.data,
-    })
+/** The note and data of the order's last 完成 (what the volunteer reported), if any. */
+export async function lastDoneReport(
+  db: Db | Tx,
+  orderId: number,
+): Promise<Pick<OrderEventRow, 'data' | 'note'> | undefined> {
+  const [done] = await db
+    .select({ data: orderEvents.data, note: orderEvents.note })
     .from(orderEvents)
-    .leftJoin(members, eq(members.id, orderEvents.actorMemberId))
-    .where(eq(orderEvents.orderId, orderId))
-    .orderBy(asc(orderEvents.at), asc(orderEvents.id))
+    .where(and(eq(orderEvents.orderId, orderId), eq(orderEvents.type, 'done')))
+    .orderBy(desc(orderEvents.id))
+    .limit(1)
+  return done
 }
 
+/** The category's row read afresh (inside a move's transaction; the cached one is catalogue.ts). */
 export async function categoryOf(db: Db | Tx, id: number | null) {
   if (id === null) return undefined
   const [row] = await db.select().from(serviceCatalog).where(eq(serviceCatalog.id, id))
   return row
-}
-
-export async function memberName(db: Db | Tx, id: number | null): Promise<string | undefined> {
-  if (id === null) return undefined
-  const [row] = await db.select({ name: members.name }).from(members).where(eq(members.id, id))
-  return row?.name
 }
 
 /** Open orders assigned to each member, for least-loaded dispatch. */

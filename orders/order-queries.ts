@@ -1,0 +1,196 @@
+/**
+ * Orders read in lists: a timeline, a worker's tasks, the back office's list, the digest's open
+ * orders, the sweep's overdue steps. Reads only; single orders are read and written in
+ * order-store.ts.
+ */
+import { and, asc, eq, gt, inArray, isNotNull, isNull, like, lte, or, type SQL } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { members, units } from '../db/schema/network.ts'
+import { type OrderStatus, orderEvents, orders, serviceCatalog } from '../db/schema/orders.ts'
+import type { OrderRow } from './order-store.ts'
+import { isOverdue } from './sla-time.ts'
+import { OPEN_ORDER_STATUSES } from './state-machine.ts'
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, '\\$&')
+}
+
+/** Units at `path` or below it, by their path. */
+function inSubtree(path: string): SQL | undefined {
+  return or(eq(units.path, path), like(units.path, `${escapeLike(path)}/%`))
+}
+
+export interface TimelineEntry {
+  at: Date
+  type: string
+  toStatus: OrderRow['status']
+  actorRef: string
+  actorName: string | null
+  note: string | null
+  data: Record<string, unknown> | null
+}
+
+/** The order's events oldest first, with the member's name for staff actors. */
+export async function timelineOf(db: Db, orderId: number): Promise<TimelineEntry[]> {
+  return db
+    .select({
+      at: orderEvents.at,
+      type: orderEvents.type,
+      toStatus: orderEvents.toStatus,
+      actorRef: orderEvents.actorRef,
+      actorName: members.name,
+      note: orderEvents.note,
+      data: orderEvents.data,
+    })
+    .from(orderEvents)
+    .leftJoin(members, eq(members.id, orderEvents.actorMemberId))
+    .where(eq(orderEvents.orderId, orderId))
+    .orderBy(asc(orderEvents.at), asc(orderEvents.id))
+}
+
+/** Orders assigned to the member and not yet done, oldest first. */
+export async function assignedOpenOrders(
+  db: Db,
+  memberId: number,
+  limit: number,
+): Promise<OrderRow[]> {
+  return db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        eq(orders.assigneeMemberId, memberId),
+        inArray(orders.status, ['dispatched', 'accepted']),
+      ),
+    )
+    .orderBy(asc(orders.createdAt))
+    .limit(limit)
+}
+
+/** Open orders nobody is assigned, handled at or below one of `unitPaths`, oldest first. */
+export async function unassignedOpenOrders(
+  db: Db,
+  unitPaths: readonly string[],
+  limit: number,
+): Promise<OrderRow[]> {
+  const rows = await db
+    .select({ order: orders })
+    .from(orders)
+    .innerJoin(units, eq(units.id, orders.handlingUnitId))
+    .where(
+      and(
+        isNull(orders.assigneeMemberId),
+        inArray(orders.status, [...OPEN_ORDER_STATUSES]),
+        or(
+          ...unitPaths.flatMap((path) => [
+            eq(units.path, path),
+            like(units.path, `${escapeLike(path)}/%`),
+          ]),
+        ),
+      ),
+    )
+    .orderBy(asc(orders.createdAt))
+    .limit(limit)
+  return rows.map((r) => r.order)
+}
+
+export interface ListFilter {
+  /** Only orders whose running step is past its due time. */
+  overdue?: boolean
+  /** Only orders handled at this unit path or below it. */
+  unitPath?: string
+  /** Closed orders too (done, rated, cancelled). */
+  all?: boolean
+  now: Date
+  limit?: number
+}
+
+export interface ListedOrder {
+  code: string
+  status: OrderStatus
+  category: string
+  handlingPath: string
+  assignee: string | null
+  resident: string
+  createdAt: Date
+  dueAt: Date | null
+  overdue: boolean
+}
+
+/**
+ * Orders for the back office (`quanqun orders list`): open orders by default, optionally only
+ * overdue ones or those handled in one unit's subtree, oldest first.
+ */
+export async function listOrders(db: Db, filter: ListFilter): Promise<ListedOrder[]> {
+  const where: (SQL | undefined)[] = [
+    filter.all ? undefined : inArray(orders.status, [...OPEN_ORDER_STATUSES]),
+    filter.overdue
+      ? and(inArray(orders.status, [...OPEN_ORDER_STATUSES]), lte(orders.dueAt, filter.now))
+      : undefined,
+    filter.unitPath ? inSubtree(filter.unitPath) : undefined,
+  ]
+  const rows = await db
+    .select({
+      code: orders.code,
+      status: orders.status,
+      category: serviceCatalog.name,
+      handlingPath: units.path,
+      assignee: members.name,
+      resident: orders.residentName,
+      createdAt: orders.createdAt,
+      dueAt: orders.dueAt,
+    })
+    .from(orders)
+    .innerJoin(units, eq(units.id, orders.handlingUnitId))
+    .leftJoin(serviceCatalog, eq(serviceCatalog.id, orders.categoryId))
+    .leftJoin(members, eq(members.id, orders.assigneeMemberId))
+    .where(and(...where))
+    .orderBy(asc(orders.createdAt), asc(orders.id))
+    .limit(filter.limit ?? 500)
+  return rows.map((r) => ({
+    ...r,
+    category: r.category ?? '',
+    overdue: isOverdue(r.dueAt, filter.now),
+  }))
+}
+
+/** Every open order with its category's name and its handling unit's path (the digest). */
+export async function openOrdersWithPaths(db: Db) {
+  return db
+    .select({
+      code: orders.code,
+      categoryName: serviceCatalog.name,
+      status: orders.status,
+      text: orders.text,
+      dueAt: orders.dueAt,
+      handlingPath: units.path,
+    })
+    .from(orders)
+    .innerJoin(units, eq(units.id, orders.handlingUnitId))
+    .leftJoin(serviceCatalog, eq(serviceCatalog.id, orders.categoryId))
+    .where(inArray(orders.status, [...OPEN_ORDER_STATUSES]))
+}
+
+/**
+ * Orders whose running step is past due and can still move: open ones below the district can
+ * climb, done ones can close. Most overdue first.
+ */
+export async function overdueSteps(db: Db, now: Date, limit: number): Promise<OrderRow[]> {
+  const rows = await db
+    .select({ order: orders })
+    .from(orders)
+    .innerJoin(units, eq(units.id, orders.handlingUnitId))
+    .where(
+      and(
+        isNotNull(orders.dueAt),
+        lte(orders.dueAt, now),
+        or(
+          and(inArray(orders.status, [...OPEN_ORDER_STATUSES]), gt(units.tier, 1)),
+          eq(orders.status, 'done'),
+        ),
+      ),
+    )
+    .orderBy(asc(orders.dueAt))
+    .limit(limit)
+  return rows.map((r) => r.order)
+}
