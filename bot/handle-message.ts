@@ -17,6 +17,7 @@ import {
   type Incoming,
   UNBOUND_INTENTS,
 } from './context.ts'
+import { BUSY, InFlight } from './in-flight.ts'
 import { isRoomThrottleNotice } from './system-notice.ts'
 import type { TalkerLimit } from './talker-limit.ts'
 import { botTexts } from './templates.ts'
@@ -52,26 +53,11 @@ const SILENT: Reaction = { kind: 'silent' }
  */
 export const MAX_IN_FLIGHT = 256
 
-/** A FIFO counting semaphore. */
-class InFlight {
-  private active = 0
-  private readonly waiting: (() => void)[] = []
-
-  constructor(private readonly max: number) {}
-
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active < this.max) this.active++
-    else await new Promise<void>((resolve) => this.waiting.push(resolve))
-    try {
-      return await work()
-    } finally {
-      // The slot passes straight to the next message, or is given back.
-      const next = this.waiting.shift()
-      if (next) next()
-      else this.active--
-    }
-  }
-}
+/**
+ * How many messages may wait for a slot: ten seconds of the heaviest intake measured (1,000
+ * orders/s). Past that a burst is shed with a reply asking to send again, never kept growing.
+ */
+export const MAX_WAITING = 10_000
 
 /** Reads are short: two may overlap, so one slow statement does not hold up every message. */
 const LOOKUPS = { concurrency: 2 }
@@ -109,7 +95,7 @@ function senderKeyOf(key: string): SenderKey {
 function pipelineOf(services: Services): Pipeline {
   const { db } = services
   return services.caches.of(PIPELINE, () => ({
-    inFlight: new InFlight(MAX_IN_FLIGHT),
+    inFlight: new InFlight(MAX_IN_FLIGHT, MAX_WAITING),
     // The rooms and talkers of messages arriving together are read in one statement; nothing
     // is kept afterwards, so a binding is always read fresh.
     senders: new Batcher(async (keys) => {
@@ -146,7 +132,12 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
   const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
   if (parsed.kind === 'none') return SILENT
   if (!deps.limit.allow(incoming.talkerId)) return SILENT
-  return pipelineOf(deps.services).inFlight.run(() => handleParsed(deps, incoming, parsed))
+  const handled = await pipelineOf(deps.services).inFlight.run(() =>
+    handleParsed(deps, incoming, parsed),
+  )
+  if (handled !== BUSY) return handled
+  deps.services.log.warn({ roomId: incoming.roomId }, 'message shed: too many waiting')
+  return reply(incoming, botTexts.busy)
 }
 
 async function handleParsed(

@@ -24,4 +24,5 @@ export const botTexts = {
   privateOnly: '请在单位群里发送这条指令。',
   // No 请稍后再试 here: WeChat's own throttle notices use those words.
   failed: '系统繁忙，刚才的指令没有办成，请稍后再发一次。',
+  busy: '现在消息太多，这条没能处理，请过一分钟再发一次。',
 } as const

@@ -25,11 +25,12 @@ export function nameProblem(name: string): NameProblem | undefined {
 }
 
 /**
- * Between two levels of a path as people write it: '/', '>', '\\', '、', ',', an arrow (->, =>,
- * →, », ›) with any whitespace around it, or whitespace alone ("九龙坡区 石桥铺街道"). Unit names
- * never hold any of these, so a roster, a 绑定 command and a notice's scope all split the same way.
+ * Between two levels of a path as people write it: '/', '>', '、', ',', an arrow (->, =>, →, »,
+ * ›) with any whitespace around it, or whitespace alone ("九龙坡区 石桥铺街道"). One rule for a
+ * roster's paths, a 绑定 command and a notice's scope, so a unit is found by the path it was
+ * imported under. A backslash is no separator: a unit name may hold one ("反\斜区").
  */
-const LEVEL_SEPARATOR = /\s*(?:->|=>|[/>\\、,→»›])\s*|\s+/
+const LEVEL_SEPARATOR = /\s*(?:->|=>|[/>、,→»›])\s*|\s+/
 
 /**
  * Splits a path into normalised names (full-width forms folded first, so '／' separates too).

@@ -48,7 +48,7 @@ export interface ActRequest {
   patch?: Partial<Pick<OrderRow, 'rating'>>
 }
 
-export interface Built {
+interface Built {
   action: OrderAction
   note?: string
 }

@@ -49,7 +49,7 @@ const CategorySchema = z.object({
   hours: z.number().min(0).max(100),
 })
 
-export const CatalogSchema = z
+const CatalogSchema = z
   .object({
     version: z.literal(1),
     /** The category an order takes when no keyword matches: it is never lost, the station sorts it. */

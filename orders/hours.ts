@@ -33,7 +33,7 @@ const HOURS = new RegExp(`${NUM}\\s*(?:个)?(半)?\\s*(?:小时|钟头|h(?:ours?
 const MINUTES = new RegExp(`${NUM}\\s*(?:分钟|min(?:utes?|s)?)`, 'i')
 
 /** A day's work at most: a typo like "用时200小时" must not mint a fortune in points. */
-export const MAX_HOURS_PER_ORDER = 24
+const MAX_HOURS_PER_ORDER = 24
 
 export function hoursFromNote(note: string | undefined | null): number | undefined {
   if (!note) return undefined

@@ -169,7 +169,7 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
 // Collecting batches.
 
 /** At most this many orders in one transaction: a batch stays a few milliseconds of work. */
-export const MAX_BATCH = 150
+const MAX_BATCH = 150
 
 const COMMITTER = cacheKey<Batcher<Intake, Outcome>>('orders.intake-committer')
 

@@ -32,7 +32,7 @@ export interface Prepared extends PlaceInput {
 }
 
 /** An open order that a new one of the same group and category could repeat. */
-export interface OpenOrder {
+interface OpenOrder {
   code: string
   groupId: number
   categoryId: number

@@ -38,7 +38,7 @@ const MAX_TEXT = 1_000
 const MAX_NAME = 64
 
 /** Text as stored: no NUL (PostgreSQL refuses it), no lone surrogates, bounded. */
-export function storableText(text: string, max = MAX_TEXT): string {
+function storableText(text: string, max = MAX_TEXT): string {
   const clean = text
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing NUL is the point

@@ -64,7 +64,7 @@ export function transfer(
   return tx
 }
 
-export function reversalTxId(txId: string): string {
+function reversalTxId(txId: string): string {
   return `${txId}-reversal`
 }
 

@@ -9,7 +9,7 @@ import { pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
 import type { Tx } from './order-store.ts'
 import { checkBalanced, type LedgerTx, reversalOf } from './points-ledger.ts'
 
-export const ISSUANCE = 'issuance'
+const ISSUANCE = 'issuance'
 
 type Q = Db | Tx
 

@@ -22,7 +22,7 @@ export interface RateInput {
   actorMemberId?: number | null
 }
 
-export interface Earned {
+interface Earned {
   memberId: number
   hours: number
   amount: number

@@ -26,7 +26,7 @@ export function slaMinutes(category: SlaMinutes, step: Step, rateWaitMinutes = 0
   }
 }
 
-export function slaMs(category: SlaMinutes, step: Step, settings: SlaSettings): number {
+function slaMs(category: SlaMinutes, step: Step, settings: SlaSettings): number {
   const minutes = slaMinutes(category, step, settings.rateWaitMinutes)
   // At least 1 ms: a zero delay would race the transaction that armed it.
   return Math.max(1, Math.round(minutes * 60_000 * settings.slaScale))

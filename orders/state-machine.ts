@@ -13,7 +13,7 @@ import type { OrderStatus } from '../db/schema/orders.ts'
 import { findCoveringGrant, isWithin, type RoleGrant } from '../network/permissions.ts'
 import { refusals } from './templates.ts'
 
-export const EVENT_TYPES = [
+const EVENT_TYPES = [
   'placed',
   'dispatched',
   'accepted',
@@ -36,7 +36,7 @@ export const OPEN_ORDER_STATUSES = [
 ] as const
 export type OpenStatus = (typeof OPEN_ORDER_STATUSES)[number]
 
-export function isOpen(status: OrderStatus): status is OpenStatus {
+function isOpen(status: OrderStatus): status is OpenStatus {
   return (OPEN_ORDER_STATUSES as readonly string[]).includes(status)
 }
 
@@ -54,9 +54,9 @@ export function stepOf(status: OrderStatus): Step | undefined {
 
 /** Roles that may take and work an order; roles that may dispatch and escalate. */
 export const WORKER_ROLES: readonly Role[] = ['grid_worker', 'volunteer', 'station_staff', 'admin']
-export const STAFF_ROLES: readonly Role[] = ['station_staff', 'admin']
+const STAFF_ROLES: readonly Role[] = ['station_staff', 'admin']
 
-export interface UnitRef {
+interface UnitRef {
   id: number
   path: string
   tier: number
@@ -77,7 +77,7 @@ export type OrderActor =
   | { kind: 'system' }
   | { kind: 'person'; ref: string; memberId?: number; grants: readonly RoleGrant[] }
 
-export interface Assignee {
+interface Assignee {
   memberId: number
   name: string
   grants: readonly RoleGrant[]

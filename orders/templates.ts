@@ -15,7 +15,7 @@ export const statusName: Readonly<Record<OrderStatus, string>> = {
   cancelled: '已撤销',
 }
 
-export const eventName: Readonly<Record<string, string>> = {
+const eventName: Readonly<Record<string, string>> = {
   placed: '点单',
   dispatched: '派单',
   accepted: '接单',

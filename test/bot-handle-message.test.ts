@@ -2,6 +2,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HandlerTable, Incoming, SomeHandlers } from '../bot/context.ts'
 import { handleMessage, type MessageDeps } from '../bot/handle-message.ts'
+import { BUSY, InFlight } from '../bot/in-flight.ts'
 import { CooldownGate } from '../bot/system-notice.ts'
 import { TalkerLimit } from '../bot/talker-limit.ts'
 import { botTexts } from '../bot/templates.ts'
@@ -129,5 +130,34 @@ describe('CooldownGate', () => {
     expect(gate.allow(t0 + 1_200_000)).toBe(true)
     expect(gate.allow(t0 + 1_800_000)).toBe(false)
     expect(gate.allow(t0 + 3_600_001)).toBe(true)
+  })
+})
+
+describe('InFlight', () => {
+  it('runs at most `max` at once, queues `maxWaiting` more in order, and sheds the rest', async () => {
+    const gate = new InFlight(1, 2)
+    const order: number[] = []
+    let release!: () => void
+    const held = new Promise<void>((r) => {
+      release = r
+    })
+    const first = gate.run(async () => {
+      await held
+      order.push(1)
+      return 1
+    })
+    const second = gate.run(async () => {
+      order.push(2)
+      return 2
+    })
+    const third = gate.run(async () => {
+      order.push(3)
+      return 3
+    })
+    expect(await gate.run(async () => 4)).toBe(BUSY)
+    release()
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3])
+    expect(order).toEqual([1, 2, 3])
+    expect(await gate.run(async () => 5)).toBe(5)
   })
 })

@@ -35,11 +35,12 @@ export function interpret(entry: GrammarEntry, args: View): ParseResult {
   const fields: Record<string, unknown> = { ...entry.fixed }
   let intent: Intent = entry.intent
   let pos = 0
-  // After a trailing code, free words are tolerated ("进度 A0042 谢谢") but a second code is
-  // refused, so "确认 N12 N13" never confirms only one of them silently.
+  // After a code that is the last argument, free words are tolerated ("进度 A0042 谢谢") but a
+  // second code is refused, so "确认 N12 N13" never confirms only one of them silently.
   let trailingCodes: RegExp | undefined
   for (const spec of entry.args as readonly ArgSpec[]) {
     pos = skipSeparators(s, pos)
+    trailingCodes = undefined
     switch (spec.kind) {
       case 'orderCode':
       case 'noticeCode':
@@ -60,7 +61,6 @@ export function interpret(entry: GrammarEntry, args: View): ParseResult {
         if (!stars) return usage()
         fields[spec.name] = stars.stars
         pos = stars.end
-        trailingCodes = undefined
         break
       }
       case 'mention': {
@@ -74,7 +74,6 @@ export function interpret(entry: GrammarEntry, args: View): ParseResult {
         }
         fields[spec.name] = mention.name
         pos = s.length
-        trailingCodes = undefined
         break
       }
       case 'text': {
@@ -86,7 +85,6 @@ export function interpret(entry: GrammarEntry, args: View): ParseResult {
           fields[spec.name] = text
         }
         pos = s.length
-        trailingCodes = undefined
         break
       }
       case 'noticeBody': {

@@ -1,5 +1,5 @@
 /**
- * What a chat message can ask for, as typed values. The parser (parse.ts) turns text into one of
+ * What a chat message can ask for, as typed values. The parser (parse-command.ts) turns text into one of
  * these; who may do what (grammar.ts `requiredRole`) and what happens next live elsewhere.
  */
 
