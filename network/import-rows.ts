@@ -1,7 +1,8 @@
 import { codePointLength, normalizeName } from '../core/text.ts'
+import { splitPath } from '../core/unit-path.ts'
 import type { CsvRecord } from './csv-reader.ts'
 import type { ImportError } from './import-result.ts'
-import { joinPath, MAX_NAME_LENGTH, nameProblem, splitPath } from './names.ts'
+import { joinPath, MAX_NAME_LENGTH, nameProblem } from './names.ts'
 import { fieldNames, reasons } from './templates.ts'
 import { type GroupKind, MAX_TIER, type Role, type UnitBody } from './types.ts'
 import {

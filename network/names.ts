@@ -1,4 +1,5 @@
-import { codePointLength, normalizeName } from '../core/text.ts'
+import { codePointLength } from '../core/text.ts'
+import { splitPath } from '../core/unit-path.ts'
 import { MAX_TIER } from './types.ts'
 
 /** Longest name, topic or id we accept, in code points: longer is a pasting accident. */
@@ -22,23 +23,6 @@ export function nameProblem(name: string): NameProblem | undefined {
   if (hasControlChars(name)) return 'control'
   if (codePointLength(name) > MAX_NAME_LENGTH) return 'too-long'
   return undefined
-}
-
-/**
- * Between two levels of a path as people write it: '/', '>', '、', ',', an arrow (->, =>, →, »,
- * ›) with any whitespace around it, or whitespace alone ("九龙坡区 石桥铺街道"). One rule for a
- * roster's paths, a 绑定 command and a notice's scope, so a unit is found by the path it was
- * imported under. A backslash is no separator: a unit name may hold one ("反\斜区").
- */
-const LEVEL_SEPARATOR = /\s*(?:->|=>|[/>、,→»›])\s*|\s+/
-
-/**
- * Splits a path into normalised names (full-width forms folded first, so '／' separates too).
- * Empty names ("a//b", a trailing '/') are kept so a roster import can report them; a reader of
- * typed input drops them.
- */
-export function splitPath(path: string): string[] {
-  return normalizeName(path).split(LEVEL_SEPARATOR)
 }
 
 export function joinPath(names: readonly string[]): string {

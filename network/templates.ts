@@ -56,7 +56,7 @@ export const fieldNames = {
   wechatId: '微信号',
 }
 
-/** What each tier is called wherever a user reads it: network summaries and notice receipts alike. */
+/** What each tier is called wherever a user reads it: network summaries, notice receipts. */
 export const TIER_LABELS: Readonly<Record<Tier, string>> = {
   1: '区',
   2: '街道',

@@ -5,7 +5,7 @@
  */
 import { limits } from '../../core/limits.ts'
 import { codePointLength, normalizeText } from '../../core/text.ts'
-import { splitPath } from '../../network/names.ts'
+import { splitPath } from '../../core/unit-path.ts'
 import {
   type ArgSpec,
   type GrammarEntry,

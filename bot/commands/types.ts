@@ -1,6 +1,7 @@
 /**
- * What a chat message can ask for, as typed values. The parser (parse-command.ts) turns text into one of
- * these; who may do what (grammar.ts `requiredRole`) and what happens next live elsewhere.
+ * What a chat message can ask for, as typed values. The parser (parse-command.ts) turns text
+ * into one of these; who may do what (grammar.ts `requiredRole`) and what happens next live
+ * elsewhere.
  */
 
 /** A tier of the five-tier network: 1 district 区 … 5 building 楼栋. */
