@@ -5,7 +5,7 @@ import { orderSchedules } from '../orders/schedules.ts'
 import type { App } from './app.ts'
 import { startWorkers } from './workers.ts'
 
-export const schedules: readonly Schedule[] = [...broadcastSchedules, ...orderSchedules]
+const schedules: readonly Schedule[] = [...broadcastSchedules, ...orderSchedules]
 
 export function startSchedulerRole(app: App): Stoppable {
   return startScheduler(app.services, schedules)

@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { redisAnswers } from '../queues/connection.ts'
 
-export const REDIS_HINT =
+const REDIS_HINT =
   '需要 Redis：运行 `docker compose up -d redis`，或安装 Debian 包 `apt-get install redis-server`，或设置 REDIS_URL'
 
-export class RedisUnavailable extends Error {
+class RedisUnavailable extends Error {
   override name = 'RedisUnavailable'
   constructor() {
     super(REDIS_HINT)

@@ -3,7 +3,7 @@ import { findCoveringGrant, isWithin, type RoleGrant } from '../network/permissi
 import type { RequiredRole } from './commands/types.ts'
 
 /** Which roles satisfy each requirement of the grammar; admins may do everything staff may. */
-export const rolesSatisfying: {
+const rolesSatisfying: {
   readonly [R in Exclude<RequiredRole, 'resident'>]: readonly Role[]
 } = {
   worker: ['grid_worker', 'volunteer', 'station_staff', 'admin'],

@@ -51,13 +51,13 @@ const SILENT: Reaction = { kind: 'silent' }
  * pool's few connections, where each message's latency would become the whole backlog's. Above
  * the intake's batch size, so a batch can still fill.
  */
-export const MAX_IN_FLIGHT = 256
+const MAX_IN_FLIGHT = 256
 
 /**
  * How many messages may wait for a slot: ten seconds of the heaviest intake measured (1,000
  * orders/s). Past that a burst is shed with a reply asking to send again, never kept growing.
  */
-export const MAX_WAITING = 10_000
+const MAX_WAITING = 10_000
 
 /** Reads are short: two may overlap, so one slow statement does not hold up every message. */
 const LOOKUPS = { concurrency: 2 }

@@ -48,11 +48,15 @@ export interface ActionResult<O extends string> {
   queued?: boolean
 }
 
-type Found =
+export type Found =
   | { ok: true; notice: NoticeWithScope; code: string; audit: NoticeAuditScene }
   | { ok: false; result: ActionResult<'unknown' | 'refused'> }
 
-async function findManageable(
+/**
+ * The notice, if `action.actor` may manage it (确认's authorization: the author, an admin over the
+ * scope, or an operator); a refusal is audited under `auditAction` and answered.
+ */
+export async function findManageable(
   services: Services,
   action: NoticeAction,
   auditAction: NoticeAuditAction,

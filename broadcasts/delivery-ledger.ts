@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Batcher } from '../core/batcher.ts'
 import type { Services } from '../core/services.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
-import type { Sender, SendHooks } from '../queues/send-hooks.ts'
+import {
+  InfrastructureError,
+  isInfrastructureFailure,
+  type Sender,
+  type SendFailureReason,
+  type SendHooks,
+} from '../queues/send-hooks.ts'
 import { groupBy } from './audience.ts'
 import {
   type BeginSend,
@@ -26,6 +32,12 @@ const SENT_GATHER_MS = 50
 
 /** Waits between attempts at writing a batch of sends while PostgreSQL refuses it. */
 const RETRY_MS = [100, 500, 2_000, 5_000] as const
+
+/**
+ * How long a give-up keeps trying to record `failed` while PostgreSQL is unavailable; past that
+ * the reconciler records it from the failed job in Redis.
+ */
+const FAILED_WRITE_MS = 10 * 60_000
 
 /**
  * The send bookkeeping of notices, one per process, shared by its bot accounts, run around each
@@ -82,7 +94,15 @@ export class DeliveryLedger implements SendHooks {
       log.error({ ref: msg.ref, room: msg.roomId }, 'bad delivery ref: not sent')
       return 'skip'
     }
-    const gate = await this.gate(id, sender)
+    let gate: BeginSend
+    try {
+      gate = await this.gate(id, sender)
+    } catch (err) {
+      // Not the message's fault: the send worker puts it back without using an attempt.
+      if (isInfrastructureFailure(err))
+        throw new InfrastructureError('delivery gate', { cause: err })
+      throw err
+    }
     if (gate.say) return 'say'
     log.info({ delivery: id, room: msg.roomId, why: gate.why }, 'delivery not said')
     if (gate.changed)
@@ -96,12 +116,33 @@ export class DeliveryLedger implements SendHooks {
     if (id !== undefined) void this.sent.load(id)
   }
 
-  async failed(msg: OutboundMessage, refId: string, error: string): Promise<void> {
+  /**
+   * Records the give-up, as its reason category only (the error's text goes to the log). Retried
+   * while PostgreSQL is unavailable, so a failure is not left `sending` by a short outage.
+   */
+  async failed(
+    msg: OutboundMessage,
+    refId: string,
+    error: string,
+    reason: SendFailureReason = 'unknown',
+  ): Promise<void> {
     const id = deliveryIdOf(refId)
     if (id === undefined) return
-    this.services.log.error({ delivery: id, room: msg.roomId, error }, 'delivery failed for good')
-    const ref = await markFailed(this.services.db, id, error)
-    if (ref) await reportProgressSafely(this.services, ref.noticeId, ref.tier)
+    const { log } = this.services
+    log.error({ delivery: id, room: msg.roomId, error, reason }, 'delivery failed for good')
+    const deadline = Date.now() + FAILED_WRITE_MS
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ref = await markFailed(this.services.db, id, reason)
+        if (ref) await reportProgressSafely(this.services, ref.noticeId, ref.tier)
+        return
+      } catch (err) {
+        const giveUp = !isInfrastructureFailure(err) || this.closing || Date.now() >= deadline
+        log.error({ err, delivery: id, attempt, giveUp }, 'recording a failed delivery failed')
+        if (giveUp) throw new InfrastructureError('delivery failed', { cause: err })
+        await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)])
+      }
+    }
   }
 
   private async gate(id: number, sender: Sender): Promise<BeginSend> {

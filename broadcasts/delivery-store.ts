@@ -13,6 +13,8 @@ export interface Sendable {
   tier: Tier
   roomId: string
   account: string
+  /** Times it was re-queued by an operator: its jobs then get ids of their own (see enqueue). */
+  resends?: number
 }
 
 /** Which notice and tier a delivery belongs to, for progress once it changed state. */
@@ -29,8 +31,8 @@ export function deliveryOpen(): SQL {
   return inArray(deliveries.status, [...OPEN_DELIVERY_STATUSES])
 }
 
-/** Longest error text kept per delivery; puppet errors can carry whole HTTP bodies. */
-const MAX_ERROR = 500
+/** Longest reason kept per delivery (reasons are short categories; a bound all the same). */
+const MAX_ERROR = 100
 
 const refColumns = { noticeId: deliveries.noticeId, tier: deliveries.tier }
 const asRef = (row: { noticeId: number; tier: number } | undefined): DeliveryRef | undefined =>
@@ -89,6 +91,7 @@ export async function pendingOfTier(
       tier: deliveries.tier,
       roomId: groups.roomId,
       account: botAccounts.name,
+      resends: deliveries.resends,
     })
     .from(deliveries)
     .innerJoin(groups, eq(groups.id, deliveries.groupId))
@@ -144,6 +147,10 @@ export async function beginSends(
     .set({
       status: 'sending',
       attempts: sql`${deliveries.attempts} + 1`,
+      // A take after one whose say never came back as sent may repeat what the puppet delivered:
+      // counted, for 回执's 可能重复. In this statement, so the send path has no extra round trip.
+      uncertain: sql`${deliveries.uncertain} + ${deliveries.outcomeUnknown}::int`,
+      outcomeUnknown: true,
       updatedAt: sql`now()`,
     })
     .where(
@@ -209,15 +216,18 @@ export async function markSentMany(db: Db, ids: readonly number[]): Promise<Deli
   return rows.map((r) => asRef(r)!)
 }
 
-/** Retries exhausted: failed with the error, unless it was meanwhile recorded otherwise. */
+/**
+ * Retries exhausted: failed with the reason, unless it was meanwhile recorded otherwise. `reason`
+ * is a category (SendFailureReason), never an error's text: it is stored and shown in 回执.
+ */
 export async function markFailed(
   db: Db,
   id: number,
-  error: string,
+  reason: string,
 ): Promise<DeliveryRef | undefined> {
   const [row] = await db
     .update(deliveries)
-    .set({ status: 'failed', lastError: error.slice(0, MAX_ERROR), updatedAt: sql`now()` })
+    .set({ status: 'failed', lastError: reason.slice(0, MAX_ERROR), updatedAt: sql`now()` })
     .where(and(eq(deliveries.id, id), deliveryOpen()))
     .returning(refColumns)
   return asRef(row)
@@ -234,4 +244,62 @@ export async function markSkipped(
     .where(and(eq(deliveries.id, id), deliveryOpen()))
     .returning(refColumns)
   return asRef(row)
+}
+
+/**
+ * An operator's resend: the notice's failed deliveries never resent before go back to pending,
+ * their resend count + 1, in one statement (so two resends at once re-queue each row once). The
+ * rows re-opened, with their room and account, in send order; a row whose group has no room or
+ * account now is re-opened all the same and settled by the reconciler.
+ */
+export async function reopenFailed(db: Db, noticeId: number): Promise<Sendable[]> {
+  const reopened = await db
+    .update(deliveries)
+    .set({
+      status: 'pending',
+      resends: sql`${deliveries.resends} + 1`,
+      lastError: null,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(deliveries.noticeId, noticeId),
+        eq(deliveries.status, 'failed'),
+        eq(deliveries.resends, 0),
+      ),
+    )
+    .returning({ id: deliveries.id })
+  if (reopened.length === 0) return []
+  const rows = await db
+    .select({
+      id: deliveries.id,
+      noticeId: deliveries.noticeId,
+      tier: deliveries.tier,
+      roomId: groups.roomId,
+      account: botAccounts.name,
+      resends: deliveries.resends,
+    })
+    .from(deliveries)
+    .innerJoin(groups, eq(groups.id, deliveries.groupId))
+    .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
+    .where(idIn(reopened.map((r) => r.id)))
+    .orderBy(asc(deliveries.tier), asc(deliveries.id))
+  return rows.flatMap((r) =>
+    r.roomId === null ? [] : [{ ...r, tier: r.tier as Tier, roomId: r.roomId }],
+  )
+}
+
+/** How many failed deliveries the notice has, and how many of them were resent already. */
+export async function failedCounts(
+  db: Db,
+  noticeId: number,
+): Promise<{ failed: number; resent: number }> {
+  const [row] = await db
+    .select({
+      failed: sql<number>`count(*)::int`,
+      resent: sql<number>`count(*) filter (where ${deliveries.resends} > 0)::int`,
+    })
+    .from(deliveries)
+    .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.status, 'failed')))
+  return { failed: Number(row?.failed ?? 0), resent: Number(row?.resent ?? 0) }
 }

@@ -29,8 +29,10 @@ export function deliveryJobId(id: number): string {
  * queued twice collapses into one job; pages that overlap are harmless (the send hook's check of
  * each delivery row keeps a room from being said twice).
  */
-export function deliveryPageId(ids: readonly number[]): string {
-  return `p-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`
+export function deliveryPageId(ids: readonly number[], resends = 0): string {
+  const page = `p-${ids[0]}-${ids[ids.length - 1]}-${ids.length}`
+  // A resent delivery's earlier page may still be kept in Redis: a new id, or the add collapses.
+  return resends > 0 ? `${page}-r${resends}` : page
 }
 
 /** The delivery id in a ref id ("42") or a job id ("d-42"), if it is one a row can have. */
@@ -61,25 +63,30 @@ export async function enqueueDeliveries(
   // own queue, its own worker waiting), pages of one account in order, so each account's rooms
   // are queued in the order given.
   await Promise.all(
-    [...groupBy(rows, (r) => `${r.tier}:${r.account}`).values()].map(async (list) => {
-      const { account, tier } = list[0]!
-      const pages: PageRequest[] = chunk(list, PAGE_MAX).map((part) => ({
-        page: {
-          text,
-          kind: 'notice',
-          tier,
-          to: part.map((r) => ({
-            roomId: r.roomId,
-            ref: deliveryRef(r.id),
-            jobId: deliveryJobId(r.id),
-          })),
-        },
-        jobId: deliveryPageId(part.map((r) => r.id)),
-      }))
-      for (const bulk of chunk(pages, PAGES_PER_BULK)) {
-        await enqueuePageBulk(queues.of(account), bulk)
-      }
-    }),
+    [...groupBy(rows, (r) => `${r.tier}:${r.account}:${r.resends ?? 0}`).values()].map(
+      async (list) => {
+        const { account, tier, resends } = list[0]!
+        const pages: PageRequest[] = chunk(list, PAGE_MAX).map((part) => ({
+          page: {
+            text,
+            kind: 'notice',
+            tier,
+            to: part.map((r) => ({
+              roomId: r.roomId,
+              ref: deliveryRef(r.id),
+              jobId: deliveryJobId(r.id),
+            })),
+          },
+          jobId: deliveryPageId(
+            part.map((r) => r.id),
+            resends,
+          ),
+        }))
+        for (const bulk of chunk(pages, PAGES_PER_BULK)) {
+          await enqueuePageBulk(queues.of(account), bulk)
+        }
+      },
+    ),
   )
   return rows.length
 }

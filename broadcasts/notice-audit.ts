@@ -7,6 +7,7 @@ export type NoticeAuditAction =
   | 'notice.create'
   | 'notice.confirm'
   | 'notice.cancel'
+  | 'notice.resend'
   | 'notice.receipt'
 
 /** Who acts on a notice of which unit, from which group: what every audit line of it shares. */

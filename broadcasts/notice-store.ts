@@ -6,7 +6,7 @@ import { groups, units } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
 import { type AudiencePlan, chunk } from './audience.ts'
 import { deliveryOpen } from './delivery-store.ts'
-import { type MissedGroup, type NoticeProgress, summarize } from './report.ts'
+import { type DoubtfulGroup, type MissedGroup, type NoticeProgress, summarize } from './report.ts'
 import { skipReasons } from './templates.ts'
 
 export type Notice = typeof notices.$inferSelect
@@ -199,4 +199,81 @@ export async function noticeTiers(db: Db, id: number): Promise<Tier[]> {
     .where(eq(deliveries.noticeId, id))
     .orderBy(asc(deliveries.tier))
   return rows.map((r) => r.tier as Tier)
+}
+
+/** The final summary was queued (or has nowhere to go): it is owed no more. */
+export async function markSummarized(db: Db, id: number): Promise<void> {
+  await db
+    .update(notices)
+    .set({ summarizedAt: sql`now()` })
+    .where(and(eq(notices.id, id), isNull(notices.summarizedAt)))
+}
+
+/**
+ * Done notices whose final summary is still owed: the caller that finished one could not queue
+ * it (Redis down at that moment, or the process died in between). Finished within the last week.
+ */
+export async function unsummarizedNotices(db: Db, limit = 100): Promise<Notice[]> {
+  return db
+    .select()
+    .from(notices)
+    .where(
+      and(
+        eq(notices.status, 'done'),
+        isNull(notices.summarizedAt),
+        sql`${notices.finishedAt} > now() - interval '7 days'`,
+      ),
+    )
+    .orderBy(asc(notices.id))
+    .limit(limit)
+}
+
+/**
+ * Groups that got the notice and may have got it twice (a send after one whose outcome the
+ * platform never told), top tier first; `limit` cuts the list, not the total.
+ */
+export async function doubtfulGroups(
+  db: Db,
+  id: number,
+  limit?: number,
+): Promise<{ doubtful: DoubtfulGroup[]; total: number }> {
+  const where = and(
+    eq(deliveries.noticeId, id),
+    eq(deliveries.status, 'sent'),
+    sql`${deliveries.uncertain} > 0`,
+  )
+  const query = db
+    .select({ topic: groups.topic, tier: deliveries.tier, uncertain: deliveries.uncertain })
+    .from(deliveries)
+    .innerJoin(groups, eq(groups.id, deliveries.groupId))
+    .where(where)
+    .orderBy(asc(deliveries.tier), asc(deliveries.id))
+  const [rows, [total]] = await Promise.all([
+    limit === undefined ? query : query.limit(limit),
+    db.select({ n: count() }).from(deliveries).where(where),
+  ])
+  return {
+    doubtful: rows.map((r) => ({ topic: r.topic, tier: r.tier as Tier, uncertain: r.uncertain })),
+    total: Number(total?.n ?? 0),
+  }
+}
+
+/**
+ * An operator's resend re-opens a done notice: confirmed again, to be finished (and summed up,
+ * under a job id of the resend's own) again.
+ */
+export async function reopenNotice(db: Db, id: number): Promise<void> {
+  await db
+    .update(notices)
+    .set({ status: 'confirmed', finishedAt: null, summarizedAt: null })
+    .where(and(eq(notices.id, id), eq(notices.status, 'done')))
+}
+
+/** The most resends any delivery of the notice had: 0 before an operator's resend. */
+export async function resendRound(db: Db, id: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`coalesce(max(${deliveries.resends}), 0)::int` })
+    .from(deliveries)
+    .where(eq(deliveries.noticeId, id))
+  return Number(row?.n ?? 0)
 }

@@ -4,7 +4,14 @@ import { deliveries } from '../db/schema/broadcasts.ts'
 import type { Tier } from '../network/types.ts'
 import { deliveryOpen } from './delivery-store.ts'
 import { noticeCode } from './notice-code.ts'
-import { findNotice, finishIfDone, type Notice, noticeProgress } from './notice-store.ts'
+import {
+  findNotice,
+  finishIfDone,
+  markSummarized,
+  type Notice,
+  noticeProgress,
+  resendRound,
+} from './notice-store.ts'
 import { finished, tierDone } from './templates.ts'
 
 /**
@@ -81,11 +88,29 @@ export async function reportProgress(
 export async function finishNotice(services: Services, noticeId: number): Promise<boolean> {
   const done = await finishIfDone(services.db, noticeId)
   if (!done) return false
-  const code = noticeCode(noticeId)
-  const progress = await noticeProgress(services.db, noticeId)
-  services.log.info({ notice: code, ...progress.totals }, 'notice finished')
-  await tellAuthor(services, done, finished(code, progress.totals), `notice-${code}-done`)
+  await sendSummary(services, done)
   return true
+}
+
+/**
+ * Queues the final summary of a done notice, then records it queued (notices.summarized_at). If
+ * Redis refuses, this throws and the summary stays owed: the reconciler calls this again. The job
+ * id is the notice's (and its resend round's), so the rare second call that finds the summary
+ * queued but not yet recorded collapses into the first: the author gets it exactly once.
+ */
+export async function sendSummary(
+  services: Services,
+  notice: Pick<Notice, 'id' | 'replyAccount' | 'replyRoomId'>,
+): Promise<void> {
+  const code = noticeCode(notice.id)
+  const [progress, round] = await Promise.all([
+    noticeProgress(services.db, notice.id),
+    resendRound(services.db, notice.id),
+  ])
+  services.log.info({ notice: code, ...progress.totals }, 'notice finished')
+  const jobId = round > 0 ? `notice-${code}-done-r${round}` : `notice-${code}-done`
+  await tellAuthor(services, notice, finished(code, progress.totals), jobId)
+  await markSummarized(services.db, notice.id)
 }
 
 /** reportProgress for hooks that must not throw: the reconciler finishes the notice anyway. */

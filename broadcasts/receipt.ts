@@ -3,7 +3,7 @@ import type { Services } from '../core/services.ts'
 import { mayView, type NoticeActor } from './authorize.ts'
 import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
-import { findNotice, missedGroups, noticeProgress } from './notice-store.ts'
+import { doubtfulGroups, findNotice, missedGroups, noticeProgress } from './notice-store.ts'
 import { noticeTexts, receipt } from './templates.ts'
 
 /** Failed or skipped groups listed in a chat receipt; the CLI lists them all. */
@@ -11,7 +11,7 @@ export const CHAT_MISSED_LIMIT = 10
 
 /**
  * 回执 N12 / `quanqun notice status N12`: sent, pending, failed and skipped per tier, then the
- * groups it did not reach with the reason. Visible to whoever may manage the notice and to
+ * groups that may have got it twice (可能重复), then the groups it did not reach with the reason. Visible to whoever may manage the notice and to
  * propagandists over its whole scope.
  */
 export async function readReceipt(
@@ -31,9 +31,10 @@ export async function readReceipt(
     await auditNotice(services.db, audit, false, { notice: code })
     return { ok: false, lines: [noticeTexts.receiptRefused(code)] }
   }
-  const [progress, missed] = await Promise.all([
+  const [progress, missed, doubtful] = await Promise.all([
     noticeProgress(services.db, opts.id),
     missedGroups(services.db, opts.id, opts.missedLimit),
+    doubtfulGroups(services.db, opts.id, opts.missedLimit),
   ])
   return {
     ok: true,
@@ -44,6 +45,8 @@ export async function readReceipt(
       progress,
       missed: missed.missed,
       missedTotal: missed.total,
+      doubtful: doubtful.doubtful,
+      doubtfulTotal: doubtful.total,
       at: notice.scheduledAt ? formatLocalTime(notice.scheduledAt, services.timezone) : undefined,
     }),
   }

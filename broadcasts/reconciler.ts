@@ -4,6 +4,7 @@ import type { Stoppable } from '../core/stoppable.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import type { Tier } from '../network/types.ts'
+import { failureReason } from '../queues/send-hooks.ts'
 import type { SendQueues } from '../queues/send-queues.ts'
 import { chunk, groupBy, reachabilityOf } from './audience.ts'
 import {
@@ -16,8 +17,8 @@ import {
 } from './delivery-store.ts'
 import { enqueueDeliveries } from './enqueue-deliveries.ts'
 import { noticeCode } from './notice-code.ts'
-import { unfinishedDoneNotices } from './notice-store.ts'
-import { finishNotice, reportProgressSafely } from './progress.ts'
+import { unfinishedDoneNotices, unsummarizedNotices } from './notice-store.ts'
+import { finishNotice, reportProgressSafely, sendSummary } from './progress.ts'
 import { sendStatesOf } from './send-states.ts'
 import { skipReasons } from './templates.ts'
 
@@ -57,6 +58,8 @@ export interface ReconcileReport {
   inHand: number
   /** Notices marked done here (the process that finished them died before it could). */
   finished: number
+  /** Final summaries queued here: Redis refused them when the notice finished. */
+  summarized: number
 }
 
 interface StaleRow {
@@ -69,6 +72,7 @@ interface StaleRow {
   active: boolean
   botAccountId: number | null
   account: string | null
+  resends: number
 }
 
 async function staleOpenDeliveries(
@@ -86,6 +90,7 @@ async function staleOpenDeliveries(
       active: groups.active,
       botAccountId: groups.botAccountId,
       account: botAccounts.name,
+      resends: deliveries.resends,
     })
     .from(deliveries)
     .innerJoin(notices, eq(notices.id, deliveries.noticeId))
@@ -146,6 +151,7 @@ export async function reconcileOnce(
     markedSkipped: 0,
     inHand: 0,
     finished: 0,
+    summarized: 0,
   }
   const changed: DeliveryRef[] = []
   const note = (ref: DeliveryRef | undefined) => {
@@ -187,7 +193,8 @@ export async function reconcileOnce(
           services.log.warn(log, 'reconcile: said but not recorded; marking sent')
           if (note(await markSent(services.db, row.id))) report.markedSent++
         } else if (send.state === 'failed') {
-          const reason = send.reason || '发送失败（重试已用完）'
+          // The category only: a job's failedReason is an error's text.
+          const reason = failureReason(send.reason ?? '')
           if (note(await markFailed(services.db, row.id, reason))) report.markedFailed++
         } else {
           looked.push(row.id)
@@ -203,6 +210,7 @@ export async function reconcileOnce(
         tier: r.tier as Tier,
         roomId: r.roomId,
         account: r.account,
+        resends: r.resends,
       }))
       report.requeued += await enqueueDeliveries(sendQueues, rowsToSend, list[0]!.text)
       services.log.warn(
@@ -223,6 +231,16 @@ export async function reconcileOnce(
   }
   for (const id of await unfinishedDoneNotices(services.db)) {
     if (await finishNotice(services, id)) report.finished++
+  }
+  // Summaries owed: queued under the notice's own job id, so a summary queued meanwhile by the
+  // process that finished the notice is not said twice.
+  for (const notice of await unsummarizedNotices(services.db)) {
+    try {
+      await sendSummary(services, notice)
+      report.summarized++
+    } catch (err) {
+      services.log.error({ err, notice: noticeCode(notice.id) }, 'reconcile: summary not queued')
+    }
   }
   return report
 }
@@ -264,7 +282,7 @@ export function startReconciler(
     running = running.then(async () => {
       try {
         const report = await reconcileOnce(deps, options)
-        const acted = report.requeued + report.markedSent + report.markedFailed
+        const acted = report.requeued + report.markedSent + report.markedFailed + report.summarized
         if (acted + report.markedSkipped + report.finished > 0) log.warn(report, 'reconciled')
         else log.debug(report, 'reconciled: nothing to do')
         return report

@@ -27,6 +27,14 @@ export interface MissedGroup {
   reason: string | null
 }
 
+/** A group that got the notice and may have got it more than once (回执's 可能重复). */
+export interface DoubtfulGroup {
+  topic: string
+  tier: Tier
+  /** Copies sent after one whose outcome was unknown. */
+  uncertain: number
+}
+
 const emptyTotals = (): Totals => ({ total: 0, sent: 0, pending: 0, failed: 0, skipped: 0 })
 
 /** Folds `count(*) group by tier, status` rows into per-tier progress. */

@@ -5,7 +5,7 @@
 import { TIER_LABELS } from '../network/templates.ts'
 import type { Tier, TierCounts } from '../network/types.ts'
 import type { Reachability } from './audience.ts'
-import type { MissedGroup, NoticeProgress, TierProgress, Totals } from './report.ts'
+import type { DoubtfulGroup, MissedGroup, NoticeProgress, TierProgress, Totals } from './report.ts'
 
 /** 1204 → "1,204", as the preview quotes counts. */
 export function formatCount(n: number): string {
@@ -67,6 +67,19 @@ export const skipReasons: Readonly<Record<Exclude<Reachability, 'ok'> | 'cancell
   cancelled: '通知已撤销',
 }
 
+/**
+ * What a failed delivery's reason category (deliveries.last_error) reads as in 回执. A failed row
+ * whose reason is not one of these (written before reasons were categories) reads as 原因不明:
+ * an error's own text is never shown.
+ */
+export const failureLabels: Readonly<Record<string, string>> = {
+  infrastructure: '系统暂时不可用',
+  'room-gone': '群不可用（机器人不在群内或群已解散）',
+  refused: '发送被拒绝',
+  throttled: '发送过于频繁被限制',
+  unknown: '原因不明',
+}
+
 export const noticeTexts = {
   emptyText: '通知正文不能为空。',
   tooLong: (length: number, max: number) =>
@@ -97,6 +110,12 @@ export const noticeTexts = {
   cancelledSending: (code: string, sent: number, stopped: number) =>
     `通知 ${code} 已撤销：已送达的 ${formatCount(sent)} 个群无法撤回，其余 ${formatCount(stopped)} 个群不再发送。`,
   cannotCancelDone: (code: string) => `通知 ${code} 已发布完毕，无法撤销。`,
+  resent: (code: string, n: number) =>
+    `通知 ${code}：${formatCount(n)} 个发送失败的群已重新排队发送（每个群只重发一次）。发送「回执 ${code}」查看进度。`,
+  nothingToResend: (code: string) => `通知 ${code} 没有发送失败的群，无需重发。`,
+  alreadyResent: (code: string, n: number) =>
+    `通知 ${code} 的 ${formatCount(n)} 个失败群已重发过一次，不再重发。发送「回执 ${code}」查看详情。`,
+  cannotResend: (code: string) => `通知 ${code} 尚未发布或已撤销，无法重发。`,
 } as const
 
 function countsLine(t: Totals): string {
@@ -135,6 +154,9 @@ export interface ReceiptInput {
   missed: readonly MissedGroup[]
   /** How many missed groups there are in all (the list may be cut). */
   missedTotal: number
+  /** Groups that may hold two copies (可能重复), cut like `missed`. */
+  doubtful?: readonly DoubtfulGroup[]
+  doubtfulTotal?: number
   at?: string | undefined
 }
 
@@ -145,11 +167,28 @@ export function receipt(r: ReceiptInput): string[] {
     `通知 ${r.code}（${statusNames[r.status]}${when}）范围「${r.scopePath}」：${countsLine(r.progress.totals)}`,
     ...r.progress.tiers.map((t) => `${TIER_LABELS[t.tier]}：${countsLine(t)}`),
   ]
+  const doubtful = r.doubtful ?? []
+  const doubtfulTotal = r.doubtfulTotal ?? doubtful.length
+  if (doubtfulTotal > 0) {
+    lines.push(
+      `可能重复 ${formatCount(doubtfulTotal)} 个群（平台未确认是否送达，已再发，可能收到两份）：`,
+    )
+    for (const g of doubtful) {
+      lines.push(`· ${g.topic}（${TIER_LABELS[g.tier]}）可能重复 ${formatCount(g.uncertain)} 份`)
+    }
+    const rest = doubtfulTotal - doubtful.length
+    if (rest > 0)
+      lines.push(`……另有 ${formatCount(rest)} 个群，完整列表见 quanqun notice status ${r.code}`)
+  }
   if (r.missed.length > 0) {
     lines.push('未送达的群：')
     for (const m of r.missed) {
       const what = m.status === 'failed' ? '失败' : '跳过'
-      lines.push(`· ${m.topic}（${TIER_LABELS[m.tier]}）${what}：${m.reason ?? '原因不明'}`)
+      const reason =
+        m.status === 'failed'
+          ? (failureLabels[m.reason ?? 'unknown'] ?? '原因不明')
+          : (m.reason ?? '原因不明')
+      lines.push(`· ${m.topic}（${TIER_LABELS[m.tier]}）${what}：${reason}`)
     }
     const rest = r.missedTotal - r.missed.length
     if (rest > 0)

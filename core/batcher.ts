@@ -126,20 +126,3 @@ export function batcherOf<O extends object, K, R>(
   }
   return found
 }
-
-/** batcherOf for writes that answer nothing (Redis adds): `write` takes the whole batch. */
-export function writerOf<O extends object, T>(
-  registry: WeakMap<O, Batcher<T, void>>,
-  owner: O,
-  write: (items: T[]) => Promise<unknown>,
-): Batcher<T, void> {
-  return batcherOf(
-    registry,
-    owner,
-    () =>
-      new Batcher<T, void>(async (items) => {
-        await write(items)
-        return new Map()
-      }),
-  )
-}

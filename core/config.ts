@@ -57,7 +57,7 @@ export interface Config {
   pacing: PacingConfig
 }
 
-export class ConfigError extends Error {
+class ConfigError extends Error {
   override name = 'ConfigError'
 }
 

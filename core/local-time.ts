@@ -21,7 +21,7 @@ function parts(date: Date, timeZone: string): Record<string, number> {
 }
 
 /** The zone's offset from UTC at `date`, in ms (Asia/Shanghai: +8 h). */
-export function zoneOffsetMs(date: Date, timeZone: string): number {
+function zoneOffsetMs(date: Date, timeZone: string): number {
   const p = parts(date, timeZone)
   const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!)
   return asUtc - Math.floor(date.getTime() / 1000) * 1000

@@ -1,4 +1,11 @@
-import { destination, type Logger, type LoggerOptions, pino, stdSerializers } from 'pino'
+import {
+  type DestinationStream,
+  destination,
+  type Logger,
+  type LoggerOptions,
+  pino,
+  stdSerializers,
+} from 'pino'
 import type { Config } from './config.ts'
 import { maskPersonalData } from './personal-data.ts'
 
@@ -26,7 +33,7 @@ function masked(value: unknown, depth = 0): unknown {
  * Residents' data and credentials never reach a log (PIPL): secrets by key, phone and ID numbers
  * wherever they appear in a message or a field, errors included.
  */
-export const privacyOptions: LoggerOptions = {
+const privacyOptions: LoggerOptions = {
   redact: {
     paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`]),
     censor: '[redacted]',
@@ -46,6 +53,9 @@ export const privacyOptions: LoggerOptions = {
 }
 
 /** Structured JSON logs on stderr, so stdout stays free for command output (JSON, tables). */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, base: undefined, ...privacyOptions }, destination(2))
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  to: DestinationStream = destination(2),
+): Logger {
+  return pino({ level: config.logLevel, base: undefined, ...privacyOptions }, to)
 }

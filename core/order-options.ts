@@ -22,6 +22,17 @@ export interface OrderOptions {
    * volunteer's points post anyway: many elderly residents never rate.
    */
   rateWaitMinutes: number
+  /**
+   * A resident repeating the same need (same category, similar words) within this many minutes
+   * of an open order of theirs gets that order's code instead of a new one. Other residents'
+   * orders are never merged.
+   */
+  duplicateWindowMinutes: number
+  /**
+   * Love-bank points one volunteer may earn per local day without review: an earning that would
+   * go over waits in `points_pending` for a station's `points approve`.
+   */
+  pointsPerDay: number
 }
 
 export const defaultOrderOptions: OrderOptions = {
@@ -32,6 +43,8 @@ export const defaultOrderOptions: OrderOptions = {
   pointsPerHour: 10,
   maxReopens: 1,
   rateWaitMinutes: 7 * 24 * 60, // a week
+  duplicateWindowMinutes: 24 * 60, // a day
+  pointsPerDay: 80, // eight hours of service
 }
 
 /** The defaults with a process's overrides (`services.orders`) over them. */

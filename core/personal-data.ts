@@ -24,8 +24,3 @@ export function maskPersonalData(text: string): string {
     .replace(LANDLINE, '$1****$2')
     .replace(DOOR, '*')
 }
-
-/** True when `text` holds something maskPersonalData would hide. */
-export function hasPersonalData(text: string): boolean {
-  return maskPersonalData(text) !== halfWidthDigits(text)
-}

@@ -2,7 +2,7 @@
  * Rows per statement. A thousand rows of five columns is 5,000 bind parameters, far below
  * PostgreSQL's 65,535, and large enough that 10,000 groups take ten round trips, not 10,000.
  */
-export const BATCH_SIZE = 1000
+const BATCH_SIZE = 1000
 
 export function* batches<T>(items: readonly T[], size = BATCH_SIZE): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size)

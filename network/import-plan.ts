@@ -28,7 +28,7 @@ export interface PlannedUnit {
   body: UnitBody | undefined
 }
 
-export interface PlannedGroup {
+interface PlannedGroup {
   topic: string
   unitPath: string
   kind: GroupKind
@@ -36,12 +36,12 @@ export interface PlannedGroup {
   bot: string | undefined
 }
 
-export interface PlannedMember {
+interface PlannedMember {
   wechatId: string
   name: string
 }
 
-export interface PlannedRole {
+interface PlannedRole {
   wechatId: string
   unitPath: string
   role: Role

@@ -14,12 +14,12 @@ import {
   ROLE_WORDS,
 } from './vocabulary.ts'
 
-export interface GroupSpec {
+interface GroupSpec {
   topic: string
   kind: GroupKind
 }
 
-export interface MemberSpec {
+interface MemberSpec {
   name: string
   role: Role
   wechatId: string

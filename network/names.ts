@@ -11,7 +11,7 @@ export const PATH_SEPARATOR = '/'
 // (zero-width space, bidi overrides) that make two names look equal when they are not.
 const CONTROL = /[\p{Cc}\p{Cf}]/u
 
-export function hasControlChars(value: string): boolean {
+function hasControlChars(value: string): boolean {
   return CONTROL.test(value)
 }
 

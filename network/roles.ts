@@ -21,7 +21,7 @@ export async function findMemberByWechatId(
 }
 
 /** Many contact ids in one statement (the bot looks up the talkers of messages arriving together). */
-export async function findMembersByWechatIds(
+async function findMembersByWechatIds(
   db: Db,
   wechatIds: readonly string[],
 ): Promise<Map<string, KnownMember>> {

@@ -1,11 +1,9 @@
-import type { botAccounts, GroupKind, groups, members, Role, units } from '../db/schema/network.ts'
+import type { GroupKind, groups, Role, units } from '../db/schema/network.ts'
 
 export type { GroupKind, Role }
 
 export type Unit = typeof units.$inferSelect
-export type Group = typeof groups.$inferSelect
-export type BotAccount = typeof botAccounts.$inferSelect
-export type Member = typeof members.$inferSelect
+type Group = typeof groups.$inferSelect
 export type UnitBody = NonNullable<Unit['body']>
 
 /** 1 区 district, 2 街道/镇 township (or department), 3 社区/村, 4 网格, 5 楼栋. */

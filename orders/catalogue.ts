@@ -47,6 +47,11 @@ const CategorySchema = z.object({
   }),
   /** Volunteer hours credited when an order of this kind is rated (love-bank points). */
   hours: z.number().min(0).max(100),
+  /**
+   * The most hours one order of this kind may credit, whatever the 完成 note says ("用时24小时"
+   * credits this at most). Absent: the standard `hours`, nothing more.
+   */
+  maxHours: z.number().min(0).max(24).optional(),
 })
 
 const CatalogSchema = z
@@ -60,6 +65,9 @@ const CatalogSchema = z
     const codes = new Set<string>()
     for (const cat of c.categories) {
       if (codes.has(cat.code)) ctx.addIssue({ code: 'custom', message: `重复的分类 ${cat.code}` })
+      if (cat.maxHours !== undefined && cat.maxHours < cat.hours) {
+        ctx.addIssue({ code: 'custom', message: `${cat.code} 的 maxHours 小于 hours` })
+      }
       codes.add(cat.code)
     }
     if (!codes.has(c.fallback)) {
@@ -121,6 +129,7 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
     acceptSlaMinutes: c.sla.acceptMinutes,
     completeSlaMinutes: c.sla.completeMinutes,
     hours: c.hours.toFixed(2),
+    maxHours: (c.maxHours ?? c.hours).toFixed(2),
   }))
   await db
     .insert(serviceCatalog)
@@ -135,6 +144,7 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
         acceptSlaMinutes: sql`excluded.accept_sla_minutes`,
         completeSlaMinutes: sql`excluded.complete_sla_minutes`,
         hours: sql`excluded.hours`,
+        maxHours: sql`excluded.max_hours`,
       },
     })
   return rows.length
@@ -211,5 +221,5 @@ async function readCategories(db: Db): Promise<Category[]> {
     await loadCatalog(db)
     rows = await db.select().from(serviceCatalog).orderBy(asc(serviceCatalog.id))
   }
-  return rows.map((r) => ({ ...r, hours: Number(r.hours) }))
+  return rows.map(({ maxHours: _, ...r }) => ({ ...r, hours: Number(r.hours) }))
 }

@@ -139,7 +139,6 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
       prepared,
       now: services.now(),
       options: orderOptions(services),
-      timezone: services.timezone,
     }))
     // Sent together, run one after the other: the read starts (and takes its snapshot) only
     // once every lock is held, so it sees whatever the holders committed. A code is taken for

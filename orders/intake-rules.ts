@@ -5,7 +5,6 @@
  * a later one and counts toward its resident's pace, and each dispatch raises its worker's load
  * before the next order picks.
  */
-import { localDay } from '../core/local-time.ts'
 import type { OrderOptions } from '../core/order-options.ts'
 import type { Unit } from '../network/types.ts'
 import { type Category, FALLBACK_CATEGORY } from './catalogue.ts'
@@ -31,10 +30,9 @@ export interface Prepared extends PlaceInput {
   handlingUnit: Unit
 }
 
-/** An open order that a new one of the same group and category could repeat. */
+/** An open order of a resident that a new one of theirs could repeat. */
 interface OpenOrder {
   code: string
-  groupId: number
   categoryId: number
   residentRef: string
   text: string
@@ -43,7 +41,10 @@ interface OpenOrder {
 
 /** What the rules need from the database, read once for the whole batch. */
 export interface Seen {
-  /** Open orders of the batch's (group, category) pairs from the last two days, oldest first. */
+  /**
+   * Open orders of the batch's (resident, category) pairs within the longest duplicate window,
+   * oldest first. Only a resident's own orders are ever read: a neighbour's is never a repeat.
+   */
   open: readonly OpenOrder[]
   /** When each of the batch's residents placed orders lately (any status). */
   placedAt: ReadonlyMap<string, readonly Date[]>
@@ -57,7 +58,6 @@ export interface ToDecide {
   prepared: Prepared
   now: Date
   options: OrderOptions
-  timezone: string
 }
 
 export type Decision =
@@ -67,30 +67,66 @@ export type Decision =
   | { kind: 'duplicateOf'; index: number }
   | { kind: 'limited'; max: number; minutes: number }
 
+// Beyond this many code points the words compared are a paste's head: bounded work per pair.
+const MAX_COMPARE = 200
+// Share of the shorter text's character pairs the longer one must hold to say the same thing.
+const SIMILAR_SHARE = 0.6
+const DIGITS = /\d+/g
+
+function bigrams(text: string): Set<string> {
+  const chars = [...text.slice(0, MAX_COMPARE * 2)].slice(0, MAX_COMPARE)
+  const out = new Set<string>()
+  for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i]! + chars[i + 1]!)
+  if (chars.length === 1) out.add(chars[0]!)
+  return out
+}
+
+/**
+ * Pure: whether two messages of one resident ask for the same thing. Compared as `matchText`
+ * (no punctuation, spaces or case): the same words, one inside the other, or most of the
+ * shorter one's character pairs in the longer one ("楼道灯坏了" ~ "楼道的灯坏了，快来修", but not
+ * "厨房水管坏了"), unless both name numbers and they differ ("3栋灯坏了" is not "5栋灯坏了").
+ */
+export function similarNeed(a: string, b: string): boolean {
+  const x = matchText(a)
+  const y = matchText(b)
+  if (x === y) return true
+  if (x === '' || y === '') return false
+  // Numbers name places and things (3栋, 5单元, 第2件): other numbers, another need.
+  const nx = x.match(DIGITS)
+  const ny = y.match(DIGITS)
+  if (nx && ny && nx.join(',') !== ny.join(',')) return false
+  if (x.includes(y) || y.includes(x)) return true
+  const bx = bigrams(x)
+  const by = bigrams(y)
+  const [small, large] = bx.size <= by.size ? [bx, by] : [by, bx]
+  let shared = 0
+  for (const g of small) if (large.has(g)) shared++
+  return shared / small.size >= SIMILAR_SHARE
+}
+
 /**
  * Each order of the batch in arrival order, as if placed one by one: the near duplicate first
- * (same group, category and local day, still open; for 其他求助 only the same person's same
- * words), then the resident's pace, then the least-loaded worker of the handling unit.
+ * (the same resident's open order of the same category, in similar words, within
+ * `duplicateWindowMinutes`; another resident's order is never one), then the resident's pace,
+ * then the least-loaded worker of the handling unit other than the resident themself.
  */
 export function decideBatch(batch: readonly ToDecide[], seen: Seen): Decision[] {
   const loads = new Map(seen.loads)
   const placed: { index: number; order: OpenOrder }[] = []
   return batch.map((item, index): Decision => {
-    const { prepared: p, now, options, timezone } = item
+    const { prepared: p, now, options } = item
     const category = p.category
-    if (p.groupId !== null) {
-      const today = localDay(now, timezone)
-      const repeats = (o: OpenOrder) =>
-        o.groupId === p.groupId &&
-        o.categoryId === category.id &&
-        localDay(o.createdAt, timezone) === today &&
-        (category.code !== FALLBACK_CATEGORY ||
-          (o.residentRef === p.residentRef && matchText(o.text) === matchText(p.text)))
-      const stored = seen.open.find(repeats)
-      if (stored) return { kind: 'duplicate', code: stored.code }
-      const earlier = placed.find((e) => repeats(e.order))
-      if (earlier) return { kind: 'duplicateOf', index: earlier.index }
-    }
+    const repeatSince = now.getTime() - options.duplicateWindowMinutes * 60_000
+    const repeats = (o: OpenOrder) =>
+      o.residentRef === p.residentRef &&
+      o.categoryId === category.id &&
+      o.createdAt.getTime() > repeatSince &&
+      similarNeed(o.text, p.text)
+    const stored = seen.open.find(repeats)
+    if (stored) return { kind: 'duplicate', code: stored.code }
+    const earlier = placed.find((e) => repeats(e.order))
+    if (earlier) return { kind: 'duplicateOf', index: earlier.index }
 
     const since = now.getTime() - options.windowMinutes * 60_000
     const recent =
@@ -106,7 +142,6 @@ export function decideBatch(batch: readonly ToDecide[], seen: Seen): Decision[] 
       index,
       order: {
         code: '',
-        groupId: p.groupId ?? -1,
         categoryId: category.id,
         residentRef: p.residentRef,
         text: p.text,
@@ -117,11 +152,11 @@ export function decideBatch(batch: readonly ToDecide[], seen: Seen): Decision[] 
     if (options.dispatch !== 'least-loaded' || category.code === FALLBACK_CATEGORY) {
       return { kind: 'place' }
     }
+    // Whoever placed the order never works it: a worker's own order goes to a colleague.
     const pick = pickLeastLoaded(
-      (seen.candidates.get(p.handlingUnit.id) ?? []).map((c) => ({
-        ...c,
-        load: loads.get(c.memberId) ?? 0,
-      })),
+      (seen.candidates.get(p.handlingUnit.id) ?? []).flatMap((c) =>
+        c.wechatId === p.residentRef ? [] : [{ ...c, load: loads.get(c.memberId) ?? 0 }],
+      ),
     )
     if (!pick) return { kind: 'place' }
     const moved = transition(
@@ -142,6 +177,7 @@ export function decideBatch(batch: readonly ToDecide[], seen: Seen): Decision[] 
         // A candidate holds a role on the handling unit itself: the rules will agree.
         assignee: {
           memberId: pick.memberId,
+          ref: pick.wechatId,
           name: pick.name,
           grants: [
             { role: 'grid_worker', unitId: p.handlingUnit.id, unitPath: p.handlingUnit.path },

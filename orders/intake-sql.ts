@@ -17,8 +17,6 @@ const LOCK_GROUP = 5_001
 const LOCK_RESIDENT = 5_002
 const OPEN_LIST = sql.raw(OPEN_ORDER_STATUSES.map((s) => `'${s}'`).join(', '))
 const CANDIDATE_ROLES = sql.raw(`'grid_worker', 'volunteer'`)
-// A local day is at most 26 hours long: two days back covers today in every time zone.
-const DUPLICATE_LOOKBACK_MS = 2 * 24 * 3_600_000
 
 /**
  * Every group, then every resident of the batch, each in ascending key order: one global order
@@ -44,7 +42,7 @@ export async function lockBatch(
 }
 
 interface SeenJson {
-  open: { code: string; g: number; c: number; r: string; t: string; at: string }[]
+  open: { code: string; c: number; r: string; t: string; at: string }[]
   recent: { r: string; at: string }[]
   candidates: { u: number; m: number; name: string; wx: string }[]
   loads: { m: number; n: number }[]
@@ -57,21 +55,22 @@ interface SeenJson {
  * times the batch's own work (10,000 orders: 12 ms a batch against 2 ms).
  */
 export async function readSeen(tx: PipelinedTx, batch: readonly ToDecide[]): Promise<Seen> {
-  const pairs = new Map<string, { g: number; c: number }>()
+  // A repeat is only ever the same resident's: their own orders of the category are read.
+  const pairs = new Map<string, { r: string; c: number }>()
   for (const { prepared: p } of batch) {
-    if (p.groupId !== null)
-      pairs.set(`${p.groupId}:${p.category.id}`, { g: p.groupId, c: p.category.id })
+    pairs.set(`${p.category.id}:${p.residentRef}`, { r: p.residentRef, c: p.category.id })
   }
   const refs = [...new Set(batch.map((b) => b.prepared.residentRef))]
   const units = [...new Set(batch.map((b) => b.prepared.handlingUnit.id))]
   const earliest = Math.min(...batch.map((b) => b.now.getTime()))
   const window = Math.max(...batch.map((b) => b.options.windowMinutes))
-  const openSince = new Date(earliest - DUPLICATE_LOOKBACK_MS).toISOString()
+  const repeatWindow = Math.max(...batch.map((b) => b.options.duplicateWindowMinutes))
+  const openSince = new Date(earliest - repeatWindow * 60_000).toISOString()
   const recentSince = new Date(earliest - window * 60_000).toISOString()
   const unitsJson = JSON.stringify(units)
   const [row] = await tx.run<{ seen: string }>(sql`
       with pairs as (
-        select distinct * from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as p(g int, c int)
+        select distinct * from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as p(r text, c int)
       ), cands as (
         select distinct u.u as unit_id, m.id as member_id, m.name, m.wechat_id
         from (select distinct value::int as u from json_array_elements_text(${unitsJson}::json)) u
@@ -83,11 +82,12 @@ export async function readSeen(tx: PipelinedTx, batch: readonly ToDecide[]): Pro
       )
       select json_build_object(
         'open', (
-          select coalesce(json_agg(json_build_object('code', o.code, 'g', o.group_id,
-            'c', o.category_id, 'r', o.resident_ref, 't', o.text, 'at', o.created_at) order by o.id), '[]')
+          select coalesce(json_agg(json_build_object('code', o.code, 'c', o.category_id,
+            'r', o.resident_ref, 't', o.text, 'at', o.created_at) order by o.id), '[]')
           from pairs p cross join lateral (
             select * from orders o
-            where o.group_id = p.g and o.category_id = p.c and o.created_at >= ${openSince}::timestamptz
+            where o.resident_ref = p.r and o.created_at >= ${openSince}::timestamptz
+              and o.category_id = p.c
             offset 0
           ) o
           where o.status in (${OPEN_LIST})),
@@ -128,7 +128,6 @@ export async function readSeen(tx: PipelinedTx, batch: readonly ToDecide[]): Pro
   return {
     open: seen.open.map((o) => ({
       code: o.code,
-      groupId: o.g,
       categoryId: o.c,
       residentRef: o.r,
       text: o.t,

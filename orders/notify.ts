@@ -26,6 +26,8 @@ export interface AnnounceExtras {
   comment?: string
   /** Points posted on a rating, with the volunteer's new balance. */
   points?: { amount: number; balance: number }
+  /** Points over the volunteer's daily cap, held for a station's review instead. */
+  held?: { id: number; amount: number }
   /** The assignee as the caller already knows them (intake's dispatch): not read again. */
   assignee?: { memberId: number; name: string; wechatId: string }
 }
@@ -217,6 +219,17 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
       return
     }
     case 'rated': {
+      if (assignee && extras.held) {
+        await toUnit(
+          services,
+          order,
+          'workers',
+          notices.pointsHeld(order.code, order.rating, assignee.name, extras.held.amount),
+          key,
+          assignee,
+        )
+        return
+      }
       if (!assignee || !extras.points) return
       await toUnit(
         services,

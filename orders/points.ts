@@ -4,10 +4,17 @@
  * retry finds them already there and posts nothing. Balances are sums, never stored.
  */
 import { and, asc, eq, sql, sum } from 'drizzle-orm'
+import { recordAudit } from '../audit/record-audit.ts'
 import type { Db } from '../db/client.ts'
-import { pointsAccounts, pointsEntries } from '../db/schema/orders.ts'
+import { members } from '../db/schema/network.ts'
+import {
+  type PendingStatus,
+  pointsAccounts,
+  pointsEntries,
+  pointsPending,
+} from '../db/schema/orders.ts'
 import type { Tx } from './order-store.ts'
-import { checkBalanced, type LedgerTx, reversalOf } from './points-ledger.ts'
+import { checkBalanced, type LedgerTx, reversalOf, transfer } from './points-ledger.ts'
 
 const ISSUANCE = 'issuance'
 
@@ -162,4 +169,184 @@ export async function memberStatement(
     .where(eq(pointsAccounts.memberId, memberId))
     .orderBy(sql`${pointsEntries.id} desc`)
     .limit(limit)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The daily cap: earnings over it wait for a station's approval.
+
+// Advisory lock namespace (first key of pg_advisory_xact_lock(int, int)) of a member's earnings.
+const LOCK_MEMBER_POINTS = 5_003
+
+/**
+ * Serialises a member's earnings until the transaction ends: two ratings closing at once both
+ * see the other's points before deciding on the cap.
+ */
+export async function lockMemberPoints(tx: Tx, memberId: number): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_MEMBER_POINTS}::int, ${memberId}::int)`)
+}
+
+/**
+ * Points a member earned by closing orders since `since` (the start of their local day), as the
+ * cap counts them: order earnings posted at once, not those a station approved from review.
+ */
+export async function earnedSince(db: Q, memberId: number, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ total: sum(pointsEntries.amount) })
+    .from(pointsEntries)
+    .innerJoin(pointsAccounts, eq(pointsAccounts.id, pointsEntries.accountId))
+    .where(
+      and(
+        eq(pointsAccounts.memberId, memberId),
+        sql`${pointsEntries.amount} > 0`,
+        sql`${pointsEntries.orderId} is not null`,
+        sql`${pointsEntries.txId} like 'order-%-rated'`,
+        sql`${pointsEntries.at} >= ${since.toISOString()}::timestamptz`,
+        sql`not exists (select 1 from ${pointsPending} p where p.tx_id = ${pointsEntries.txId})`,
+      ),
+    )
+  return Number(row?.total ?? 0)
+}
+
+export interface HeldPoints {
+  id: number
+  txId: string
+  memberId: number
+  amount: number
+}
+
+/** An earning over the cap, held for review (once per txId, however often a job retries). */
+export async function holdForReview(
+  db: Q,
+  held: {
+    txId: string
+    memberId: number
+    orderId: number | null
+    amount: number
+    reason: string
+    at: Date
+  },
+): Promise<HeldPoints> {
+  await db
+    .insert(pointsPending)
+    .values({ ...held, createdAt: held.at })
+    .onConflictDoNothing({ target: pointsPending.txId })
+  const [row] = await db.select().from(pointsPending).where(eq(pointsPending.txId, held.txId))
+  return { id: row!.id, txId: row!.txId, memberId: row!.memberId, amount: row!.amount }
+}
+
+export interface PendingLine {
+  id: number
+  txId: string
+  memberId: number
+  name: string
+  wechatId: string
+  amount: number
+  reason: string
+  createdAt: Date
+}
+
+/** Earnings waiting for review, oldest first. */
+export async function listPending(db: Q, limit = 200): Promise<PendingLine[]> {
+  return db
+    .select({
+      id: pointsPending.id,
+      txId: pointsPending.txId,
+      memberId: pointsPending.memberId,
+      name: members.name,
+      wechatId: members.wechatId,
+      amount: pointsPending.amount,
+      reason: pointsPending.reason,
+      createdAt: pointsPending.createdAt,
+    })
+    .from(pointsPending)
+    .innerJoin(members, eq(members.id, pointsPending.memberId))
+    .where(eq(pointsPending.status, 'pending'))
+    .orderBy(asc(pointsPending.id))
+    .limit(limit)
+}
+
+export type Decision = 'approve' | 'reject'
+
+export type DecideResult =
+  | { kind: 'unknown' }
+  | { kind: 'already'; status: PendingStatus }
+  | {
+      kind: 'approved' | 'rejected'
+      memberId: number
+      name: string
+      amount: number
+      balance: number
+      txId: string
+    }
+
+/**
+ * A station decides on a held earning: approval posts it (issuance → member, under the earning's
+ * own txId) and marks it approved, rejection marks it rejected and posts nothing; either once.
+ * The decision, with who made it, goes to audit_log.
+ */
+export async function decidePending(
+  db: Db,
+  input: { id: number; decision: Decision; actorRef: string; note?: string; at?: Date },
+): Promise<DecideResult> {
+  const at = input.at ?? new Date()
+  const result = await db.transaction(async (tx): Promise<DecideResult> => {
+    const [row] = await tx
+      .select()
+      .from(pointsPending)
+      .where(eq(pointsPending.id, input.id))
+      .for('update')
+    if (!row) return { kind: 'unknown' }
+    if (row.status !== 'pending') return { kind: 'already', status: row.status }
+    const approve = input.decision === 'approve'
+    if (approve) {
+      await postTx(
+        tx,
+        transfer(
+          row.txId,
+          await issuanceAccount(tx),
+          await memberAccount(tx, row.memberId),
+          row.amount,
+          row.reason,
+        ),
+        row.orderId,
+        at,
+      )
+    }
+    await tx
+      .update(pointsPending)
+      .set({
+        status: approve ? 'approved' : 'rejected',
+        decidedAt: at,
+        decidedBy: input.actorRef,
+        decisionNote: input.note ?? null,
+      })
+      .where(eq(pointsPending.id, row.id))
+    const [who] = await tx
+      .select({ name: members.name })
+      .from(members)
+      .where(eq(members.id, row.memberId))
+    return {
+      kind: approve ? 'approved' : 'rejected',
+      memberId: row.memberId,
+      name: who?.name ?? '',
+      amount: row.amount,
+      balance: await memberBalance(tx, row.memberId),
+      txId: row.txId,
+    }
+  })
+  if (result.kind === 'unknown') return result
+  await recordAudit(db, {
+    memberId: null,
+    actorRef: input.actorRef,
+    action: `points.${input.decision}`,
+    allowed: result.kind !== 'already',
+    detail: {
+      pendingId: input.id,
+      ...(result.kind === 'already'
+        ? { status: result.status }
+        : { txId: result.txId, memberId: result.memberId, amount: result.amount }),
+      ...(input.note ? { note: input.note } : {}),
+    },
+  })
+  return result
 }

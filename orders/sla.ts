@@ -37,13 +37,17 @@ export async function onStepDue(
   const guard = (order: OrderRow) => (isLiveTimer(order, due) ? undefined : 'stale')
   if (due.step === 'rate') {
     // Nobody to escalate to: the resident simply never rated. Close it; the points post.
-    const { result, earned } = await autoClose(services, due.code, guard)
+    const { result, earned, held } = await autoClose(services, due.code, guard)
     if (!result.ok) {
       if (!result.stale) log.info({ reason: result.reason }, 'auto-close refused')
       return undefined
     }
     log.info('order closed without a rating')
-    await afterMove(services, result, earned ? { points: earned } : {})
+    await afterMove(
+      services,
+      result,
+      earned ? { points: earned } : held ? { held: { id: held.id, amount: held.amount } } : {},
+    )
     return undefined
   }
   const result = await applyAction(services, {

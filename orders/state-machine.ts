@@ -79,6 +79,11 @@ export type OrderActor =
 
 interface Assignee {
   memberId: number
+  /**
+   * Their 微信号: compared with the order's resident, who never works their own order. Every
+   * dispatch in the app gives it (intake, 派单); only pure tests about other rules leave it out.
+   */
+  ref?: string
   name: string
   grants: readonly RoleGrant[]
 }
@@ -170,6 +175,10 @@ export function transition(
       if (!mayWork(action.assignee.grants, unitPath)) {
         return refuse(refusals.notAWorkerHere(action.assignee.name))
       }
+      // Nobody works, and so earns points from, an order they placed themself.
+      if (action.assignee.ref === order.residentRef) {
+        return refuse(refusals.ownOrderAssignee(code, action.assignee.name))
+      }
       return {
         ok: true,
         to: 'dispatched',
@@ -180,6 +189,7 @@ export function transition(
     case 'accept': {
       if (actor.kind !== 'person') return refuse(refusals.cannot(code))
       if (!isOpen(order.status)) return refuse(closedReason(order) ?? refusals.cannot(code))
+      if (isResident(order, actor)) return refuse(refusals.ownOrderAccept(code))
       if (order.status === 'accepted') {
         return refuse(
           isAssignee(order, actor) ? refusals.youAccepted(code) : refusals.takenByOther(code),

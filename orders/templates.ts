@@ -66,6 +66,9 @@ export const refusals = {
   escalateNotStaff: (code: string) => `只有负责该单的站点人员可以上报 ${code}。`,
   atTop: (code: string) => `单号 ${code} 已在区文明实践中心，无法再上报。`,
   notAWorkerHere: (name: string) => `${name} 不是该单所在单位的网格员或志愿者，不能派给 ta。`,
+  ownOrderAssignee: (code: string, name: string) =>
+    `${code} 是${name}本人点的单，不能派给本人办理，请派给其他人。`,
+  ownOrderAccept: (code: string) => `${code} 是您本人点的单，不能自己接单，请等待其他人办理。`,
 } as const
 
 export interface OrderLine {
@@ -196,6 +199,9 @@ export const notices = {
   ) =>
     `${stars === null ? `【结单】${code} 居民未评价，已自动结单。` : `【评价】${code} 居民评价 ${stars} 星。`}` +
     `${name} 获爱心积分 ${points} 分，累计 ${balance} 分。`,
+  pointsHeld: (code: string, stars: number | null, name: string, points: number) =>
+    `${stars === null ? `【结单】${code} 居民未评价，已自动结单。` : `【评价】${code} 居民评价 ${stars} 星。`}` +
+    `${name} 本单爱心积分 ${points} 分超出每日上限，待站点审核后入账。`,
   toResident: {
     accepted: (resident: string, code: string, worker: string) =>
       `@${resident} 您的点单 ${code} 已由${worker}接单，正在办理。`,
@@ -276,4 +282,21 @@ export const cliTexts = {
   reversed: (txId: string) => `已冲正 ${txId}`,
   alreadyReversed: (txId: string) => `${txId} 早已冲正，未重复记账`,
   unknownTx: (txId: string) => `未找到交易 ${txId}`,
+  reviewNone: '没有待审核的爱心积分。',
+  reviewLine: (p: {
+    id: number
+    name: string
+    wechatId: string
+    amount: number
+    reason: string
+    at: string
+  }) => `#${p.id}  ${p.at}  ${p.name}（${p.wechatId}）  +${p.amount}  ${p.reason}`,
+  reviewTotal: (n: number, amount: number) => `共 ${n} 笔待审核，合计 ${amount} 分`,
+  decideUsage: (verb: string) => `用法: points ${verb} <编号> [说明]`,
+  pendingNotFound: (id: number) => `未找到待审核记账 #${id}`,
+  pendingDecided: (id: number, status: string) => `#${id} 已处理过（${status}），未重复记账`,
+  approved: (id: number, name: string, amount: number, balance: number) =>
+    `已批准 #${id}：${name} 入账 ${amount} 分，余额 ${balance} 分`,
+  rejected: (id: number, name: string, amount: number) =>
+    `已驳回 #${id}：${name} 的 ${amount} 分不入账`,
 } as const

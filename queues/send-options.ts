@@ -39,3 +39,15 @@ export const holdOnlyLimiter = { max: Number.MAX_SAFE_INTEGER, duration: 1_000 }
  * the worker never waits on a long sleep.
  */
 export const INLINE_WAIT_MAX_MS = 250
+
+/**
+ * The put-back of a job whose hooks could not reach PostgreSQL or Redis (InfrastructureError):
+ * delayed by as long as the outage has lasted so far, at least `firstMs`, at most `maxMs`, so
+ * retries thin out exponentially; no attempt is used, however long the outage lasts.
+ */
+export const infrastructureBackoff = { firstMs: 1_000, maxMs: 30_000 } as const
+
+export interface InfrastructureBackoff {
+  firstMs: number
+  maxMs: number
+}

@@ -14,9 +14,12 @@ import {
 import { type PacingRules, SendLog } from './pacing.ts'
 import { PageProgress } from './page-progress.ts'
 import { payloadOf } from './payload.ts'
+import { InfrastructureError } from './send-hooks.ts'
 import {
   holdOnlyLimiter,
   INLINE_WAIT_MAX_MS,
+  type InfrastructureBackoff,
+  infrastructureBackoff,
   PAGE_TURN_MS,
   SAY_JOB,
   SAY_PAGE_JOB,
@@ -47,6 +50,8 @@ export interface SendWorkerOptions extends Takeover {
   onCooldown?: (untilMs: number, reason: string) => void | Promise<void>
   /** Source of the jitter, [0, 1); Math.random unless a test pins it. */
   random?: () => number
+  /** The put-back while hooks cannot reach their infrastructure; send-options.ts by default. */
+  infrastructureBackoff?: InfrastructureBackoff
 }
 
 export interface SendWorker {
@@ -72,7 +77,10 @@ export interface SendWorker {
  * - the account must wait (window cap, gap + jitter) → a short wait is slept, a long one puts the
  *   job back and holds the account, so a reply queued meanwhile still goes first;
  * - `say` throws a throttling error → cool-down, the job goes back; any other throw → BullMQ
- *   retries with backoff; a payload that fails the schema → failed at once, never retried.
+ *   retries with backoff; a payload that fails the schema → failed at once, never retried;
+ * - a hook throws InfrastructureError (PostgreSQL or Redis unavailable; nothing was said) → the
+ *   job is parked as delayed, by as long as the outage has lasted (capped), without using an
+ *   attempt: an outage of any length leaves it waiting, never failed.
  *
  * A page job (OutboundPage) goes through the same steps room by room. Its progress, the count of
  * rooms done (said, skipped by a hook, or handed on), is written to the job behind each room
@@ -100,6 +108,9 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
   holder.on('error', (err) => log.error({ err }, 'send queue connection error'))
 
   let cooldownUntil = 0
+  const infra = opts.infrastructureBackoff ?? infrastructureBackoff
+  /** When hooks first failed to reach their infrastructure since the last say that went through. */
+  let outageSince: number | undefined
   // One jitter roll per send: waking up early and asking again must not roll again, or the gap
   // would drift towards minGap + jitterMs.
   let jitterRoll = random()
@@ -165,11 +176,31 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     if (cooldownUntil > Date.now()) return putBack(0)
   }
 
+  /**
+   * The job goes back as delayed, keeping its attempts (and a page its progress), because a hook
+   * could not reach PostgreSQL or Redis. The delay grows with the outage: retries thin out.
+   */
+  const parkForOutage = async (
+    job: SendJob,
+    token: string | undefined,
+    error: InfrastructureError,
+    ctx: object,
+  ): Promise<never> => {
+    const now = Date.now()
+    outageSince ??= now
+    const ms = Math.min(infra.maxMs, Math.max(infra.firstMs, now - outageSince))
+    log.warn({ ...ctx, err: error, ms }, 'infrastructure unavailable: job parked, no attempt used')
+    await job.moveToDelayed(now + ms, token)
+    throw new DelayedError()
+  }
+
   /** Says one message in its slot; a throttled say cools the account down and puts the job back. */
   const sayInSlot = async (msg: OutboundMessage, next: Upcoming, ctx: object) => {
     try {
       await say(msg, next)
     } catch (error) {
+      // Nothing was said (a hook before the say could not reach its infrastructure).
+      if (error instanceof InfrastructureError) throw error
       // A refused send still counts: WeChat may have seen it, and counting errs on the safe side.
       sendLog.record(msg.roomId, Date.now())
       jitterRoll = random()
@@ -181,6 +212,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
       }
       throw error
     }
+    outageSince = undefined
     // Recorded when say returns, not when it started: later is the safe side for every limit.
     sendLog.record(msg.roomId, Date.now())
     jitterRoll = random()
@@ -191,7 +223,12 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     const msg = payloadOf(OutboundMessageSchema, job.data)
     const ctx = { room: msg.roomId, jobId: job.id, kind: msg.kind, ref: msg.ref }
     await awaitSlot(job, token, msg.roomId, ctx)
-    await sayInSlot(msg, NOTHING_NEXT, { ...ctx, attempt: job.attemptsMade + 1 })
+    try {
+      await sayInSlot(msg, NOTHING_NEXT, { ...ctx, attempt: job.attemptsMade + 1 })
+    } catch (error) {
+      if (error instanceof InfrastructureError) return parkForOutage(job, token, error, ctx)
+      throw error
+    }
   }
 
   /** A page's room whose say threw, as a job of its own: retried with the page's backoff. */
@@ -232,6 +269,9 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
           await sayInSlot(msg, (n) => messages.slice(after, after + n), ctx)
         } catch (error) {
           if (error instanceof RateLimitError) throw error
+          // The page waits out the outage where it stopped: this room was not said.
+          if (error instanceof InfrastructureError)
+            return await parkForOutage(job, token, error, ctx)
           await retryAlone(job, page, page.to[done]!, error)
         }
         progress.set(++done)

@@ -43,21 +43,24 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
     ).map((e) => [e.type, e.toStatus])
 
   it('decides duplicates, the pace limit and placement in arrival order within one batch', async () => {
-    const stored = await placeOrder(o.services, await o.input(KEYUAN_GROUPS[3]!, '楼道灯坏了'))
+    const stored = await placeOrder(
+      o.services,
+      await o.input(KEYUAN_GROUPS[3]!, '楼道灯坏了', 'wxid_batch_repeater'),
+    )
     expect(stored.kind).toBe('placed')
     const storedCode = stored.kind === 'placed' ? stored.order.code : ''
 
     const batch = [
-      // A repeat of the order already stored.
-      await intake(KEYUAN_GROUPS[3]!, '单元门的灯也坏了'),
-      // A new order, then a neighbour's repeat of it in the same batch.
-      await intake(KEYUAN_GROUPS[4]!, '楼道灯坏了'),
-      await intake(KEYUAN_GROUPS[4]!, '门口路灯坏了'),
+      // Its resident's repeat of the order already stored.
+      await intake(KEYUAN_GROUPS[3]!, '楼道灯坏了，快来修', 'wxid_batch_repeater'),
+      // A new order, then its resident's repeat of it in the same batch.
+      await intake(KEYUAN_GROUPS[4]!, '楼道灯坏了', 'wxid_batch_twice'),
+      await intake(KEYUAN_GROUPS[4]!, '楼道灯坏了！', 'wxid_batch_twice'),
       // One resident ordering four times: the fourth is over the pace (3 per 10 minutes).
       await intake(KEYUAN_GROUPS[5]!, '楼道灯坏了', 'wxid_batch_flooder'),
       await intake(KEYUAN_GROUPS[5]!, '想量血压', 'wxid_batch_flooder'),
-      await intake(KEYUAN_GROUPS[6]!, '楼道灯坏了', 'wxid_batch_flooder'),
-      await intake(KEYUAN_GROUPS[6]!, '想量血压', 'wxid_batch_flooder'),
+      await intake(KEYUAN_GROUPS[6]!, '门口路灯坏了', 'wxid_batch_flooder'),
+      await intake(KEYUAN_GROUPS[6]!, '想测血糖', 'wxid_batch_flooder'),
       // 其他求助: only the same person's same words are a repeat.
       await intake(KEYUAN_GROUPS[1]!, '能不能来看看我家那个东西', 'wxid_batch_general'),
       await intake(KEYUAN_GROUPS[1]!, '能不能来看看，我家那个东西！', 'wxid_batch_general'),
@@ -218,14 +221,15 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
     // Another process's intake of the same group, holding the group's lock while it writes.
     const other = o.t.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(5001, ${groupId})`)
+      // The same resident's order of the same need (a neighbour's would never be a repeat).
       await tx.insert(orders).values({
         code: 'Z9998',
-        residentRef: 'wxid_batch_other',
+        residentRef: probe.prepared.residentRef,
         residentName: '邻居',
         groupId,
         unitId,
         categoryId: category.id,
-        text: '消防通道堵了',
+        text: '小区里有安全隐患',
         status: 'placed',
         handlingUnitId: handlingUnit.id,
       })

@@ -106,13 +106,16 @@ describe('intake: 点单 into one transaction', () => {
     expect(await o.t.db.$count(orders, eq(orders.residentRef, ref))).toBe(3)
   })
 
-  it('offers the open order of the same group, category and day instead of a new one', async () => {
+  it('offers the open order of the same resident, category and need instead of a new one', async () => {
     const topic = '渝州路社区第二网格2栋居民群'
-    const first = await placeOrder(o.services, await o.input(topic, '楼道灯坏了'))
+    const ref = 'wxid_repeater'
+    const first = await placeOrder(o.services, await o.input(topic, '楼道灯坏了', ref))
     expect(first.kind).toBe('placed')
     const code = first.kind === 'placed' ? first.order.code : ''
-    // A neighbour, other words, same matter: the same order.
-    expect(await placeOrder(o.services, await o.input(topic, '单元门口的路灯不亮了'))).toEqual({
+    // The same resident, the same matter in more words: the same order.
+    expect(
+      await placeOrder(o.services, await o.input(topic, '楼道灯坏了，快来修一下', ref)),
+    ).toEqual({
       kind: 'duplicate',
       code,
     })
@@ -123,7 +126,9 @@ describe('intake: 点单 into one transaction', () => {
     expect((await placeOrder(o.services, await o.input(topic, '想量血压'))).kind).toBe('placed')
     // The next day it is a new order again.
     const tomorrow = { ...o.services, now: () => new Date(Date.now() + 24 * 3600_000) }
-    expect((await placeOrder(tomorrow, await o.input(topic, '楼道灯又坏了'))).kind).toBe('placed')
+    expect((await placeOrder(tomorrow, await o.input(topic, '楼道灯坏了', ref))).kind).toBe(
+      'placed',
+    )
   })
 
   it('never loses an order or throws on hostile text, straight or through the parser', async () => {

@@ -26,7 +26,7 @@ import type { ParseOptions, ParseResult } from './types.ts'
  * fits; a longer message is answered 内容过长 (or ignored as chat) from its first SCAN_LIMIT
  * units, so a 10 MB paste costs the same as a short one.
  */
-export const SCAN_LIMIT = 4096
+const SCAN_LIMIT = 4096
 
 const NONE: ParseResult = { kind: 'none' }
 

@@ -8,7 +8,7 @@
 export type Tier = 1 | 2 | 3 | 4 | 5
 
 /** How a resident opened an order; '@' means free text addressed to the bot without a keyword. */
-export type OrderVerb = '点单' | '求助' | '报修' | '@'
+type OrderVerb = '点单' | '求助' | '报修' | '@'
 
 export type Stars = 1 | 2 | 3 | 4 | 5
 
@@ -16,8 +16,8 @@ export type Stars = 1 | 2 | 3 | 4 | 5
  * Order codes are one upper-case letter and 4-6 digits ("A0042"); notice codes are "N" and 1-9
  * digits ("N12"). The letter N is reserved for notices, so order codes never start with N.
  */
-export type OrderCode = string
-export type NoticeCode = string
+type OrderCode = string
+type NoticeCode = string
 
 export type Command =
   // residents

@@ -112,7 +112,7 @@ const progress: Handler<'progress'> = async (ctx, { code }) => {
 }
 
 const rate: Handler<'rate'> = async (ctx, command) => {
-  const { result, earned } = await rateOrder(ctx.services, {
+  const { result, earned, held } = await rateOrder(ctx.services, {
     code: command.code,
     stars: command.stars,
     comment: command.comment,
@@ -123,6 +123,7 @@ const rate: Handler<'rate'> = async (ctx, command) => {
     stars: command.stars,
     ...(command.comment ? { comment: command.comment } : {}),
     ...(earned ? { points: { amount: earned.amount, balance: earned.balance } } : {}),
+    ...(held ? { held: { id: held.id, amount: held.amount } } : {}),
   })
   return result.event.type === 'reopened'
     ? replies.reopened(command.code)
@@ -203,7 +204,12 @@ const dispatch: Handler<'dispatch'> = async (ctx, { code, assignee }) => {
       code,
       action: {
         kind: 'dispatch',
-        assignee: { memberId: target.id, name: target.name, grants: target.grants },
+        assignee: {
+          memberId: target.id,
+          ref: target.wechatId,
+          name: target.name,
+          grants: target.grants,
+        },
       },
       ...who(ctx),
       note: target.name,

@@ -4,6 +4,7 @@ import { networkGenerate } from './network-generate.ts'
 import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
 import { noticeCancel, noticeConfirm } from './notice-confirm.ts'
+import { noticeResend } from './notice-resend.ts'
 import { noticeSend } from './notice-send.ts'
 import { noticeStatus } from './notice-status.ts'
 import { ordersCatalog } from './orders-catalog.ts'
@@ -11,6 +12,7 @@ import { ordersList } from './orders-list.ts'
 import { parseCli } from './parse.ts'
 import { pointsBalance } from './points-balance.ts'
 import { pointsReverse } from './points-reverse.ts'
+import { pointsApprove, pointsReject, pointsReview } from './points-review.ts'
 import { botCli, schedulerCli, workerCli } from './roles.ts'
 import { startCli } from './start.ts'
 import { statusCli } from './status.ts'
@@ -29,10 +31,14 @@ export const commands: readonly CliCommand[] = [
   noticeSend,
   noticeConfirm,
   noticeCancel,
+  noticeResend,
   noticeStatus,
   ordersList,
   ordersCatalog,
   pointsBalance,
   pointsReverse,
+  pointsReview,
+  pointsApprove,
+  pointsReject,
   parseCli,
 ]

@@ -1,4 +1,5 @@
 import {
+  boolean,
   index,
   integer,
   pgTable,
@@ -39,6 +40,11 @@ export const notices = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /**
+     * When the final summary was queued for the author (or found to have nowhere to go). Null on a
+     * done notice means it is still owed: the reconciler queues it under the same job id.
+     */
+    summarizedAt: timestamp('summarized_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('notices_dedupe_key').on(t.dedupeKey),
@@ -71,7 +77,17 @@ export const deliveries = pgTable(
     botAccountId: integer('bot_account_id').references(() => botAccounts.id),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
+    /** Why it was not said: a reason category (failed) or a skip reason, never an error's text. */
     lastError: text('last_error'),
+    /**
+     * A say of it was started and its outcome never recorded as sent (set by the send gate with
+     * the claim, in the same statement): the puppet may have delivered it.
+     */
+    outcomeUnknown: boolean('outcome_unknown').notNull().default(false),
+    /** Sends of it made after one whose outcome was unknown: copies that may be repeats (可能重复). */
+    uncertain: integer('uncertain').notNull().default(0),
+    /** Times an operator re-queued it after it failed (at most one). */
+    resends: smallint('resends').notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },

@@ -32,6 +32,11 @@ export const serviceCatalog = pgTable(
     completeSlaMinutes: integer('complete_sla_minutes').notNull(),
     /** Volunteer hours credited for a completed order of this kind (love-bank points). */
     hours: numeric('hours', { precision: 6, scale: 2 }).notNull().default('1'),
+    /**
+     * The most hours one order of this kind may credit, whatever the 完成 note claims: a
+     * volunteer's own report ("用时24小时") is bounded by the catalogue.
+     */
+    maxHours: numeric('max_hours', { precision: 6, scale: 2 }).notNull().default('24'),
   },
   (t) => [
     uniqueIndex('service_catalog_code_key').on(t.code),
@@ -92,9 +97,8 @@ export const orders = pgTable(
   },
   (t) => [
     uniqueIndex('orders_code_key').on(t.code),
+    // The pace and the near-duplicate checks of every intake: a resident's own recent orders.
     index('orders_resident_idx').on(t.residentRef, t.createdAt),
-    // The near-duplicate check of every intake: open orders of a (group, category) since a day.
-    index('orders_group_category_idx').on(t.groupId, t.categoryId, t.createdAt),
     index('orders_handling_status_idx').on(t.handlingUnitId, t.status),
     index('orders_assignee_status_idx').on(t.assigneeMemberId, t.status),
     index('orders_due_idx').on(t.dueAt),
@@ -159,5 +163,37 @@ export const pointsEntries = pgTable(
     index('points_entries_account_idx').on(t.accountId),
     // A deterministic txId (e.g. `order-42-rated`) posts once, however often a job retries.
     uniqueIndex('points_entries_tx_account_key').on(t.txId, t.accountId),
+  ],
+)
+
+export const PENDING_STATUSES = ['pending', 'approved', 'rejected'] as const
+export type PendingStatus = (typeof PENDING_STATUSES)[number]
+
+/**
+ * Earnings held back for a station's approval: an order's points that would take a volunteer
+ * over the daily cap (`pointsPerDay`). Not in any balance until approved; approval posts them
+ * under the same txId the earning would have had (`order-<id>-rated`), so an order is paid once.
+ */
+export const pointsPending = pgTable(
+  'points_pending',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    txId: text('tx_id').notNull(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => members.id),
+    orderId: integer('order_id').references(() => orders.id),
+    amount: integer('amount').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: PENDING_STATUSES }).notNull().default('pending'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decidedBy: text('decided_by'),
+    decisionNote: text('decision_note'),
+  },
+  (t) => [
+    uniqueIndex('points_pending_tx_key').on(t.txId),
+    index('points_pending_status_idx').on(t.status, t.id),
+    check('points_pending_amount_positive', sql`${t.amount} > 0`),
   ],
 )
