@@ -1,4 +1,3 @@
-import { UnrecoverableError } from 'bullmq'
 import QRCode from 'qrcode'
 import type { Contact, Message, Room, RoomInvitation, Wechaty } from 'wechaty'
 import { types } from 'wechaty'
@@ -12,9 +11,8 @@ import { findMemberByWechatId } from '../network/roles.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import type { AroundSend } from '../queues/send-hooks.ts'
-import { type SendQueue, unsaidOf } from '../queues/send-queue.ts'
-import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
 import type { Takeover } from '../queues/takeover.ts'
+import { AccountSends } from './account-sends.ts'
 import { INVITER_ROLES } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { assertHandlersComplete, handleMessage, type Reaction } from './handle-message.ts'
@@ -43,20 +41,18 @@ export interface BotAccountOptions {
 const MAX_NAME = 20
 
 /**
- * One WeChat account: its Wechaty instance, its rooms, and its send queue. Only the process that
- * holds the live puppet runs the account's send worker, since only it can say anything.
+ * One WeChat account, its receive side: the Wechaty instance's events, its rooms, and each
+ * message through the pipeline to a reply. The send side is AccountSends.
  */
 export class BotAccount {
   readonly name: string
-  readonly sendQueue: SendQueue
-  private sendWorker: SendWorker | undefined
+  private sends: AccountSends | undefined
   private ref: BotAccountRef | undefined
   private readonly log: Logger
   private readonly limit = new TalkerLimit()
   private readonly cooldowns: CooldownGate
   private registry: RoomRegistry | undefined
   private stopping = false
-  private coolingTimer: NodeJS.Timeout | undefined
 
   private readonly db: Db
   /** The process's services with this account's logger, so every log names the account. */
@@ -69,7 +65,6 @@ export class BotAccount {
     this.db = opts.services.db
     this.log = opts.services.log.child({ account: opts.name })
     this.services = { ...opts.services, log: this.log }
-    this.sendQueue = opts.services.messenger.queueOf(opts.name)
   }
 
   get wechaty(): Wechaty {
@@ -87,23 +82,15 @@ export class BotAccount {
     const row = await ensureBotAccount(db, this.name, this.opts.puppetName)
     this.ref = { id: row.id, name: this.name, names: [] }
     this.registry = new RoomRegistry(db, this.log, row.id)
-    this.sendWorker = createSendWorker({
-      connection: this.opts.services.connection,
-      prefix: this.opts.services.queuePrefix,
-      account: this.name,
-      pacing: this.opts.pacing,
+    this.sends = new AccountSends({
+      name: this.name,
+      accountId: row.id,
+      wechaty,
+      services: this.services,
       log: this.log,
-      say: (msg, next) => this.opts.aroundSend.say(msg, this.name, next, () => this.sayNow(msg)),
-      onCooldown: (until, reason) => this.markCooling(until, reason),
-      ...this.opts.takeover,
-    })
-    this.sendWorker.worker.on('failed', (job, error) => {
-      if (!job) return
-      const final =
-        error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
-      // A page gives up the rooms it had not done; the others are said or have jobs of their own.
-      if (final)
-        for (const msg of unsaidOf(job)) void this.opts.aroundSend.gaveUp(msg, this.name, error)
+      pacing: this.opts.pacing,
+      aroundSend: this.opts.aroundSend,
+      ...(this.opts.takeover ? { takeover: this.opts.takeover } : {}),
     })
     this.attach(wechaty)
     await wechaty.start()
@@ -111,40 +98,14 @@ export class BotAccount {
 
   /** Queues a message on this account's paced send queue. */
   async say(msg: OutboundMessage, jobId?: string): Promise<void> {
-    await this.opts.services.messenger.queues.say(this.name, msg, jobId)
+    await this.services.messenger.queues.say(this.name, msg, jobId)
   }
 
   async stop(): Promise<void> {
     this.stopping = true
-    clearTimeout(this.coolingTimer)
-    await this.sendWorker?.close()
+    await this.sends?.close()
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
-  }
-
-  private async sayNow(msg: OutboundMessage): Promise<void> {
-    const { Room, Contact } = this.opts.wechaty
-    // A private reply is addressed to the contact id; everything else to a room.
-    const target = (await Room.find({ id: msg.roomId })) ?? (await Contact.find({ id: msg.roomId }))
-    if (!target) throw new Error(`room ${msg.roomId} not found on account ${this.name}`)
-    await target.say(msg.text)
-  }
-
-  private async markCooling(until: number, reason: string): Promise<void> {
-    this.log.warn({ until: new Date(until).toISOString(), reason }, 'account cooling down')
-    await setBotAccountState(this.db, this.accountId, 'cooling', { coolingUntil: new Date(until) })
-    // The send worker resumes by itself; the recorded state follows it back to online.
-    clearTimeout(this.coolingTimer)
-    this.coolingTimer = setTimeout(
-      () => {
-        if (this.stopping) return
-        setBotAccountState(this.db, this.accountId, 'online', { coolingUntil: null }).catch(
-          (error: unknown) => this.log.error({ err: error }, 'could not mark account online'),
-        )
-      },
-      Math.max(0, until - Date.now()),
-    )
-    this.coolingTimer.unref()
   }
 
   /** Every event handler runs inside `guard`: one failing message never stops the bot. */
@@ -293,7 +254,7 @@ export class BotAccount {
             text: reaction.reason.slice(0, 120),
           },
         })
-        if (allowed) await this.sendWorker?.coolDown(this.opts.pacing.cooldownMs, reaction.reason)
+        if (allowed) await this.sends?.coolDown(this.opts.pacing.cooldownMs, reaction.reason)
         else this.log.warn({ roomId: incoming.roomId }, 'throttle notice ignored: too many')
         return
       }

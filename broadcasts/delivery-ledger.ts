@@ -33,6 +33,9 @@ const SENT_GATHER_MS = 50
 /** Waits between attempts at writing a batch of sends while PostgreSQL refuses it. */
 const RETRY_MS = [100, 500, 2_000, 5_000] as const
 
+/** Expired claims remembered as unused at most; see DeliveryLedger.unusedClaims. */
+const UNUSED_CLAIMS_MAX = 100_000
+
 /**
  * How long a give-up keeps trying to record `failed` while PostgreSQL is unavailable; past that
  * the reconciler records it from the failed job in Redis.
@@ -74,6 +77,11 @@ export class DeliveryLedger implements SendHooks {
   private readonly claims = new Map<number, number>()
   /** The deliveries to claim along with a gate waiting for its batch. */
   private readonly aheadOf = new Map<number, number[]>()
+  /**
+   * Deliveries claimed ahead whose claim expired unused: their row says a say started, but this
+   * process knows none did, so their next take is not counted as a possible repeat.
+   */
+  private readonly unusedClaims = new Set<number>()
 
   constructor(private readonly services: Services) {
     // A few gate batches at a time: each send waits on its gate, and a batch is quick.
@@ -154,6 +162,7 @@ export class DeliveryLedger implements SendHooks {
     if (until !== undefined) {
       this.claims.delete(id)
       if (until > now) return { say: true }
+      this.unusedClaims.add(id)
     }
     if (ahead > 0) {
       const next = sender.upcoming(ahead).flatMap((refId) => {
@@ -171,14 +180,26 @@ export class DeliveryLedger implements SendHooks {
       this.aheadOf.delete(id)
       return next
     })
+    const unsaid = ids.filter((id) => this.unusedClaims.delete(id))
     // The claim's age counts from before the statement: later would stretch CLAIM_MS.
     const until = Date.now() + CLAIM_MS
-    const gates = await beginSends(this.services.db, ids, ahead)
+    let gates: Map<number, BeginSend>
+    try {
+      gates = await beginSends(this.services.db, ids, ahead, unsaid)
+    } catch (err) {
+      for (const id of unsaid) this.unusedClaims.add(id)
+      throw err
+    }
     if (ahead.length > 0) {
-      for (const [claimed, at] of this.claims)
-        if (at <= until - CLAIM_MS) this.claims.delete(claimed)
+      for (const [claimed, at] of this.claims) {
+        if (at > until - CLAIM_MS) continue
+        this.claims.delete(claimed)
+        this.unusedClaims.add(claimed)
+      }
       for (const next of ahead) if (gates.get(next)?.say) this.claims.set(next, until)
     }
+    // Bounded: forgetting errs on the safe side (a later take is flagged 可能重复).
+    if (this.unusedClaims.size > UNUSED_CLAIMS_MAX) this.unusedClaims.clear()
     return gates
   }
 

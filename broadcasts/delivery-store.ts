@@ -128,6 +128,11 @@ const idIn = (ids: readonly number[]) => anyInt(deliveries.id, ids)
  * too (an attempt each, like any take), and only those taken are in the result; one it does not
  * take is left as it is, for its own gate to explain.
  *
+ * Every take marks the row `outcome_unknown` (a say is about to start) and counts in `uncertain` a
+ * take of a row already so marked: a say of it started before and never came back as sent, so
+ * this one may repeat what the puppet delivered (可能重复). `unsaid` are ids the caller knows were
+ * not said since their last take (a claim ahead that expired unused): not counted.
+ *
  * The claim is committed without waiting for the WAL flush (synchronous_commit off): losing it in
  * a PostgreSQL crash leaves the delivery pending, which every path (the send hook, the cancel, the
  * reconciler) treats as it treats `sending`. That saves an fsync per batch on the send's path;
@@ -137,6 +142,7 @@ export async function beginSends(
   db: Db,
   ids: readonly number[],
   ahead: readonly number[] = [],
+  unsaid: readonly number[] = [],
 ): Promise<Map<number, BeginSend>> {
   const gates = new Map<number, BeginSend>()
   if (ids.length === 0) return gates
@@ -149,7 +155,10 @@ export async function beginSends(
       attempts: sql`${deliveries.attempts} + 1`,
       // A take after one whose say never came back as sent may repeat what the puppet delivered:
       // counted, for 回执's 可能重复. In this statement, so the send path has no extra round trip.
-      uncertain: sql`${deliveries.uncertain} + ${deliveries.outcomeUnknown}::int`,
+      uncertain:
+        unsaid.length === 0
+          ? sql`${deliveries.uncertain} + ${deliveries.outcomeUnknown}::int`
+          : sql`${deliveries.uncertain} + (${deliveries.outcomeUnknown} and not ${anyInt(deliveries.id, unsaid)})::int`,
       outcomeUnknown: true,
       updatedAt: sql`now()`,
     })

@@ -1,4 +1,5 @@
 import type { Services } from '../core/services.ts'
+import type { SendQueues } from '../queues/send-queues.ts'
 import { type ActionResult, findManageable, type NoticeAction } from './confirm-notice.ts'
 import { failedCounts, reopenFailed, type Sendable } from './delivery-store.ts'
 import { deliveryJobId, enqueueDeliveries } from './enqueue-deliveries.ts'
@@ -13,6 +14,13 @@ export type ResendOutcome =
   | 'notSent'
   | 'unknown'
   | 'refused'
+
+export interface ResendOptions {
+  /** False when the caller knows Redis is unreachable (the CLI probes it): the reconciler queues. */
+  queue?: boolean
+  /** Where the sends are queued; the messenger's queues (production send options) by default. */
+  sendQueues?: SendQueues
+}
 
 export interface ResendResult extends ActionResult<ResendOutcome> {
   /** Deliveries re-queued by this call. */
@@ -31,7 +39,7 @@ export interface ResendResult extends ActionResult<ResendOutcome> {
 export async function resendFailed(
   services: Services,
   action: NoticeAction,
-  opts: { queue?: boolean } = {},
+  opts: ResendOptions = {},
 ): Promise<ResendResult> {
   const found = await findManageable(services, action, 'notice.resend')
   if (!found.ok) return { ...found.result, resent: 0 }
@@ -51,7 +59,9 @@ export async function resendFailed(
       : { outcome: 'nothingToResend', message: noticeTexts.nothingToResend(code), resent: 0 }
   }
   await auditNotice(services.db, audit, true, { notice: code, resent: rows.length })
-  const queued = opts.queue === false ? false : await queueResends(services, rows, notice.text)
+  const queues = opts.sendQueues ?? services.messenger.queues
+  const queued =
+    opts.queue === false ? false : await queueResends(services, queues, rows, notice.text)
   services.log.info(
     { notice: code, actor: action.actor.ref, resent: rows.length, queued },
     'notice failed groups resent',
@@ -71,10 +81,10 @@ export async function resendFailed(
  */
 async function queueResends(
   services: Services,
+  queues: SendQueues,
   rows: readonly Sendable[],
   text: string,
 ): Promise<boolean> {
-  const queues = services.messenger.queues
   try {
     for (const row of rows) await queues.of(row.account).remove(deliveryJobId(row.id))
     await enqueueDeliveries(queues, rows, text)

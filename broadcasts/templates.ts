@@ -209,6 +209,7 @@ export const cliTexts = {
     `--at 应为时间，例如 "2025-06-01 09:00" 或 2025-06-01T09:00+08:00；收到「${value}」`,
   textAndFile: '--text 和 --file 只能选一个',
   queued: '队列暂时不可用：通知已确认，后台对账会在队列恢复后补发。',
+  resendQueued: '队列暂时不可用：失败的群已改为待发，后台对账会在队列恢复后补发。',
 } as const
 
 /** Recurring notices (schedules as data, see recurring.ts). */

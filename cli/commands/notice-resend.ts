@@ -12,7 +12,7 @@ export const noticeResend: CliCommand = {
     return withNoticeServices(ctx, { queue: true }, async (services, queueUp) => {
       const result = await resendFailed(services, { id, actor: cliActor() }, { queue: queueUp })
       ctx.out(result.message)
-      if (result.outcome === 'resent' && !result.queued) ctx.out(cliTexts.queued)
+      if (result.outcome === 'resent' && !result.queued) ctx.out(cliTexts.resendQueued)
       return result.outcome === 'resent' ? 0 : 1
     })
   },

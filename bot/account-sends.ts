@@ -1,0 +1,91 @@
+import { UnrecoverableError } from 'bullmq'
+import type { Wechaty } from 'wechaty'
+import type { Logger } from '../core/logger.ts'
+import type { Services } from '../core/services.ts'
+import { setBotAccountState } from '../network/bot-accounts.ts'
+import type { OutboundMessage } from '../queues/outbound-message.ts'
+import type { PacingRules } from '../queues/pacing.ts'
+import type { AroundSend } from '../queues/send-hooks.ts'
+import { unsaidOf } from '../queues/send-queue.ts'
+import { createSendWorker, type SendWorker } from '../queues/send-worker.ts'
+import type { Takeover } from '../queues/takeover.ts'
+
+export interface AccountSendsOptions {
+  name: string
+  accountId: number
+  wechaty: Wechaty
+  services: Services
+  log: Logger
+  pacing: PacingRules & { cooldownMs: number }
+  aroundSend: AroundSend
+  takeover?: Takeover
+}
+
+/**
+ * The send side of one account: its paced send worker, the domains' hooks around each say, and
+ * the account's recorded state while WeChat makes it cool down. Only the process holding the
+ * live puppet runs it, since only that process can say anything.
+ */
+export class AccountSends {
+  private readonly worker: SendWorker
+  private coolingTimer: NodeJS.Timeout | undefined
+  private stopping = false
+
+  constructor(private readonly opts: AccountSendsOptions) {
+    const { services, name, aroundSend } = opts
+    this.worker = createSendWorker({
+      connection: services.connection,
+      prefix: services.queuePrefix,
+      account: name,
+      pacing: opts.pacing,
+      log: opts.log,
+      say: (msg, next) => aroundSend.say(msg, name, next, () => this.sayNow(msg)),
+      onCooldown: (until, reason) => this.markCooling(until, reason),
+      ...opts.takeover,
+    })
+    this.worker.worker.on('failed', (job, error) => {
+      if (!job) return
+      const final =
+        error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1)
+      // A page gives up the rooms it had not done; the others are said or have jobs of their own.
+      if (final) for (const msg of unsaidOf(job)) void aroundSend.gaveUp(msg, name, error)
+    })
+  }
+
+  /** Pauses every send of the account for `ms` (WeChat asked it to slow down). */
+  coolDown(ms: number, reason: string): Promise<number> {
+    return this.worker.coolDown(ms, reason)
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true
+    clearTimeout(this.coolingTimer)
+    await this.worker.close()
+  }
+
+  private async sayNow(msg: OutboundMessage): Promise<void> {
+    const { Room, Contact } = this.opts.wechaty
+    // A private reply is addressed to the contact id; everything else to a room.
+    const target = (await Room.find({ id: msg.roomId })) ?? (await Contact.find({ id: msg.roomId }))
+    if (!target) throw new Error(`room ${msg.roomId} not found on account ${this.opts.name}`)
+    await target.say(msg.text)
+  }
+
+  private async markCooling(until: number, reason: string): Promise<void> {
+    const { services, accountId, log } = this.opts
+    log.warn({ until: new Date(until).toISOString(), reason }, 'account cooling down')
+    await setBotAccountState(services.db, accountId, 'cooling', { coolingUntil: new Date(until) })
+    // The send worker resumes by itself; the recorded state follows it back to online.
+    clearTimeout(this.coolingTimer)
+    this.coolingTimer = setTimeout(
+      () => {
+        if (this.stopping) return
+        setBotAccountState(services.db, accountId, 'online', { coolingUntil: null }).catch(
+          (error: unknown) => log.error({ err: error }, 'could not mark account online'),
+        )
+      },
+      Math.max(0, until - Date.now()),
+    )
+    this.coolingTimer.unref()
+  }
+}
