@@ -58,6 +58,7 @@ export async function openApp(
     queuePrefix: config.queuePrefix,
     messenger,
     timezone: config.timezone,
+    retentionDays: config.retentionDays,
     caches: new Caches(),
     now: () => new Date(),
     ...(opts.orders ? { orders: opts.orders } : {}),

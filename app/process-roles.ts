@@ -3,9 +3,14 @@ import { type Schedule, startScheduler } from '../core/scheduler.ts'
 import type { Stoppable } from '../core/stoppable.ts'
 import { orderSchedules } from '../orders/schedules.ts'
 import type { App } from './app.ts'
+import { privacySchedules } from './privacy.ts'
 import { startWorkers } from './workers.ts'
 
-const schedules: readonly Schedule[] = [...broadcastSchedules, ...orderSchedules]
+const schedules: readonly Schedule[] = [
+  ...broadcastSchedules,
+  ...orderSchedules,
+  ...privacySchedules,
+]
 
 export function startSchedulerRole(app: App): Stoppable {
   return startScheduler(app.services, schedules)

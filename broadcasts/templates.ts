@@ -68,9 +68,9 @@ export const skipReasons: Readonly<Record<Exclude<Reachability, 'ok'> | 'cancell
 }
 
 /**
- * What a failed delivery's reason category (deliveries.last_error) reads as in 回执. A failed row
- * whose reason is not one of these (written before reasons were categories) reads as 原因不明:
- * an error's own text is never shown.
+ * What a failed delivery's reason category (deliveries.last_error) reads as in 回执. Only
+ * categories and skip reasons are ever stored (migration 0006 replaced the error texts stored
+ * before with 'unknown'), so what is not a category here is shown as stored.
  */
 export const failureLabels: Readonly<Record<string, string>> = {
   infrastructure: '系统暂时不可用',
@@ -184,10 +184,7 @@ export function receipt(r: ReceiptInput): string[] {
     lines.push('未送达的群：')
     for (const m of r.missed) {
       const what = m.status === 'failed' ? '失败' : '跳过'
-      const reason =
-        m.status === 'failed'
-          ? (failureLabels[m.reason ?? 'unknown'] ?? '原因不明')
-          : (m.reason ?? '原因不明')
+      const reason = (m.reason && failureLabels[m.reason]) ?? m.reason ?? '原因不明'
       lines.push(`· ${m.topic}（${TIER_LABELS[m.tier]}）${what}：${reason}`)
     }
     const rest = r.missedTotal - r.missed.length

@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   PACING_JITTER_MS: intFromEnv(1000),
   PACING_ROOM_GAP_MS: intFromEnv(3000),
   PACING_COOLDOWN_MS: intFromEnv(10 * 60_000),
+  // Half a year: long enough for a resident's complaint about an order, short enough for PIPL.
+  PRIVACY_RETENTION_DAYS: intFromEnv(180, 1),
 })
 
 export interface PacingConfig {
@@ -55,6 +57,8 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   timezone: string
   pacing: PacingConfig
+  /** Days after which closed orders and audit lines lose residents' personal data. */
+  retentionDays: number
 }
 
 class ConfigError extends Error {
@@ -89,5 +93,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       roomGapMs: e.PACING_ROOM_GAP_MS,
       cooldownMs: e.PACING_COOLDOWN_MS,
     },
+    retentionDays: e.PRIVACY_RETENTION_DAYS,
   }
 }

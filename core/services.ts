@@ -19,6 +19,8 @@ export interface Services {
   messenger: Messenger
   timezone: Config['timezone']
   now: () => Date
+  /** Days closed orders keep residents' personal data (PRIVACY_RETENTION_DAYS; 180 when unset). */
+  retentionDays?: number
   /** What the process keeps between calls: look-up caches and write batchers. */
   caches: Caches
   /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */

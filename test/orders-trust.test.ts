@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TalkerLimit } from '../bot/talker-limit.ts'
 import { pointsApprove, pointsReject, pointsReview } from '../cli/commands/points-review.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { groups, members } from '../db/schema/network.ts'
@@ -35,6 +36,9 @@ describe('trust: nobody earns from their own order; hours and days are bounded',
   let sunliId: number
   beforeAll(async () => {
     d = await startSampleDistrict({ orders: { pointsPerDay: 45 } })
+    // 孙丽 works several orders within a minute here: the bot's per-talker answer limit (5 a
+    // minute, a flood guard tested in bot-trust) is widened for this process's accounts.
+    for (const account of d.bots.accounts) Object.assign(account, { limit: new TalkerLimit(1_000) })
     const [sunli] = await d.t.db.select().from(members).where(eq(members.wechatId, 'wxid_sunli'))
     sunliId = sunli!.id
   })
@@ -77,7 +81,7 @@ describe('trust: nobody earns from their own order; hours and days are bounded',
       code,
     )
     await ask('wxid_sunli', GRID, `完成 ${code} 用时24小时`, `单号 ${code} 还没有接单`)
-    await ask('wxid_sunli', GRID, `评价 ${code} 5`, `单号 ${code} 还没有办结`)
+    await ask('wxid_sunli', GRID, `评价 ${code} 5星`, `单号 ${code} 还没有办结`)
     expect(await orderByCode(db, code)).toMatchObject({ status: 'placed', assigneeMemberId: null })
     expect(await refusalsOf(d, code)).toEqual([
       ['order.accept', 'wxid_sunli'],

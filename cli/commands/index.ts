@@ -13,6 +13,7 @@ import { parseCli } from './parse.ts'
 import { pointsBalance } from './points-balance.ts'
 import { pointsReverse } from './points-reverse.ts'
 import { pointsApprove, pointsReject, pointsReview } from './points-review.ts'
+import { privacyExport, privacyPurge } from './privacy.ts'
 import { botCli, schedulerCli, workerCli } from './roles.ts'
 import { startCli } from './start.ts'
 import { statusCli } from './status.ts'
@@ -40,5 +41,7 @@ export const commands: readonly CliCommand[] = [
   pointsReview,
   pointsApprove,
   pointsReject,
+  privacyPurge,
+  privacyExport,
   parseCli,
 ]
