@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit/record-audit.ts'
 import { Batcher } from '../core/batcher.ts'
 import { cacheKey } from '../core/caches.ts'
+import { maskPersonalData } from '../core/personal-data.ts'
 import type { Services } from '../core/services.ts'
 import type { BoundGroup } from '../network/groups.ts'
 import type { KnownMember } from '../network/roles.ts'
@@ -179,7 +180,8 @@ async function handleParsed(
         unitId: group.unitId,
         groupId: group.id,
         allowed: false,
-        detail: { required: auth.required, text: incoming.text.slice(0, 200) },
+        // Enough of the text to see what was tried, without the resident's numbers (PIPL).
+        detail: { required: auth.required, text: maskPersonalData(incoming.text.slice(0, 80)) },
       })
       return reply(incoming, botTexts.refused(botTexts.roleName[auth.required]))
     }

@@ -72,7 +72,7 @@ export const skipReasons: Readonly<Record<Exclude<Reachability, 'ok'> | 'cancell
  * categories and skip reasons are ever stored (migration 0006 replaced the error texts stored
  * before with 'unknown'), so what is not a category here is shown as stored.
  */
-export const failureLabels: Readonly<Record<string, string>> = {
+const failureLabels: Readonly<Record<string, string>> = {
   infrastructure: '系统暂时不可用',
   'room-gone': '群不可用（机器人不在群内或群已解散）',
   refused: '发送被拒绝',

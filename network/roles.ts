@@ -1,4 +1,4 @@
-import { asc, eq, or } from 'drizzle-orm'
+import { asc, eq, or, type SQL } from 'drizzle-orm'
 import { anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { members, roles, units } from '../db/schema/network.ts'
@@ -20,11 +20,8 @@ export async function findMemberByWechatId(
   return (await findMembersByWechatIds(db, [wechatId])).get(wechatId)
 }
 
-/** Many contact ids in one statement (the bot looks up the talkers of messages arriving together). */
-async function findMembersByWechatIds(
-  db: Db,
-  wechatIds: readonly string[],
-): Promise<Map<string, KnownMember>> {
+/** Members matching `where`, each joined with every role they hold, oldest member first. */
+async function readMembers(db: Db, where: SQL | undefined): Promise<Map<string, KnownMember>> {
   const rows = await db
     .select({
       id: members.id,
@@ -37,29 +34,25 @@ async function findMembersByWechatIds(
     .from(members)
     .leftJoin(roles, eq(roles.memberId, members.id))
     .leftJoin(units, eq(units.id, roles.unitId))
-    .where(anyText(members.wechatId, wechatIds))
+    .where(where)
+    .orderBy(asc(members.id))
   return membersFrom(rows)
+}
+
+/** Many contact ids in one statement (the bot looks up the talkers of messages arriving together). */
+function findMembersByWechatIds(
+  db: Db,
+  wechatIds: readonly string[],
+): Promise<Map<string, KnownMember>> {
+  return readMembers(db, anyText(members.wechatId, wechatIds))
 }
 
 /** Members named `who` (display name) or with 微信号 `who`, with their roles, by member id. */
 export async function findMembersByNameOrId(db: Db, who: string): Promise<KnownMember[]> {
   const name = who.normalize('NFKC').trim()
   if (name === '') return []
-  const rows = await db
-    .select({
-      id: members.id,
-      name: members.name,
-      wechatId: members.wechatId,
-      role: roles.role,
-      unitId: roles.unitId,
-      unitPath: units.path,
-    })
-    .from(members)
-    .leftJoin(roles, eq(roles.memberId, members.id))
-    .leftJoin(units, eq(units.id, roles.unitId))
-    .where(or(eq(members.wechatId, name), eq(members.name, name)))
-    .orderBy(asc(members.id))
-  return [...membersFrom(rows).values()]
+  const found = await readMembers(db, or(eq(members.wechatId, name), eq(members.name, name)))
+  return [...found.values()]
 }
 
 /** A member's row joined with each role they hold (none: one row of nulls), as read. */

@@ -1,6 +1,5 @@
 import type { Logger } from '../core/logger.ts'
 import type { OutboundMessage } from './outbound-message.ts'
-import type { Upcoming } from './send-worker.ts'
 import { errorText, isThrottleSignal } from './throttle.ts'
 
 /**
@@ -125,6 +124,9 @@ export interface Sender {
    */
   upcoming(n: number): string[]
 }
+
+/** The next (at most n) messages the same account says after this one, as far as it knows. */
+export type Upcoming = (n: number) => readonly OutboundMessage[]
 
 /** A kind of message: lower-case letters, so a ref's kind and id split without ambiguity. */
 const KIND = /^[a-z]+$/

@@ -14,7 +14,7 @@ import {
 import { type PacingRules, SendLog } from './pacing.ts'
 import { PageProgress } from './page-progress.ts'
 import { payloadOf } from './payload.ts'
-import { InfrastructureError } from './send-hooks.ts'
+import { InfrastructureError, type Upcoming } from './send-hooks.ts'
 import {
   holdOnlyLimiter,
   INLINE_WAIT_MAX_MS,
@@ -28,9 +28,6 @@ import {
 import { pageProgress, type SendJob, type SendJobData, sendQueueName } from './send-queue.ts'
 import { type Takeover, takeoverOptions } from './takeover.ts'
 import { errorText, isThrottleSignal } from './throttle.ts'
-
-/** The next (at most n) messages the same account says after this one, as far as it knows. */
-export type Upcoming = (n: number) => readonly OutboundMessage[]
 
 const NOTHING_NEXT: Upcoming = () => []
 
