@@ -5,7 +5,7 @@ import { setFlagsFromString } from 'node:v8'
  * next one, in percent. V8's own choice (~120–180 % at 1,000 orders/s) brought a full collection
  * every 6–8 s, and on a two-core box each one stalled the orders around it for ~half a second (up
  * to 80–150 ms each: the intake p99). At 400 % they come several times rarer, for a heap that runs
- * larger between them: bench/README.md, sixth session.
+ * larger between them (bench/README.md, "Intake: met since the heap growth").
  */
 export const HEAP_GROWING_PERCENT = 400
 
