@@ -47,10 +47,14 @@ const FAILED_WRITE_MS = 10 * 60_000
  * say of a message about a delivery (ref "delivery:<id>"):
  * - before: take the delivery (pending/sending → sending, attempts + 1) or skip the message when
  *   it was already sent, given up, its notice cancelled or the bot removed from the room. This
- *   check of the row, not Redis, is what keeps a re-queued delivery from being said twice.
+ *   check of the row, not Redis, is what keeps a re-queued delivery from being said twice. A take
+ *   of a row whose last say never came back as sent is counted as a possible repeat (uncertain,
+ *   可能重复 in 回执). PostgreSQL unavailable → InfrastructureError: the send worker parks the
+ *   job without using an attempt, so an outage never fails a delivery.
  * - after: sent, with the time, written behind in batches; then progress (tier line, the one
  *   final summary).
- * - failed: retries exhausted, failed with the error.
+ * - failed: retries exhausted, failed with the reason category (never the error's text), retried
+ *   while PostgreSQL is briefly unavailable.
  * - settle: the sends not yet written, written (the bot stopping).
  *
  * The gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded

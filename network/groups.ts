@@ -1,6 +1,7 @@
-import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
+import { auditLog } from '../db/schema/audit.ts'
 import { type GroupKind, groups, units } from '../db/schema/network.ts'
 
 export interface BoundGroup {
@@ -95,8 +96,9 @@ export async function claimGroup(
  * account can sit in thousands of rooms): a bound room keeps its unit and is marked active; an
  * unbound room claims the imported group of its topic that no room holds (the roster
  * the operator imported names these topics: this is how a district's rooms come up at first
- * login); and a group of the same topic bound to another room of this account that is not among `rooms` (dissolved and
- * re-created, or a restarted simulation) is re-bound to the room seen now. When two rooms share a
+ * login); and a group of the same topic bound to another room of this account that is not among
+ * `rooms` (dissolved and re-created, or a restarted simulation) is re-bound to the room seen now.
+ * Every claim is written to the audit log. When two rooms share a
  * topic, the first in `rooms` order gets the group. Returns the ids of the rooms now bound.
  */
 export async function bindRoomsByTopic(
@@ -117,22 +119,37 @@ export async function bindRoomsByTopic(
     await tx.execute(sql`
       update ${groups} set active = true, bot_account_id = ${botAccountId}, updated_at = now()
       from ${seen} where ${groups.roomId} = r.id`)
+    // Each claim is a binding change: audited in the same statement, as the account's act.
     await tx.execute(sql`
-      update ${groups} set room_id = f.id, bot_account_id = ${botAccountId}, active = true,
-        updated_at = now()
-      from ${firstUnbound} where ${groups.topic} = f.topic and ${groups.roomId} is null`)
+      with claimed as (
+        update ${groups} set room_id = f.id, bot_account_id = ${botAccountId}, active = true,
+          updated_at = now()
+        from ${firstUnbound} where ${groups.topic} = f.topic and ${groups.roomId} is null
+        returning ${groups.id} as id, ${groups.unitId} as unit_id, f.id as room_id, f.topic)
+      ${auditClaims(botAccountId, 'login')}`)
     await tx.execute(sql`
-      update ${groups} set room_id = f.id, active = true, updated_at = now()
-      from ${firstUnbound}
-      where ${groups.topic} = f.topic and ${groups.botAccountId} = ${botAccountId}
-        and ${groups.roomId} is not null
-        and not exists (select 1 from ${seen} where r.id = ${groups.roomId})`)
+      with claimed as (
+        update ${groups} set room_id = f.id, active = true, updated_at = now()
+        from ${firstUnbound}
+        where ${groups.topic} = f.topic and ${groups.botAccountId} = ${botAccountId}
+          and ${groups.roomId} is not null
+          and not exists (select 1 from ${seen} where r.id = ${groups.roomId})
+        returning ${groups.id} as id, ${groups.unitId} as unit_id, f.id as room_id, f.topic)
+      ${auditClaims(botAccountId, 'login-rebind')}`)
     const bound = await tx
       .select({ id: sql<string>`r.id` })
       .from(seen)
       .where(sql`exists (select 1 from ${groups} b where b.room_id = r.id)`)
     return new Set(bound.map((row) => row.id))
   })
+}
+
+/** The audit lines of the groups a `claimed` CTE bound, one per group. */
+function auditClaims(botAccountId: number, by: string): SQL {
+  return sql`insert into ${auditLog} (actor_ref, action, unit_id, group_id, allowed, detail)
+    select ${`bot:${botAccountId}`}, 'group.bind', c.unit_id, c.id, true,
+      jsonb_build_object('by', ${by}::text, 'roomId', c.room_id, 'topic', c.topic)
+    from claimed c`
 }
 
 /**

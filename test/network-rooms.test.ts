@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { eq, isNotNull } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditLog } from '../db/schema/audit.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import { bindRoomsByTopic } from '../network/groups.ts'
 import { importNetwork } from '../network/import.ts'
@@ -91,5 +92,31 @@ describe('binding every room of an account at once (bot start-up)', () => {
     expect((await groupOf(XIJIAO)).roomId).toBeNull()
     const quoted = await bindRoomsByTopic(t.db, accountA, [{ roomId: 'r-\'"\\', topic: XIJIAO }])
     expect([...quoted]).toEqual(['r-\'"\\'])
+  })
+})
+
+describe('binding at login is audited', () => {
+  it('writes one group.bind line per group a room claimed, none for rooms already bound', async () => {
+    const t = await createTestDatabase()
+    try {
+      expect((await importNetwork(t.db, sample)).ok).toBe(true)
+      const [account] = await t.db.select().from(botAccounts).orderBy(botAccounts.name)
+      const rooms = [
+        { roomId: 'r-keyuan', topic: KEYUAN },
+        { roomId: 'r-stranger', topic: '广场舞爱好者' },
+      ]
+      await bindRoomsByTopic(t.db, account!.id, rooms)
+      await bindRoomsByTopic(t.db, account!.id, rooms)
+      const lines = await t.db.select().from(auditLog).where(eq(auditLog.action, 'group.bind'))
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatchObject({
+        actorRef: `bot:${account!.id}`,
+        allowed: true,
+        groupId: (await t.db.select().from(groups).where(eq(groups.topic, KEYUAN)))[0]!.id,
+        detail: { by: 'login', roomId: 'r-keyuan', topic: KEYUAN },
+      })
+    } finally {
+      await t.close()
+    }
   })
 })
