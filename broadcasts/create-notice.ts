@@ -1,7 +1,7 @@
 import { limits } from '../core/limits.ts'
 import { formatLocalTime } from '../core/local-time.ts'
 import type { Services } from '../core/services.ts'
-import { codePointLength } from '../core/text.ts'
+import { codePointLength, stripInvisible } from '../core/text.ts'
 import { subtreeGroups } from '../network/queries.ts'
 import type { GroupKind, Tier, Unit } from '../network/types.ts'
 import { type AudiencePlan, planAudience } from './audience.ts'
@@ -66,7 +66,8 @@ export async function createNotice(
   input: CreateNoticeInput,
 ): Promise<CreateNoticeResult> {
   const { db } = services
-  const text = input.text.trim()
+  // Every path a notice's text can take passes here, so the control characters go here.
+  const text = stripInvisible(input.text).trim()
   if (text === '') return refuse('emptyText', noticeTexts.emptyText)
   const length = codePointLength(text)
   if (length > NOTICE_TEXT_MAX) {

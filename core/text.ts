@@ -43,6 +43,15 @@ export function normalizeText(text: string, options: NormalizeOptions = {}): str
 }
 
 /**
+ * Free text as its author wrote it (a notice's body from any path: chat, CLI, a schedule), minus
+ * what could hide or reorder it: invisible and bidi control characters (U+202E would show a
+ * notice's words backwards) and lone surrogates. No NFKC: the author's punctuation stays.
+ */
+export function stripInvisible(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD').replace(INVISIBLE, '')
+}
+
+/**
  * A name: NFKC and trimmed, nothing else. Full-width letters, digits and punctuation
  * (ＡＢＣ１２３／；：) become their ASCII forms, so "第１网格" typed on a phone and "第1网格" from a
  * spreadsheet are the same name. Invisible and control characters are kept, unlike in

@@ -122,6 +122,20 @@ describe('quanqun notice send / confirm / status / cancel', () => {
     expect((await agreement(d, id)).rooms.map((r) => r.copies)).toEqual([1])
   })
 
+  it('strips bidi and control characters from a notice typed on the CLI, as from chat', async () => {
+    const sent = await cli(noticeSend, [
+      '--scope',
+      '西郊路社区',
+      '--text',
+      '今晚\u202E停水\u0007通知\u200B，请储水',
+    ])
+    expect(sent.code).toBe(0)
+    const id = Number(/N(\d+)/.exec(sent.lines[0]!)![1])
+    const [row] = await d.t.db.select().from(notices).where(eq(notices.id, id))
+    expect(row?.text).toBe('今晚停水通知，请储水')
+    expect(sent.lines.join('\n')).not.toMatch(/[\u0007\u200B\u202E]/)
+  })
+
   it('answers bad arguments with one usage line, and unknown notices with exit 1', async () => {
     await expect(cli(noticeSend, ['--scope', '九龙坡区'])).rejects.toThrow(/用法/)
     await expect(
