@@ -4,12 +4,14 @@ import { and, eq, sum } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
+import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
 import { readReceipt } from '../broadcasts/receipt.ts'
 import { resendFailed } from '../broadcasts/resend-notice.ts'
 import type { Db } from '../db/client.ts'
 import { openDatabase } from '../db/client.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
+import { groups } from '../db/schema/network.ts'
 import { SendQueues } from '../queues/send-queues.ts'
 import {
   agreement,
@@ -352,5 +354,66 @@ describe('notices through a PostgreSQL outage longer than the send retry budget'
     } finally {
       messenger.toRoom = original
     }
+  })
+
+  it('flags the room a crashed process said into before recording it, once the reconciler resends it', async () => {
+    // What a bot process killed between the puppet's say and any record leaves: the gate's take
+    // (sending, outcome unknown), the copy in the room, and no job in Redis. Confirmed without
+    // queueing, so the reconciler alone sends the notice.
+    const text = '【提醒】周五下午社区党群服务中心开展政策宣讲。'
+    const topic = '渝州路社区第二网格1栋居民群'
+    const actor = await memberActor(direct, 'wxid_liuyang')
+    const created = await createNotice(d.services, { actor, scope: SHIQIAOPU, text })
+    if (!created.ok) throw new Error(created.message)
+    const id = created.notice.id
+    const { room, account } = d.network.room(topic)
+    await d.services.messenger.toRoom(account.name, room.id, { text, kind: 'reply' })
+    await until(async () => noticeCopies(d, text).length === 1)
+    const [group] = await direct.select().from(groups).where(eq(groups.topic, topic))
+    await direct
+      .update(deliveries)
+      .set({ status: 'sending', attempts: 1, outcomeUnknown: true })
+      .where(and(eq(deliveries.noticeId, id), eq(deliveries.groupId, group!.id)))
+    expect((await confirmNotice(d.services, { id, actor }, { queueFanout: false })).outcome).toBe(
+      'confirmed',
+    )
+    await untilDoneHere(id)
+    const a = await agreement(d, id)
+    expect(a.rooms.filter((r) => r.copies !== 1)).toEqual([
+      { topic, tier: 5, status: 'sent', copies: 2, attempts: 2 },
+    ])
+    const rows = await direct
+      .select({ uncertain: deliveries.uncertain })
+      .from(deliveries)
+      .where(eq(deliveries.noticeId, id))
+    expect(rows.map((r) => r.uncertain).reduce((x, y) => x + y, 0)).toBe(1)
+    const receipt = await readReceipt(d.services, { id, actor })
+    expect(receipt.lines).toContain(`· ${topic}（楼栋）可能重复 1 份`)
+  })
+
+  it('records a give-up as failed even when PostgreSQL is down at that moment', async () => {
+    const text = '【通知】下周一起社区服务中心办公时间调整。'
+    const actor = await memberActor(direct, 'wxid_liuyang')
+    const created = await createNotice(d.services, { actor, scope: SHIQIAOPU, text })
+    if (!created.ok) throw new Error(created.message)
+    const [row] = await direct
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(eq(deliveries.noticeId, created.notice.id))
+      .limit(1)
+    const ledger = new DeliveryLedger(d.services)
+    outage.stop()
+    const back = sleep(1_500).then(() => outage.start())
+    try {
+      const msg = { roomId: 'r', text, kind: 'notice' as const, ref: `delivery:${row!.id}` }
+      await ledger.failed(msg, String(row!.id), 'Failed query: update … params: 42', 'refused')
+    } finally {
+      await back
+    }
+    const [after] = await direct
+      .select({ status: deliveries.status, lastError: deliveries.lastError })
+      .from(deliveries)
+      .where(eq(deliveries.id, row!.id))
+    expect(after).toEqual({ status: 'failed', lastError: 'refused' })
   })
 })
