@@ -2,7 +2,7 @@ import type { GroupWithUnit, Tier, TierCounts } from '../network/types.ts'
 import { emptyTierCounts } from '../network/types.ts'
 
 /** One delivery row to write: the outbox holds one per (notice, group). */
-export interface PlannedDelivery {
+interface PlannedDelivery {
   groupId: number
   tier: Tier
   botAccountId: number | null

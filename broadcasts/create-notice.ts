@@ -36,7 +36,7 @@ export interface CreateNoticeInput {
   dedupeKey?: string | undefined
 }
 
-export type CreateNoticeRefusal =
+type CreateNoticeRefusal =
   | 'emptyText'
   | 'tooLong'
   | 'unknownScope'

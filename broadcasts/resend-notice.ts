@@ -7,7 +7,7 @@ import { auditNotice } from './notice-audit.ts'
 import { reopenNotice } from './notice-store.ts'
 import { noticeTexts } from './templates.ts'
 
-export type ResendOutcome =
+type ResendOutcome =
   | 'resent'
   | 'nothingToResend'
   | 'alreadyResent'

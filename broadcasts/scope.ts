@@ -56,8 +56,3 @@ export async function resolveScope(
   if (mine.length === 1 && actor.kind === 'member') return { kind: 'unit', unit: mine[0]! }
   return { kind: 'ambiguous', scope: opts.scope, paths: found.map((u) => u.path) }
 }
-
-export async function unitById(db: Db, id: number): Promise<Unit | undefined> {
-  const [unit] = await db.select().from(units).where(eq(units.id, id))
-  return unit
-}

@@ -2,15 +2,10 @@
  * Every Chinese line the broadcast side says or prints, in one place for review. Pure functions of
  * plain data, unit-tested without I/O.
  */
-import { TIER_LABELS } from '../network/templates.ts'
+import { formatCount, TIER_LABELS } from '../network/templates.ts'
 import type { Tier, TierCounts } from '../network/types.ts'
 import type { Reachability } from './audience.ts'
 import type { DoubtfulGroup, MissedGroup, NoticeProgress, TierProgress, Totals } from './report.ts'
-
-/** 1204 → "1,204", as the preview quotes counts. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US')
-}
 
 /** "街道 1、社区 12、网格 180、楼栋 1,011": only the tiers that have groups. */
 export function tierBreakdown(perTier: TierCounts): string {
@@ -21,7 +16,7 @@ export function tierBreakdown(perTier: TierCounts): string {
 }
 
 /** "仅网格、楼栋" for a tier filter, '' for none. */
-export function tierFilterLabel(tiers: readonly number[] | null | undefined): string {
+function tierFilterLabel(tiers: readonly number[] | null | undefined): string {
   if (!tiers?.length) return ''
   return `仅${tiers.map((t) => TIER_LABELS[t as Tier] ?? String(t)).join('、')}`
 }

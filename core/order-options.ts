@@ -35,7 +35,7 @@ export interface OrderOptions {
   pointsPerDay: number
 }
 
-export const defaultOrderOptions: OrderOptions = {
+const defaultOrderOptions: OrderOptions = {
   slaScale: 1,
   ordersPerWindow: 3,
   windowMinutes: 10,

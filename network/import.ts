@@ -6,7 +6,7 @@ import { planImport } from './import-plan.ts'
 import { type ImportResult, sortErrors } from './import-result.ts'
 import { parseRows } from './import-rows.ts'
 
-export type { ImportCounts, ImportError, ImportResult } from './import-result.ts'
+export type { ImportResult } from './import-result.ts'
 
 /**
  * Imports a district's tree from CSV bytes (format: fixtures/README.md). A file with any error

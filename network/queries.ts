@@ -143,6 +143,12 @@ function chainCacheOf(db: Db): Map<number, CachedChain> {
   return byUnit
 }
 
+/** One unit by id; undefined when there is none. */
+export async function unitById(db: Db, id: number): Promise<Unit | undefined> {
+  const [unit] = await db.select().from(units).where(eq(units.id, id))
+  return unit
+}
+
 /** The unit itself first, then its parent, and so on up to the district. */
 export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
   const byUnit = chainCacheOf(db)

@@ -13,7 +13,7 @@ const CLOSED = ['rated', 'cancelled'] as const
 /** Rows anonymised per statement: a daily purge of a district stays a few short statements. */
 const PAGE = 500
 /** Marks an anonymised order's resident; its id keeps the order's own rows apart. */
-export const PURGED = 'purged:'
+const PURGED = 'purged:'
 
 /** Anonymises closed orders last changed before `before`; returns how many. Idempotent. */
 export async function anonymizeClosedOrders(db: Db, before: Date): Promise<number> {

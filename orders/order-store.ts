@@ -7,6 +7,7 @@ import { and, count, desc, eq, inArray, isNotNull } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { units } from '../db/schema/network.ts'
 import { orderEvents, orders, serviceCatalog } from '../db/schema/orders.ts'
+import { unitById } from '../network/queries.ts'
 import type { EventType, OrderSnapshot } from './state-machine.ts'
 
 export type OrderRow = typeof orders.$inferSelect
@@ -51,10 +52,6 @@ export async function updateOrder(
 }
 
 /** A unit's row read afresh (a label or a path for one order; inside a move's transaction). */
-export async function unitById(db: Db | Tx, id: number) {
-  const [row] = await db.select().from(units).where(eq(units.id, id))
-  return row
-}
 
 async function reopenCount(db: Db | Tx, orderId: number): Promise<number> {
   const [row] = await db

@@ -13,7 +13,7 @@ import {
 } from './sla-queue.ts'
 
 /** What the domain does for each job; a throw is retried with backoff. */
-export interface SlaProcessors {
+interface SlaProcessors {
   /** Returns `retryAt` (ms) when the step is not due yet by the domain's clock. */
   stepDue(payload: StepDue): Promise<{ retryAt: number } | undefined>
   digest(payload: Digest): Promise<void>

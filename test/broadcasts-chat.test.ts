@@ -97,6 +97,23 @@ describe('notices on the sample district, by chat', () => {
     expect(audits.map((r) => r.action).sort()).toEqual(['notice.confirm', 'notice.create'])
   })
 
+  it('重发 reaches the resend: a draft cannot be resent, a sent notice with no failures needs none', async () => {
+    // 王芳 (district) speaks here: 刘洋 has had his five answers of the minute above.
+    const preview = replyTo(d, STAFF, '共 ')
+    d.network.say('wxid_wangfang', STAFF, '通知 【科园社区】 周六上午义诊')
+    const id = codeIn((await preview).text)
+    const draft = replyTo(d, STAFF, `通知 N${id} 尚未发布或已撤销，无法重发。`)
+    d.network.say('wxid_wangfang', STAFF, `重发 N${id}`)
+    await draft
+    const confirmed = replyTo(d, STAFF, `通知 N${id} 已确认`)
+    d.network.say('wxid_wangfang', STAFF, `确认 N${id}`)
+    await confirmed
+    await untilDone(d, id)
+    const none = replyTo(d, STAFF, `通知 N${id} 没有发送失败的群，无需重发。`)
+    d.network.say('wxid_wangfang', STAFF, `重发 N${id}`)
+    await none
+  })
+
   it('refuses a resident and a propagandist of another township, and audits both', async () => {
     const text = '【测试】越权通知不应发出'
     const resident = replyTo(d, '科园社区第一网格1栋居民群', '没有在本单位')

@@ -3,12 +3,12 @@ import { summarize } from '../broadcasts/report.ts'
 import {
   excerpt,
   finished,
-  formatCount,
   preview,
   receipt,
   tierBreakdown,
   tierDone,
 } from '../broadcasts/templates.ts'
+import { formatCount } from '../network/templates.ts'
 
 describe('preview', () => {
   it('quotes the audience per tier with thousands separators and how to confirm', () => {

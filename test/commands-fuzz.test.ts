@@ -198,10 +198,11 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   notice: ['scope', 'tiers', 'text'],
   confirmNotice: ['code'],
   cancelNotice: ['code'],
+  resendNotice: ['code'],
   receipt: ['code'],
   bind: ['path'],
 }
-const noticeIntents = new Set(['confirmNotice', 'cancelNotice', 'receipt'])
+const noticeIntents = new Set(['confirmNotice', 'cancelNotice', 'resendNotice', 'receipt'])
 
 function problem(result: ParseResult): string | undefined {
   if (result.kind === 'none') return Object.keys(result).length === 1 ? undefined : 'extra keys'

@@ -422,6 +422,7 @@ describe('grammar table', () => {
     notice: '明天停水',
     confirmNotice: 'N12',
     cancelNotice: 'N12',
+    resendNotice: 'N12',
     receipt: 'N12',
     bind: '九龙坡区/石桥铺街道',
   }

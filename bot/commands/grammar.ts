@@ -165,6 +165,12 @@ export const grammar: readonly GrammarEntry[] = [
     glue: 'code',
   },
   {
+    intent: 'resendNotice',
+    keywords: ['重发', '补发', '重新发送'],
+    args: [{ kind: 'noticeCode', name: 'code' }],
+    glue: 'code',
+  },
+  {
     intent: 'receipt',
     keywords: ['回执', '查回执', '送达情况'],
     args: [{ kind: 'noticeCode', name: 'code' }],
@@ -196,6 +202,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   notice: 'propagandist',
   confirmNotice: 'propagandist',
   cancelNotice: 'propagandist',
+  resendNotice: 'propagandist',
   receipt: 'propagandist',
   bind: 'staff',
 }

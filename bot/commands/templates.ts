@@ -21,6 +21,7 @@ export const usageHints: { readonly [I in Intent]: string } = {
   notice: '格式：通知 [范围] [仅层级] 正文，例如「通知 【石桥铺街道】 仅网格和楼栋 明天上午停水」',
   confirmNotice: '格式：确认 通知号，例如「确认 N12」',
   cancelNotice: '格式：取消 通知号，例如「取消 N12」（撤销服务单请用「撤单 A0042」）',
+  resendNotice: '格式：重发 通知号，例如「重发 N12」（只重发发送失败的群，每个群一次）',
   receipt: '格式：回执 通知号，例如「回执 N12」',
   bind: '格式：绑定 单位路径，例如「绑定 九龙坡区/石桥铺街道/和平村社区」',
 }

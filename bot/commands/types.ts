@@ -39,6 +39,7 @@ export type Command =
   | { intent: 'notice'; scope?: string; tiers?: Tier[]; text: string }
   | { intent: 'confirmNotice'; code: NoticeCode }
   | { intent: 'cancelNotice'; code: NoticeCode }
+  | { intent: 'resendNotice'; code: NoticeCode }
   | { intent: 'receipt'; code: NoticeCode }
   // any staff: bind this group to a unit, path names joined by '/'
   | { intent: 'bind'; path: string }

@@ -3,6 +3,7 @@ import { cancelNotice, confirmNotice, type NoticeAction } from '../../broadcasts
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
 import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
 import { CHAT_MISSED_LIMIT, readReceipt } from '../../broadcasts/receipt.ts'
+import { resendFailed } from '../../broadcasts/resend-notice.ts'
 import { noticeTexts } from '../../broadcasts/templates.ts'
 import type { ChatContext, SomeHandlers } from '../context.ts'
 
@@ -51,6 +52,11 @@ export const noticeHandlers = {
 
   cancelNotice: byNoticeCode(
     async (ctx, action) => (await cancelNotice(ctx.services, action)).message,
+  ),
+
+  // 重发 N12: the failed groups of a sent notice, once more each.
+  resendNotice: byNoticeCode(
+    async (ctx, action) => (await resendFailed(ctx.services, action)).message,
   ),
 
   receipt: byNoticeCode(async (ctx, action) => {

@@ -5,14 +5,14 @@
  * one domain function and renders the reply. Refusals are audited like the pipeline's.
  */
 import { recordAudit } from '../../audit/record-audit.ts'
-import { ancestors } from '../../network/queries.ts'
+import { ancestors, unitById } from '../../network/queries.ts'
 import { findMembersByNameOrId } from '../../network/roles.ts'
 import { type ActResult, applyAction } from '../../orders/act.ts'
 import { FALLBACK_CATEGORY, listCategories } from '../../orders/catalogue.ts'
 import { afterMove } from '../../orders/effects.ts'
 import { hoursFromNote } from '../../orders/hours.ts'
 import { placeOrder } from '../../orders/intake.ts'
-import { findOrderByCode, unitById } from '../../orders/order-store.ts'
+import { findOrderByCode } from '../../orders/order-store.ts'
 import { rateOrder } from '../../orders/rating.ts'
 import type { OrderActor } from '../../orders/state-machine.ts'
 import { WORKER_ROLES } from '../../orders/state-machine.ts'
