@@ -2,6 +2,8 @@
  * What people read: an order's timeline (进度), a worker's open orders (我的任务), the menu.
  * Rendering over the reads of order-store.ts and order-queries.ts; nothing here changes an order.
  */
+
+import { maskPersonalData } from '../core/personal-data.ts'
 import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { isWithin, type RoleGrant } from '../network/permissions.ts'
@@ -27,27 +29,60 @@ export function shortTime(at: Date, timezone: string): string {
   return `${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`
 }
 
+export interface Reader {
+  ref: string
+  memberId?: number | undefined
+  groupId: number | undefined
+  grants: readonly RoleGrant[]
+}
+
+/** How much of an order a reader sees: all of it, its text with personal data masked, nothing. */
+export type ReadView = 'full' | 'masked' | 'none'
+
+/** Roles that work the orders of the unit they cover, and so need the resident's details. */
+const STATION_ROLES: readonly RoleGrant['role'][] = ['station_staff', 'admin']
+
 /**
  * Who may read an order: anyone in the group it was placed in, its resident anywhere, and staff
- * or workers whose role covers the resident's or the handling unit. Others are told it does not
- * exist: an order holds a resident's name and needs.
+ * or workers whose role covers the resident's or the handling unit; others are told it does not
+ * exist. Phone, ID and door numbers in it are shown only to those who need them (PIPL): the
+ * resident, the assignee and the handling station's staff.
  */
-export function mayRead(
+export function readView(
   order: OrderRow,
-  reader: { ref: string; groupId: number | undefined; grants: readonly RoleGrant[] },
+  reader: Reader,
   paths: { unit: string; handling: string },
-): boolean {
-  if (reader.ref === order.residentRef) return true
-  if (reader.groupId !== undefined && reader.groupId === order.groupId) return true
-  return reader.grants.some(
-    (g) => isWithin(paths.unit, g.unitPath) || isWithin(paths.handling, g.unitPath),
+): ReadView {
+  if (reader.ref === order.residentRef) return 'full'
+  if (reader.memberId !== undefined && reader.memberId === order.assigneeMemberId) return 'full'
+  const covers = (g: RoleGrant) =>
+    isWithin(paths.unit, g.unitPath) || isWithin(paths.handling, g.unitPath)
+  if (
+    reader.grants.some(
+      (g) => STATION_ROLES.includes(g.role) && isWithin(paths.handling, g.unitPath),
+    )
   )
+    return 'full'
+  if (reader.groupId !== undefined && reader.groupId === order.groupId) return 'masked'
+  return reader.grants.some(covers) ? 'masked' : 'none'
+}
+
+/** A name as readers who do not need it see it: its first character. */
+function maskName(name: string): string {
+  const [first] = name
+  return first === undefined ? '' : `${first}*`
 }
 
 // A timeline longer than this shows its last lines: WeChat folds long messages anyway.
 const MAX_TIMELINE = 12
 
-export async function renderProgress(services: Services, order: OrderRow): Promise<string> {
+export async function renderProgress(
+  services: Services,
+  order: OrderRow,
+  view: Exclude<ReadView, 'none'> = 'full',
+): Promise<string> {
+  const shown = (text: string | null) =>
+    text === null || view === 'full' ? text : maskPersonalData(text)
   const { db, timezone } = services
   const [category, handling, events] = await Promise.all([
     categoryOf(db, order.categoryId),
@@ -60,10 +95,12 @@ export async function renderProgress(services: Services, order: OrderRow): Promi
       (e.actorRef === 'system'
         ? SYSTEM_ACTOR_NAME
         : e.actorRef === order.residentRef
-          ? order.residentName
+          ? view === 'full'
+            ? order.residentName
+            : maskName(order.residentName)
           : '')
     // The first event's note is empty: the order's own text says what was asked.
-    const note = e.type === 'placed' ? order.text : e.note
+    const note = shown(e.type === 'placed' ? order.text : e.note)
     return timelineLine(shortTime(e.at, timezone), actor, e.type, note)
   })
   const header = replies.progressHeader(
@@ -80,7 +117,12 @@ export interface TaskLists {
   waiting: string[]
 }
 
-async function linesOf(db: Db, rows: OrderRow[], now: Date): Promise<string[]> {
+async function linesOf(
+  db: Db,
+  rows: OrderRow[],
+  now: Date,
+  view: Exclude<ReadView, 'none'>,
+): Promise<string[]> {
   const names = new Map<number, string>()
   for (const r of rows) {
     if (r.categoryId !== null && !names.has(r.categoryId)) {
@@ -92,7 +134,7 @@ async function linesOf(db: Db, rows: OrderRow[], now: Date): Promise<string[]> {
       code: r.code,
       categoryName: r.categoryId === null ? '' : (names.get(r.categoryId) ?? ''),
       status: r.status,
-      text: r.text,
+      text: view === 'full' ? r.text : maskPersonalData(r.text),
       overdue: isOverdue(r.dueAt, now),
     }),
   )
@@ -120,8 +162,9 @@ export async function tasksOf(
           limit,
         )
   return {
-    mine: await linesOf(db, mine, now),
-    waiting: await linesOf(db, waiting, now),
+    mine: await linesOf(db, mine, now, 'full'),
+    // Not theirs yet: the need, without the resident's numbers, until someone 接单.
+    waiting: await linesOf(db, waiting, now, 'masked'),
   }
 }
 

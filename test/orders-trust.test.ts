@@ -231,6 +231,14 @@ describe('trust: the duplicate rule merges only the same resident repeating the 
     expect(await ask('wxid_xuzhiming', topic, `进度 ${first}`, `${first} 公共设施维修`)).toContain(
       '13912345678',
     )
+    // A neighbour in the same group typing her code sees the need, not her number or door.
+    const typed = await ask('wxid_tangxiaolong', topic, `进度 ${first}`, `${first} 公共设施维修`)
+    expect(typed).toContain('徐* 点单：楼道灯坏了，我住*栋，电话139****5678')
+    expect(typed).not.toContain('13912345678')
+    // The handling station's staff see it whole.
+    expect(await ask('wxid_huangmin', topic, `进度 ${first}`, `${first} 公共设施维修`)).toContain(
+      '13912345678',
+    )
 
     // The first resident saying it again, in more words: merged into her open order.
     const repeat = await ask('wxid_xuzhiming', topic, `点单 ${hers}，快来修一下！`, '已有相同点单')

@@ -17,7 +17,7 @@ import { rateOrder } from '../../orders/rating.ts'
 import type { OrderActor } from '../../orders/state-machine.ts'
 import { WORKER_ROLES } from '../../orders/state-machine.ts'
 import { replies, unitLabel } from '../../orders/templates.ts'
-import { mayRead, menuText, renderProgress, tasksOf } from '../../orders/views.ts'
+import { menuText, readView, renderProgress, tasksOf } from '../../orders/views.ts'
 import type { Intent } from '../commands/types.ts'
 import type { ChatContext, Handler, SomeHandlers } from '../context.ts'
 
@@ -102,13 +102,18 @@ const progress: Handler<'progress'> = async (ctx, { code }) => {
     unitById(services.db, found.unitId),
     unitById(services.db, found.handlingUnitId),
   ])
-  const readable = mayRead(
+  const view = readView(
     found,
-    { ref: incoming.talkerId, groupId: group?.id, grants: member?.grants ?? [] },
+    {
+      ref: incoming.talkerId,
+      memberId: member?.id,
+      groupId: group?.id,
+      grants: member?.grants ?? [],
+    },
     { unit: unit?.path ?? '', handling: handling?.path ?? '' },
   )
-  if (!readable) return refused(ctx, 'progress', code, replies.notFound(code))
-  return renderProgress(services, found)
+  if (view === 'none') return refused(ctx, 'progress', code, replies.notFound(code))
+  return renderProgress(services, found, view)
 }
 
 const rate: Handler<'rate'> = async (ctx, command) => {
