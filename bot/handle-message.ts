@@ -101,7 +101,7 @@ function pipelineOf(services: Services): Pipeline {
     // is kept afterwards, so a binding is always read fresh.
     senders: new Batcher(async (keys) => {
       const asked = keys.map(senderKeyOf)
-      const found = await lookUpSenders(db, {
+      const found = await lookUpSenders(services, {
         rooms: asked.flatMap((k) => k.roomId ?? []),
         talkers: asked.map((k) => k.talkerId),
         chainRooms: asked.flatMap((k) => (k.routes && k.roomId ? k.roomId : [])),

@@ -112,17 +112,3 @@ export class Batcher<K, R> {
     for (const [key, waiters] of batch) await this.settle(new Map([[key, waiters]]))
   }
 }
-
-/** One batcher per key object (a queue, a database handle), made on first use. */
-export function batcherOf<O extends object, K, R>(
-  registry: WeakMap<O, Batcher<K, R>>,
-  owner: O,
-  make: () => Batcher<K, R>,
-): Batcher<K, R> {
-  let found = registry.get(owner)
-  if (!found) {
-    found = make()
-    registry.set(owner, found)
-  }
-  return found
-}

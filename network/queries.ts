@@ -1,5 +1,4 @@
 import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
-import { Batcher, batcherOf } from '../core/batcher.ts'
 import { normalizeName } from '../core/text.ts'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
@@ -119,74 +118,25 @@ export async function countGroupsByTier(db: Db, unitId: number): Promise<TierCou
   return toTierCounts(rows)
 }
 
-/**
- * Unit chains are read on every order and notice. A unit's id, path and tier never change (the
- * import upserts by path and deletes nothing), so a chain stays right; only a re-imported
- * `body` can age, for at most CHAIN_CACHE_MS. Keyed by the database handle: a transaction
- * handle reads afresh.
- */
-const CHAIN_CACHE_MS = 60_000
-type CachedChain = { at: number; chain: Promise<Unit[]> }
-const chains = new WeakMap<Db, Map<number, CachedChain>>()
-/** Chains not cached are read together: orders arriving at once from many buildings share two statements. */
-const chainReads = new WeakMap<Db, Batcher<number, Unit[]>>()
-
-const isFresh = (hit: CachedChain | undefined, now: number): hit is CachedChain =>
-  hit !== undefined && now - hit.at < CHAIN_CACHE_MS
-
-function chainCacheOf(db: Db): Map<number, CachedChain> {
-  let byUnit = chains.get(db)
-  if (!byUnit) {
-    byUnit = new Map()
-    chains.set(db, byUnit)
-  }
-  return byUnit
-}
-
 /** One unit by id; undefined when there is none. */
 export async function unitById(db: Db, id: number): Promise<Unit | undefined> {
   const [unit] = await db.select().from(units).where(eq(units.id, id))
   return unit
 }
 
-/** The unit itself first, then its parent, and so on up to the district. */
-export function ancestors(db: Db, unitId: number): Promise<Unit[]> {
-  const byUnit = chainCacheOf(db)
-  const hit = byUnit.get(unitId)
-  if (isFresh(hit, Date.now())) return hit.chain
-  const chain = batcherOf(chainReads, db, () => new Batcher((ids) => readChains(db, ids))).load(
-    unitId,
-  )
-  const entry = { at: Date.now(), chain }
-  byUnit.set(unitId, entry)
-  // Failures and unknown units are not kept: the unit may be imported a moment later.
-  const drop = () => {
-    if (byUnit.get(unitId) === entry) byUnit.delete(unitId)
-  }
-  chain.then((units) => units.length === 0 && drop(), drop)
-  return chain
-}
-
 /**
- * Puts the chains of `own` units, read along with something else (the bot's look-up of the rooms
- * of messages, network/senders.ts), into the cache `ancestors` reads: `found` holds those units
- * and their ancestors. Chains already cached are left as they are.
+ * The unit itself first, then its parent, and so on up to the district, read now: for reads
+ * inside a transaction. Everywhere else `unitChainsOf(services).of(id)` answers from the cache.
  */
-export function cacheChains(db: Db, found: readonly Unit[], own: readonly number[]): void {
-  const byUnit = chainCacheOf(db)
-  const now = Date.now()
-  for (const [unitId, chain] of chainsFrom(found, own)) {
-    if (chain.length > 0 && !isFresh(byUnit.get(unitId), now)) {
-      byUnit.set(unitId, { at: now, chain: Promise.resolve(chain) })
-    }
-  }
+export async function ancestors(db: Db, unitId: number): Promise<Unit[]> {
+  return (await readChains(db, [unitId])).get(unitId) ?? []
 }
 
 /**
  * The chains of several units in one statement: every unit whose path is one of theirs or a
  * prefix of one (cut at each separator in SQL), put in order by chainsFrom.
  */
-async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<number, Unit[]>> {
+export async function readChains(db: Db, unitIds: readonly number[]): Promise<Map<number, Unit[]>> {
   const found = await db
     .select()
     .from(units)
@@ -206,7 +156,10 @@ export function onChainsOf(from: SQL): SQL {
 }
 
 /** Each unit's chain out of a set of units holding it and its ancestors; empty if it is not there. */
-function chainsFrom(found: readonly Unit[], unitIds: readonly number[]): Map<number, Unit[]> {
+export function chainsFrom(
+  found: readonly Unit[],
+  unitIds: readonly number[],
+): Map<number, Unit[]> {
   const byId = new Map(found.map((u) => [u.id, u]))
   const byPath = new Map(found.map((u) => [u.path, u]))
   const chains = new Map<number, Unit[]>()

@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import type { Services } from '../core/services.ts'
 import { rowsOf } from '../db/rows.ts'
 import { groups, members, roles, units } from '../db/schema/network.ts'
 import type { BoundGroup } from './groups.ts'
-import { cacheChains, onChainsOf } from './queries.ts'
+import { onChainsOf } from './queries.ts'
 import { type KnownMember, type MemberRoleRow, membersFrom } from './roles.ts'
 import type { GroupKind, Unit } from './types.ts'
+import { unitChainsOf } from './unit-chains.ts'
 
 /** What the bot looks up for the messages arriving together. */
 export interface SendersQuery {
@@ -52,13 +53,16 @@ const textList = (values: readonly string[]) =>
 /**
  * Who said it and where, for every message arriving together, in one statement: each room's group
  * and unit, each talker's member row and roles, and the unit chains of the rooms orders were typed
- * in (into the cache `ancestors` reads, so routing the order waits for no read of its own). Three
+ * in (into the process's unit chains, unit-chains.ts, so routing the order waits for no read of its own). Three
  * statements were three round trips, and the slowest of them set every message's pace. Rooms and
  * talkers are looked up key by key on their unique indexes (lateral, fenced with `offset 0`):
  * the planner would rather scan a small table whole, and the members table only grows.
  */
-export async function lookUpSenders(db: Db, q: SendersQuery): Promise<Senders> {
-  const result = await db.execute(sql`
+export async function lookUpSenders(
+  services: Pick<Services, 'db' | 'caches'>,
+  q: SendersQuery,
+): Promise<Senders> {
+  const result = await services.db.execute(sql`
     select json_build_object(
       'groups', (
         select coalesce(json_agg(json_build_object('room', g.room_id, 'id', g.id,
@@ -105,8 +109,7 @@ export async function lookUpSenders(db: Db, q: SendersQuery): Promise<Senders> {
     ]),
   )
   if (found.chains.length > 0) {
-    cacheChains(
-      db,
+    unitChainsOf(services).remember(
       found.chains.map((u) => ({
         id: u.id,
         parentId: u.parent_id,

@@ -10,7 +10,7 @@ import type { Services } from '../core/services.ts'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { botAccounts, type GroupKind, groups } from '../db/schema/network.ts'
-import { ancestors } from './queries.ts'
+import { unitChainsOf } from './unit-chains.ts'
 
 export interface TeamGroup {
   groupId: number
@@ -49,8 +49,8 @@ class TeamRooms {
   /** The units' rooms are read together for notices going out at once. */
   private readonly reads: Batcher<number, TeamRow[]>
 
-  constructor(private readonly db: Db) {
-    this.reads = new Batcher((ids) => readTeamGroups(db, ids))
+  constructor(private readonly services: Pick<Services, 'db' | 'caches'>) {
+    this.reads = new Batcher((ids) => readTeamGroups(services.db, ids))
   }
 
   roomOf(unitId: number, audience: Audience): Promise<TeamGroup | undefined> {
@@ -67,7 +67,7 @@ class TeamRooms {
   }
 
   private async read(unitId: number, audience: Audience): Promise<TeamGroup | undefined> {
-    const chain = await ancestors(this.db, unitId)
+    const chain = await unitChainsOf(this.services).of(unitId)
     const rowsOf = await Promise.all(chain.map((unit) => this.reads.load(unit.id)))
     for (const own of rowsOf) {
       const mine = audience === 'workers' ? own.filter((r) => r.kind === 'workers') : own
@@ -89,7 +89,7 @@ export function teamRoomOf(
   unitId: number,
   audience: Audience,
 ): Promise<TeamGroup | undefined> {
-  return services.caches.of(TEAM_ROOMS, () => new TeamRooms(services.db)).roomOf(unitId, audience)
+  return services.caches.of(TEAM_ROOMS, () => new TeamRooms(services)).roomOf(unitId, audience)
 }
 
 /** A room was bound or unbound: the next notice reads the rooms again. */

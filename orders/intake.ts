@@ -10,8 +10,8 @@
  */
 
 import type { Services } from '../core/services.ts'
-import { ancestors } from '../network/queries.ts'
 import type { Unit } from '../network/types.ts'
+import { unitChainsOf } from '../network/unit-chains.ts'
 import { type Category, FALLBACK_CATEGORY, listCategories } from './catalogue.ts'
 import { type Classification, classify } from './classify.ts'
 import { afterMove } from './effects.ts'
@@ -57,7 +57,7 @@ export async function prepareOrder(services: Services, input: PlaceInput): Promi
   const classified = classify(text, categories)
   const category = classified?.category ?? categories.find((c) => c.code === FALLBACK_CATEGORY)
   if (!category) throw new Error(`service catalogue has no ${FALLBACK_CATEGORY} category`)
-  const chain = await ancestors(db, input.unitId)
+  const chain = await unitChainsOf(services).of(input.unitId)
   const handlingUnit = routeUnit(chain, category.tier)
   if (!handlingUnit) throw new Error(`unit ${input.unitId} not found for an order`)
   return { ...input, text, residentName, category, classified, handlingUnit }

@@ -7,8 +7,8 @@ import { eq } from 'drizzle-orm'
 import { orderOptions } from '../core/order-options.ts'
 import type { Services } from '../core/services.ts'
 import { groups, members } from '../db/schema/network.ts'
-import { ancestors } from '../network/queries.ts'
 import { type Audience, teamRoomOf } from '../network/team-rooms.ts'
+import { unitChainsOf } from '../network/unit-chains.ts'
 import { sendRef } from '../queues/send-hooks.ts'
 import type { Moved } from './act.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
@@ -34,7 +34,7 @@ export interface AnnounceExtras {
 
 /** A unit's row, from the cached chain (its id, path and tier never change). */
 async function unitRow(services: Services, id: number) {
-  return (await ancestors(services.db, id))[0]
+  return (await unitChainsOf(services).of(id))[0]
 }
 
 async function member(services: Services, id: number | null) {

@@ -5,7 +5,6 @@
  */
 import { and, count, desc, eq, inArray, isNotNull } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { units } from '../db/schema/network.ts'
 import { orderEvents, orders, serviceCatalog } from '../db/schema/orders.ts'
 import { unitById } from '../network/queries.ts'
 import type { EventType, OrderSnapshot } from './state-machine.ts'

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Caches } from '../core/caches.ts'
 import { openDatabase } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
 import { findGroupByRoomId } from '../network/groups.ts'
@@ -17,6 +18,7 @@ import {
 import { findMemberByWechatId } from '../network/roles.ts'
 import { lookUpSenders } from '../network/senders.ts'
 import type { Unit } from '../network/types.ts'
+import { unitChainsOf } from '../network/unit-chains.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 
 const sample = readFileSync(new URL('../fixtures/sample-district.csv', import.meta.url))
@@ -148,15 +150,16 @@ describe('network queries on the sample district', () => {
   })
 
   it('look up the rooms and talkers of many messages in one go, warming the chains of order rooms', async () => {
-    // A handle of its own: the chain cache is per handle, and this one has read nothing yet.
+    // Caches of their own: the chain cache is per Services, and this one has read nothing yet.
     const fresh = openDatabase({ url: t.url, max: 1 })
+    const services = { db: fresh.db, caches: new Caches() }
     const grid = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区/第一网格'))!
     await t.db
       .update(groups)
       .set({ roomId: 'warm-room@chatroom' })
       .where(eq(groups.topic, '科园社区第一网格居民群'))
     try {
-      const found = await lookUpSenders(fresh.db, {
+      const found = await lookUpSenders(services, {
         rooms: ['warm-room@chatroom', 'no-such-room@chatroom', 'warm-room@chatroom'],
         talkers: ['wxid_wangfang', 'wxid_resident', 'wxid_liuyang'],
         chainRooms: ['warm-room@chatroom', 'no-such-room@chatroom'],
@@ -174,12 +177,12 @@ describe('network queries on the sample district', () => {
       }
       // Changed after the warm-up: a chain from the cache still shows the district as it was.
       await t.db.update(units).set({ body: null }).where(eq(units.id, district.id))
-      const warmed = await ancestors(fresh.db, grid.id)
+      const warmed = await unitChainsOf(services).of(grid.id)
       expect(warmed.map((u) => u.name)).toEqual(['第一网格', '科园社区', '石桥铺街道', '九龙坡区'])
       expect(warmed.at(-1)).toEqual(district)
       // A unit not warmed is read now, and sees the change.
       const building = (await findUnitByPath(t.db, '九龙坡区/石桥铺街道/科园社区/第一网格/1栋'))!
-      expect((await ancestors(fresh.db, building.id)).at(-1)?.body).toBeNull()
+      expect((await unitChainsOf(services).of(building.id)).at(-1)?.body).toBeNull()
     } finally {
       await t.db.update(units).set({ body: district.body }).where(eq(units.id, district.id))
       await t.db
