@@ -1,5 +1,5 @@
 /**
- * Who hears about a move, after it is committed: the unit's workers or staff group (or the
+ * What follows a committed move: who hears about it and the next step's clock. Who hears: the unit's workers or staff group (or the
  * assignee privately when the unit has no such group), and the resident in their own group.
  * Every message has a job id derived from the event id, so a retried job never says it twice.
  */
@@ -15,6 +15,7 @@ import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
 import { accountOfOrder, candidatesFor } from './dispatch.ts'
 import { findOrderByCode, type OrderRow } from './order-store.ts'
 import { slaMinutes } from './sla-time.ts'
+import { armSla } from './sla-timer.ts'
 import { notices, unitLabel } from './templates.ts'
 
 /** The kind of message about an order (by its code), for the send hooks (send-hooks.ts). */
@@ -97,8 +98,18 @@ async function toResident(services: Services, order: OrderRow, text: string, job
     services.log.warn({ order: order.code, groupId: order.groupId }, 'resident group unreachable')
 }
 
+/** What follows every committed move: tell the people concerned, start the next step's clock. */
+export async function afterMove(
+  services: Services,
+  moved: Moved,
+  extras: AnnounceExtras = {},
+): Promise<void> {
+  await announce(services, moved, extras)
+  await armSla(services, moved.order)
+}
+
 /** Tells everyone concerned about one committed move. Never throws: the move is already done. */
-export async function announce(services: Services, moved: Moved, extras: AnnounceExtras = {}) {
+async function announce(services: Services, moved: Moved, extras: AnnounceExtras = {}) {
   try {
     await announceOrThrow(services, moved, extras)
   } catch (err) {
