@@ -61,7 +61,7 @@ export async function openApp(
     retentionDays: config.retentionDays,
     caches: new Caches(),
     now: () => new Date(),
-    ...(opts.orders ? { orders: opts.orders } : {}),
+    orders: { pointsPerDay: config.pointsPerDay, ...opts.orders },
   }
   const app: App = {
     services,

@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   PACING_COOLDOWN_MS: intFromEnv(10 * 60_000),
   // Half a year: long enough for a resident's complaint about an order, short enough for PIPL.
   PRIVACY_RETENTION_DAYS: intFromEnv(180, 1),
+  // Eight hours of service: more in one day waits for a station's approval.
+  POINTS_PER_DAY: intFromEnv(80, 1),
 })
 
 export interface PacingConfig {
@@ -59,6 +61,8 @@ export interface Config {
   pacing: PacingConfig
   /** Days after which closed orders and audit lines lose residents' personal data. */
   retentionDays: number
+  /** A volunteer's love-bank points per day before postings wait for approval. */
+  pointsPerDay: number
 }
 
 class ConfigError extends Error {
@@ -94,5 +98,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cooldownMs: e.PACING_COOLDOWN_MS,
     },
     retentionDays: e.PRIVACY_RETENTION_DAYS,
+    pointsPerDay: e.POINTS_PER_DAY,
   }
 }
