@@ -1,6 +1,6 @@
 import type { HandlerTable } from '../bot/context.ts'
+import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
-import { DELIVERY_REF } from '../broadcasts/enqueue-deliveries.ts'
 import type { Services } from '../core/services.ts'
 import { orderSendHooks } from '../orders/send-hooks.ts'
 import { AroundSend } from '../queues/send-hooks.ts'

@@ -17,8 +17,8 @@ import { MockNetwork } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
+import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
-import { DELIVERY_REF } from '../broadcasts/enqueue-deliveries.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
 import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
@@ -50,7 +50,7 @@ const WARM_UP_SCOPE = '杨家坪街道'
 const OPERATOR = { kind: 'operator', ref: 'bench' } as const
 /** postgres.js's default pool, as `quanqun start` opens it. */
 const POOL = 10
-/** Jobs per addBulk, as the fan-out adds them (broadcasts/enqueue-deliveries.ts). */
+/** Jobs per addBulk, as the fan-out adds them (broadcasts/delivery-jobs.ts). */
 const BULK = 500
 
 export interface FanoutRound {

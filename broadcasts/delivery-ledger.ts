@@ -10,6 +10,7 @@ import {
   type SendHooks,
 } from '../queues/send-hooks.ts'
 import { groupBy } from './audience.ts'
+import { deliveryIdOf } from './delivery-jobs.ts'
 import {
   type BeginSend,
   beginSends,
@@ -17,7 +18,6 @@ import {
   markFailed,
   markSentMany,
 } from './delivery-store.ts'
-import { deliveryIdOf } from './enqueue-deliveries.ts'
 import { reportProgressSafely } from './progress.ts'
 import { CLAIM_MS, SendPace } from './send-pace.ts'
 

@@ -7,6 +7,7 @@ import type { Tier } from '../network/types.ts'
 import { failureReason } from '../queues/send-hooks.ts'
 import type { SendQueues } from '../queues/send-queues.ts'
 import { chunk, groupBy, reachabilityOf } from './audience.ts'
+import { enqueueDeliveries } from './delivery-jobs.ts'
 import {
   type DeliveryRef,
   deliveryOpen,
@@ -15,7 +16,6 @@ import {
   markSkipped,
   type Sendable,
 } from './delivery-store.ts'
-import { enqueueDeliveries } from './enqueue-deliveries.ts'
 import { noticeCode } from './notice-code.ts'
 import { unfinishedDoneNotices, unsummarizedNotices } from './notice-store.ts'
 import { finishNotice, reportProgressSafely, sendSummary } from './progress.ts'

@@ -1,7 +1,7 @@
 import { OutboundPageSchema } from '../queues/outbound-message.ts'
 import { SAY_PAGE_JOB } from '../queues/send-options.ts'
 import { pageProgress, type SendJob, type SendQueue } from '../queues/send-queue.ts'
-import { deliveryIdOfRef, deliveryJobId } from './enqueue-deliveries.ts'
+import { deliveryIdOfRef, deliveryJobId } from './delivery-jobs.ts'
 
 /**
  * Where a delivery's send stands in Redis:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deliveryIdOf, deliveryJobId } from '../broadcasts/enqueue-deliveries.ts'
+import { deliveryIdOf, deliveryJobId } from '../broadcasts/delivery-jobs.ts'
 import { CLAIM_MS, MAX_AHEAD, SendPace } from '../broadcasts/send-pace.ts'
 
 describe('SendPace: how many deliveries the gate claims ahead', () => {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq'
 import { afterAll, describe, expect, it } from 'vitest'
-import { deliveryJobId, deliveryPageId, deliveryRef } from '../broadcasts/enqueue-deliveries.ts'
+import { deliveryJobId, deliveryPageId, deliveryRef } from '../broadcasts/delivery-jobs.ts'
 import { sendStatesOf } from '../broadcasts/send-states.ts'
 import type { OutboundPage } from '../queues/outbound-message.ts'
 import { enqueuePageBulk, enqueueSay, sendQueueName } from '../queues/send-queue.ts'

@@ -1,3 +1,7 @@
+/**
+ * A notice's deliveries as send jobs: the ref each message carries for the send hooks, the job ids
+ * that make a re-queue collapse, and the pages of up to PAGE_MAX rooms queued on each account.
+ */
 import { PAGE_MAX } from '../queues/outbound-message.ts'
 import { readSendRef, sendRef } from '../queues/send-hooks.ts'
 import { enqueuePageBulk, type PageRequest } from '../queues/send-queue.ts'
