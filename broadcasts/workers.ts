@@ -92,7 +92,7 @@ export async function runBroadcastWorkers(
   }
 }
 
-/** The `worker` role's entry (runtime/workers.ts): defaults from the options' comments. */
+/** The `worker` role's entry (app/workers.ts): defaults from the options' comments. */
 export async function startBroadcastWorkers(
   services: Services,
   options: BroadcastWorkerOptions = {},
