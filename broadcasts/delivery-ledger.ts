@@ -5,10 +5,9 @@ import type { OutboundMessage } from '../queues/outbound-message.ts'
 import {
   InfrastructureError,
   isInfrastructureFailure,
-  type Sender,
   type SendFailureReason,
-  type SendHooks,
-} from '../queues/send-hooks.ts'
+} from '../queues/send-failures.ts'
+import type { Sender, SendHooks } from '../queues/send-hooks.ts'
 import { groupBy } from './audience.ts'
 import { deliveryIdOf } from './delivery-jobs.ts'
 import {

@@ -14,7 +14,8 @@ import {
 import { type PacingRules, SendLog } from './pacing.ts'
 import { PageProgress } from './page-progress.ts'
 import { payloadOf } from './payload.ts'
-import { InfrastructureError, type Upcoming } from './send-hooks.ts'
+import { InfrastructureError } from './send-failures.ts'
+import type { Upcoming } from './send-hooks.ts'
 import {
   holdOnlyLimiter,
   INLINE_WAIT_MAX_MS,
