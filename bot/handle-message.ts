@@ -94,7 +94,6 @@ function senderKeyOf(key: string): SenderKey {
 
 /** The process's pipeline: every bot account shares its pool, so they share one. */
 function pipelineOf(services: Services): Pipeline {
-  const { db } = services
   return services.caches.of(PIPELINE, () => ({
     inFlight: new InFlight(MAX_IN_FLIGHT, MAX_WAITING),
     // The rooms and talkers of messages arriving together are read in one statement; nothing

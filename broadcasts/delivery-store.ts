@@ -84,7 +84,24 @@ export async function pendingOfTier(
   afterId: number,
   limit: number,
 ): Promise<Sendable[]> {
-  const rows = await db
+  return sendableWhere(
+    db,
+    and(
+      eq(deliveries.noticeId, noticeId),
+      eq(deliveries.tier, tier),
+      eq(deliveries.status, 'pending'),
+      gt(deliveries.id, afterId),
+    ),
+    limit,
+  )
+}
+
+/**
+ * Deliveries matching `where` with the room and account to send them through, in send order
+ * (tier, then id); rows whose group has no room now are left out.
+ */
+async function sendableWhere(db: Db, where: SQL | undefined, limit?: number): Promise<Sendable[]> {
+  const query = db
     .select({
       id: deliveries.id,
       noticeId: deliveries.noticeId,
@@ -96,16 +113,9 @@ export async function pendingOfTier(
     .from(deliveries)
     .innerJoin(groups, eq(groups.id, deliveries.groupId))
     .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
-    .where(
-      and(
-        eq(deliveries.noticeId, noticeId),
-        eq(deliveries.tier, tier),
-        eq(deliveries.status, 'pending'),
-        gt(deliveries.id, afterId),
-      ),
-    )
-    .orderBy(asc(deliveries.id))
-    .limit(limit)
+    .where(where)
+    .orderBy(asc(deliveries.tier), asc(deliveries.id))
+  const rows = limit === undefined ? await query : await query.limit(limit)
   return rows.flatMap((r) =>
     r.roomId === null ? [] : [{ ...r, tier: r.tier as Tier, roomId: r.roomId }],
   )
@@ -279,23 +289,7 @@ export async function reopenFailed(db: Db, noticeId: number): Promise<Sendable[]
     )
     .returning({ id: deliveries.id })
   if (reopened.length === 0) return []
-  const rows = await db
-    .select({
-      id: deliveries.id,
-      noticeId: deliveries.noticeId,
-      tier: deliveries.tier,
-      roomId: groups.roomId,
-      account: botAccounts.name,
-      resends: deliveries.resends,
-    })
-    .from(deliveries)
-    .innerJoin(groups, eq(groups.id, deliveries.groupId))
-    .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
-    .where(idIn(reopened.map((r) => r.id)))
-    .orderBy(asc(deliveries.tier), asc(deliveries.id))
-  return rows.flatMap((r) =>
-    r.roomId === null ? [] : [{ ...r, tier: r.tier as Tier, roomId: r.roomId }],
-  )
+  return sendableWhere(db, idIn(reopened.map((r) => r.id)))
 }
 
 /** How many failed deliveries the notice has, and how many of them were resent already. */

@@ -1,4 +1,4 @@
-import { asc, eq, like } from 'drizzle-orm'
+import { asc, like } from 'drizzle-orm'
 import { splitPath } from '../core/unit-path.ts'
 import type { Db } from '../db/client.ts'
 import { units } from '../db/schema/network.ts'

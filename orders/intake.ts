@@ -50,7 +50,6 @@ function storableText(text: string, max = MAX_TEXT): string {
 
 /** Classifies and routes; reads only the cached catalogue and unit chain. */
 export async function prepareOrder(services: Services, input: PlaceInput): Promise<Prepared> {
-  const { db } = services
   const text = storableText(input.text)
   const residentName = storableText(input.residentName, MAX_NAME) || '居民'
   const categories = await listCategories(services)

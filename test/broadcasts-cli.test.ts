@@ -133,7 +133,9 @@ describe('quanqun notice send / confirm / status / cancel', () => {
     const id = Number(/N(\d+)/.exec(sent.lines[0]!)![1])
     const [row] = await d.t.db.select().from(notices).where(eq(notices.id, id))
     expect(row?.text).toBe('今晚停水通知，请储水')
-    expect(sent.lines.join('\n')).not.toMatch(/[\u0007\u200B\u202E]/)
+    for (const hidden of ['\u0007', '\u200B', '\u202E']) {
+      expect(sent.lines.join('\n')).not.toContain(hidden)
+    }
   })
 
   it('answers bad arguments with one usage line, and unknown notices with exit 1', async () => {
