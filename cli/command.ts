@@ -10,11 +10,16 @@ export interface CommandContext {
   out: (line: string) => void
 }
 
+/** The options a command takes: `--name value` (string) or `--name` alone (boolean). */
+export type CliOptions = Readonly<Record<string, { type: 'string' | 'boolean' }>>
+
 /** A CLI command as data: `name` may have two words ("db migrate"). */
 export interface CliCommand {
   name: string
   usage: string
   summary: string
+  /** Every option it accepts; any other is refused before it runs. */
+  options?: CliOptions
   run(ctx: CommandContext): Promise<number | undefined>
 }
 

@@ -1,11 +1,9 @@
 import { loadConfig } from '../core/config.ts'
 import { withInstancePrefix } from '../core/instance-prefix.ts'
 import { createLogger } from '../core/logger.ts'
-import { parseArgv } from './argv.ts'
+import { parseCommandArgs } from './argv.ts'
 import { type CliCommand, UsageError } from './command.ts'
 import { commands } from './commands/index.ts'
-
-const SWITCHES = new Set(['help', 'quiet', 'demo-once', 'json', 'yes', 'overdue', 'all'])
 
 function help(list: readonly CliCommand[]): string {
   return [
@@ -38,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`未知命令: ${argv.slice(0, 2).join(' ')}（quanqun --help 查看命令）\n`)
     return 2
   }
-  const { args, flags } = parseArgv(found.rest, SWITCHES)
+  const { args, flags } = parseCommandArgs(found.command, found.rest)
   if (flags.help) {
     out(`用法: quanqun ${found.command.usage}\n${found.command.summary}`)
     return 0

@@ -3,7 +3,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseArgv } from '../cli/argv.ts'
+import { parseCommandArgs } from '../cli/argv.ts'
 import type { CliCommand } from '../cli/command.ts'
 import { noticeCancel, noticeConfirm } from '../cli/commands/notice-confirm.ts'
 import { noticeSend } from '../cli/commands/notice-send.ts'
@@ -20,8 +20,6 @@ import {
 import { runCli } from './support/cli.ts'
 import { redisUrl } from './support/redis.ts'
 
-const SWITCHES = new Set(['help', 'quiet', 'demo-once', 'json'])
-
 describe('quanqun notice send / confirm / status / cancel', () => {
   let d: BroadcastDistrict
   let dir: string
@@ -36,7 +34,7 @@ describe('quanqun notice send / confirm / status / cancel', () => {
 
   /** Runs a command as bin/quanqun.js would, against the district's database and queues. */
   async function cli(command: CliCommand, argv: string[], env: Record<string, string> = {}) {
-    const { args, flags } = parseArgv(argv, SWITCHES)
+    const { args, flags } = parseCommandArgs(command, argv)
     return runCli(
       command,
       { DATABASE_URL: d.t.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: d.prefix, ...env },

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
-import { parseArgv } from '../cli/argv.ts'
+import { parseCommandArgs } from '../cli/argv.ts'
 import { noticeResend } from '../cli/commands/notice-resend.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import {
@@ -32,7 +32,7 @@ describe('quanqun notice resend', () => {
   })
 
   const resend = (code: string) => {
-    const { args, flags } = parseArgv([code], new Set())
+    const { args, flags } = parseCommandArgs(noticeResend, [code])
     return runCli(
       noticeResend,
       { DATABASE_URL: d.t.url, REDIS_URL: redisUrl(), QUEUE_PREFIX: d.prefix },

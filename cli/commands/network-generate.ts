@@ -9,6 +9,7 @@ export const networkGenerate: CliCommand = {
   name: 'network generate',
   usage: 'network generate [--groups N] [--out file]',
   summary: `生成一个九龙坡区规模的网络 CSV（默认 ${DEFAULT_GROUPS} 个群；无 --out 时输出到标准输出）`,
+  options: { groups: { type: 'string' }, out: { type: 'string' } },
   async run({ flags, out }) {
     const raw = flags.groups
     let groups = DEFAULT_GROUPS

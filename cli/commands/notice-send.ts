@@ -68,6 +68,15 @@ export const noticeSend: CliCommand = {
   usage:
     'notice send --scope <路径> (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents] [--at 时间] [--yes]',
   summary: '向某单位及其下级的群发布通知（先预览；--yes 直接确认发布；--at 定时）',
+  options: {
+    scope: { type: 'string' },
+    text: { type: 'string' },
+    file: { type: 'string' },
+    tiers: { type: 'string' },
+    kinds: { type: 'string' },
+    at: { type: 'string' },
+    yes: { type: 'boolean' },
+  },
   async run(ctx) {
     const scope = stringFlag(ctx, 'scope')
     if (!scope) throw new UsageError(cliTexts.sendUsage)

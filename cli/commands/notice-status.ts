@@ -8,6 +8,7 @@ export const noticeStatus: CliCommand = {
   name: 'notice status',
   usage: 'notice status <通知号> [--json]',
   summary: '查看通知各层级的送达、待发、失败、跳过数，以及未送达的群和原因',
+  options: { json: { type: 'boolean' } },
   async run(ctx) {
     const id = noticeIdArg(ctx, 'status')
     return withNoticeServices(ctx, { queue: false }, async (services) => {

@@ -9,6 +9,11 @@ export const ordersList: CliCommand = {
   name: 'orders list',
   usage: 'orders list [--overdue] [--unit <路径>] [--all]',
   summary: '列出未办结的工单（--overdue 只看超时，--unit 只看某单位及下级，--all 含已办结）',
+  options: {
+    overdue: { type: 'boolean' },
+    all: { type: 'boolean' },
+    unit: { type: 'string' },
+  },
   async run({ args, flags, config, out }) {
     // `--overdue` and `--all` are switches; a word after them is a mistake, not a value.
     if (args.length > 0 || typeof flags.overdue === 'string' || typeof flags.all === 'string') {

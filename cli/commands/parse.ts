@@ -6,6 +6,7 @@ export const parseCli: CliCommand = {
   name: 'parse',
   usage: 'parse "<文本>"',
   summary: '按群聊指令语法解析一条消息，输出 JSON（--bot 名字 模拟 @机器人，多个用逗号分隔）',
+  options: { bot: { type: 'string' } },
   async run({ args, flags, out }) {
     if (args.length === 0) throw new UsageError('用法: quanqun parse "<文本>" [--bot 机器人名]')
     const botNames = typeof flags.bot === 'string' ? flags.bot.split(',') : []

@@ -12,6 +12,7 @@ export const privacyPurge: CliCommand = {
   usage: 'privacy purge [--days N]',
   summary:
     '匿名化超过保存期限（PRIVACY_RETENTION_DAYS，默认 180 天）的已结束工单和审计记录中的个人信息；调度器每晚自动执行',
+  options: { days: { type: 'string' } },
   async run({ flags, config, log, out }) {
     const days = flags.days === undefined ? config.retentionDays : Number(flags.days)
     if (!Number.isInteger(days) || days < 1 || days > 36_500) {

@@ -38,6 +38,7 @@ export const botCli: CliCommand = {
   name: 'bot',
   usage: 'bot [--accounts 名1,名2]',
   summary: '运行机器人账号（登录微信、收发消息、按账号限速发送）',
+  options: { accounts: { type: 'string' } },
   run: (ctx) => {
     const names = typeof ctx.flags.accounts === 'string' ? ctx.flags.accounts.split(',') : []
     return runRole(ctx, 'bot', async (app) => {

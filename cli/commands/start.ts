@@ -31,6 +31,11 @@ export const startCli: CliCommand = {
   name: 'start',
   usage: 'start [--quiet] [--demo-once] [--puppet <name>]',
   summary: '一个进程运行全部角色；未配置时用模拟微信演示一个街区的一天',
+  options: {
+    quiet: { type: 'boolean' },
+    'demo-once': { type: 'boolean' },
+    puppet: { type: 'string' },
+  },
   async run({ config: base, flags, log: baseLog, out }) {
     const puppet = typeof flags.puppet === 'string' ? flags.puppet : base.puppet
     const mock = puppet === MOCK_PUPPET
