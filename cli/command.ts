@@ -11,7 +11,7 @@ export interface CommandContext {
 }
 
 /** The options a command takes: `--name value` (string) or `--name` alone (boolean). */
-export type CliOptions = Readonly<Record<string, { type: 'string' | 'boolean' }>>
+type CliOptions = Readonly<Record<string, { type: 'string' | 'boolean' }>>
 
 /** A CLI command as data: `name` may have two words ("db migrate"). */
 export interface CliCommand {
