@@ -17,6 +17,12 @@ export interface WechatyOptions {
   mocker?: mock.Mocker
 }
 
+/** Where a real puppet keeps an account's login session: Wechaty's name, and its memory card file. */
+export function sessionOf(dataDir: string, account: string): { name: string; file: string } {
+  const name = join(dataDir, 'wechaty', encodeURIComponent(account))
+  return { name, file: `${name}.memory-card.json` }
+}
+
 /** One Wechaty instance for one bot account. */
 export function buildWechaty(opts: WechatyOptions): Wechaty {
   if (opts.puppet === MOCK_PUPPET) {
@@ -25,7 +31,7 @@ export function buildWechaty(opts: WechatyOptions): Wechaty {
   }
   return WechatyBuilder.build({
     // The name is the memory card's file path: the session survives restarts without a re-scan.
-    name: join(opts.dataDir, 'wechaty', encodeURIComponent(opts.account)),
+    name: sessionOf(opts.dataDir, opts.account).name,
     puppet: opts.puppet as PuppetModuleName,
     ...(opts.token ? { puppetOptions: { token: opts.token } } : {}),
   })

@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.ts'
 import { dbMigrate } from './db-migrate.ts'
+import { doctor } from './doctor.ts'
 import { networkGenerate } from './network-generate.ts'
 import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
@@ -25,6 +26,7 @@ export const commands: readonly CliCommand[] = [
   workerCli,
   schedulerCli,
   statusCli,
+  doctor,
   dbMigrate,
   networkImport,
   networkShow,
