@@ -61,7 +61,7 @@ function errorLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 120)
 }
 
-export const checks: readonly Check[] = [
+const checks: readonly Check[] = [
   {
     name: '时区',
     async run({ config }) {

@@ -68,7 +68,7 @@ describe('quanqun doctor', () => {
       DATA_DIR: dir,
     })
     expect(run.lines.filter((l) => l.startsWith('✗'))).toEqual([])
-    expect(run.lines).toContain('✓ 数据库迁移：已到最新（' + latestTag() + '）')
+    expect(run.lines).toContain(`✓ 数据库迁移：已到最新（${latestTag()}）`)
     expect(run.lines).toContain('✓ Redis：AOF 已开启')
     expect(run.lines).toContain('✓ Redis：maxmemory-policy noeviction')
     expect(run.lines.at(-1)).toBe('全部通过。')
