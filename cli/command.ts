@@ -20,6 +20,11 @@ export interface CliCommand {
   summary: string
   /** Every option it accepts; any other is refused before it runs. */
   options?: CliOptions
+  /**
+   * Runs until stopped (a process role) and logs what it does at info level. A one-shot command
+   * prints its answer on stdout and logs only warnings unless LOG_LEVEL asks for more.
+   */
+  service?: true
   run(ctx: CommandContext): Promise<number | undefined>
 }
 

@@ -42,7 +42,9 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   const config = withInstancePrefix(loadConfig())
-  const log = createLogger(config)
+  // A one-shot command's success is its output: no info lines around it unless asked for.
+  const quiet = !found.command.service && process.env.LOG_LEVEL === undefined
+  const log = createLogger(quiet ? { logLevel: 'warn' } : config)
   return (await found.command.run({ args, flags, config, log, out })) ?? 0
 }
 

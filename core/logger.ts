@@ -6,6 +6,7 @@ import {
   pino,
   stdSerializers,
 } from 'pino'
+import pretty from 'pino-pretty'
 import type { Config } from './config.ts'
 import { maskPersonalData } from './personal-data.ts'
 
@@ -52,10 +53,25 @@ const privacyOptions: LoggerOptions = {
   },
 }
 
-/** Structured JSON logs on stderr, so stdout stays free for command output (JSON, tables). */
+/**
+ * Logs on stderr, so stdout stays free for command output (JSON, tables): one coloured line per
+ * event when a person watches the terminal (pino-pretty), JSON lines for everything else (files,
+ * journald, a log shipper). Masking happens before either.
+ */
 export function createLogger(
   config: Pick<Config, 'logLevel'>,
-  to: DestinationStream = destination(2),
+  to: DestinationStream = defaultDestination(),
 ): Logger {
   return pino({ level: config.logLevel, base: undefined, ...privacyOptions }, to)
+}
+
+function defaultDestination(): DestinationStream {
+  if (!process.stderr.isTTY) return destination(2)
+  return pretty({
+    destination: 2,
+    colorize: true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  })
 }

@@ -22,6 +22,7 @@ async function runRole(
 
 export const workerCli: CliCommand = {
   name: 'worker',
+  service: true,
   usage: 'worker',
   summary: '运行后台任务（通知分发、对账、超时上报）；可多开以扩容',
   run: (ctx) => runRole(ctx, 'worker', (app) => startWorkerRole(app)),
@@ -29,6 +30,7 @@ export const workerCli: CliCommand = {
 
 export const schedulerCli: CliCommand = {
   name: 'scheduler',
+  service: true,
   usage: 'scheduler',
   summary: '运行定时任务（周期通知、每日汇总）；多开也不会重复发送',
   run: (ctx) => runRole(ctx, 'scheduler', async (app) => startSchedulerRole(app)),
@@ -36,6 +38,7 @@ export const schedulerCli: CliCommand = {
 
 export const botCli: CliCommand = {
   name: 'bot',
+  service: true,
   usage: 'bot [--accounts 名1,名2]',
   summary: '运行机器人账号（登录微信、收发消息、按账号限速发送）',
   options: { accounts: { type: 'string' } },

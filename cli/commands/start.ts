@@ -29,6 +29,7 @@ const DEMO_ORDERS = { slaScale: 0.002 }
 
 export const startCli: CliCommand = {
   name: 'start',
+  service: true,
   usage: 'start [--quiet] [--demo-once] [--puppet <name>]',
   summary: '一个进程运行全部角色；未配置时用模拟微信演示一个街区的一天',
   options: {
