@@ -16,6 +16,7 @@ import { AccountSends } from './account-sends.ts'
 import { INVITER_ROLES } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { assertHandlersComplete, handleMessage, type Reaction } from './handle-message.ts'
+import { classifyPuppetError, type PuppetError } from './puppet-errors.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { CooldownGate } from './system-notice.ts'
 import { TalkerLimit } from './talker-limit.ts'
@@ -35,6 +36,23 @@ export interface BotAccountOptions {
   printQr?: (text: string) => void
   /** How soon the send job in hand of a killed process is taken over (tests shorten it). */
   takeover?: Takeover
+  /** The first pause before a failed puppet start is tried again (tests shorten it). */
+  retryFirstMs?: number
+}
+
+/** A puppet that failed to start is tried again after 5 s, 10 s, 20 s … up to 5 minutes. */
+const RETRY_FIRST_MS = 5_000
+const RETRY_MAX_MS = 5 * 60_000
+
+/** The account cannot start until someone changes a setting or the account itself. */
+export class PuppetStartError extends Error {
+  override name = 'PuppetStartError'
+  constructor(
+    readonly account: string,
+    readonly why: PuppetError,
+  ) {
+    super(`${account}：${why.hint}`)
+  }
 }
 
 /** Talker names are chosen by strangers: keep what we echo back short. */
@@ -53,6 +71,8 @@ export class BotAccount {
   private readonly cooldowns: CooldownGate
   private registry: RoomRegistry | undefined
   private stopping = false
+  private retry: NodeJS.Timeout | undefined
+  private started = false
 
   private readonly db: Db
   /** The process's services with this account's logger, so every log names the account. */
@@ -93,7 +113,59 @@ export class BotAccount {
       ...(this.opts.takeover ? { takeover: this.opts.takeover } : {}),
     })
     this.attach(wechaty)
-    await wechaty.start()
+    await this.startPuppet(0)
+  }
+
+  /**
+   * Starts the puppet. A failure is one line for the operator with what to do, and recorded for
+   * `quanqun status`; what may pass (the network, a logout) is tried again with a growing pause,
+   * what cannot (a bad token, a banned account) throws PuppetStartError.
+   */
+  private async startPuppet(attempt: number): Promise<void> {
+    const { wechaty } = this.opts
+    // Wechaty reports a puppet that fails to start as an 'error' event and resolves start()
+    // all the same, so both are watched; a puppet left inactive is a failed start.
+    let failure: unknown
+    const onError = (error: unknown) => {
+      failure ??= error
+    }
+    wechaty.on('error', onError)
+    try {
+      await wechaty.start()
+    } catch (error) {
+      failure ??= error
+    } finally {
+      wechaty.off('error', onError)
+    }
+    if (failure === undefined || wechaty.puppet.state.active() === true) {
+      this.started = true
+      if (attempt > 0) {
+        await setBotAccountState(this.db, this.accountId, 'offline', { lastError: null })
+      }
+      return
+    }
+    if (this.stopping) return
+    // Stopped, so that the next start() starts the puppet again instead of finding it "started".
+    await wechaty.stop().catch(() => {})
+    const why = await this.puppetFailed(failure)
+    if (why.fatal) throw new PuppetStartError(this.name, why)
+    const first = this.opts.retryFirstMs ?? RETRY_FIRST_MS
+    const pause = Math.min(first * 2 ** attempt, RETRY_MAX_MS)
+    this.retry = setTimeout(() => {
+      this.startPuppet(attempt + 1).catch(() => {})
+    }, pause)
+  }
+
+  /** One human line, the category in the row; the stack only at debug level. */
+  private async puppetFailed(error: unknown): Promise<PuppetError> {
+    const why = classifyPuppetError(error)
+    this.log.error({ kind: why.kind }, `${this.name}：${why.hint}`)
+    this.log.debug({ err: error }, 'puppet error')
+    const state = why.kind === 'banned' ? 'banned' : 'offline'
+    await setBotAccountState(this.db, this.accountId, state, { lastError: why.kind }).catch(
+      (e: unknown) => this.log.debug({ err: e }, 'could not record the puppet error'),
+    )
+    return why
   }
 
   /** Queues a message on this account's paced send queue. */
@@ -103,7 +175,9 @@ export class BotAccount {
 
   async stop(): Promise<void> {
     this.stopping = true
+    clearTimeout(this.retry)
     await this.sends?.close()
+    if (!this.started) return
     await this.opts.wechaty.stop()
     if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
   }
@@ -130,7 +204,7 @@ export class BotAccount {
       'login',
       this.guard('login', async (user: Contact) => {
         this.ref = { ...this.ref!, names: [user.name()].filter(Boolean) }
-        await setBotAccountState(db, this.accountId, 'online', { selfId: user.id })
+        await setBotAccountState(db, this.accountId, 'online', { selfId: user.id, lastError: null })
         this.log.info({ self: user.id }, 'logged in')
       }),
     )
@@ -143,7 +217,17 @@ export class BotAccount {
         else this.log.warn('logged out')
       }),
     )
-    wechaty.on('error', (error) => this.log.error({ err: error }, 'wechaty error'))
+    wechaty.on(
+      'error',
+      this.guard('error', async (error: unknown) => {
+        // While starting, the failed start itself answers (startPuppet), once. Later, a running
+        // puppet's error is one line; the account's state follows its logout or login events.
+        if (!this.started) return
+        const why = classifyPuppetError(error)
+        this.log.warn({ kind: why.kind }, `${this.name}：${why.hint}`)
+        this.log.debug({ err: error }, 'puppet error')
+      }),
+    )
     wechaty.on(
       'ready',
       this.guard('ready', async () => {

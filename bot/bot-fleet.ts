@@ -3,7 +3,7 @@ import type { Services } from '../core/services.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import type { AroundSend } from '../queues/send-hooks.ts'
 import type { Takeover } from '../queues/takeover.ts'
-import { BotAccount } from './account.ts'
+import { BotAccount, PuppetStartError } from './account.ts'
 import type { HandlerTable } from './context.ts'
 
 export interface BotFleetOptions {
@@ -15,6 +15,8 @@ export interface BotFleetOptions {
   aroundSend: AroundSend
   /** See BotAccountOptions. */
   takeover?: Takeover
+  /** See BotAccountOptions. */
+  retryFirstMs?: number
 }
 
 export interface BotFleet {
@@ -36,9 +38,22 @@ export async function startBots(opts: BotFleetOptions): Promise<BotFleet> {
         handlers: opts.handlers,
         aroundSend: opts.aroundSend,
         ...(opts.takeover ? { takeover: opts.takeover } : {}),
+        ...(opts.retryFirstMs === undefined ? {} : { retryFirstMs: opts.retryFirstMs }),
       }),
   )
-  for (const account of accounts) await account.start()
+  // An account that cannot start (a bad token, a ban) leaves the others running; only when none
+  // can, the role fails with every account's reason, one line each.
+  const refused: PuppetStartError[] = []
+  for (const account of accounts) {
+    await account.start().catch((error: unknown) => {
+      if (!(error instanceof PuppetStartError)) throw error
+      refused.push(error)
+    })
+  }
+  if (accounts.length > 0 && refused.length === accounts.length) {
+    for (const account of accounts) await account.stop().catch(() => {})
+    throw new Error(`没有机器人账号能启动：\n${refused.map((e) => `  ${e.message}`).join('\n')}`)
+  }
   return {
     accounts,
     account(name) {

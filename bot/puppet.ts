@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { type PuppetModuleName, type Wechaty, WechatyBuilder } from 'wechaty'
 import { type mock, PuppetMock } from 'wechaty-puppet-mock'
 
@@ -29,6 +30,8 @@ export function buildWechaty(opts: WechatyOptions): Wechaty {
     if (!opts.mocker) throw new Error('the mock puppet needs a mocker (a simulated network)')
     return WechatyBuilder.build({ puppet: new PuppetMock({ mocker: opts.mocker }) })
   }
+  // The memory card is written there on login; a fresh data directory must not crash the bot.
+  mkdirSync(dirname(sessionOf(opts.dataDir, opts.account).file), { recursive: true })
   return WechatyBuilder.build({
     // The name is the memory card's file path: the session survives restarts without a re-scan.
     name: sessionOf(opts.dataDir, opts.account).name,

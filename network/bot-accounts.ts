@@ -24,7 +24,7 @@ export async function setBotAccountState(
   db: Db,
   id: number,
   state: BotAccountState,
-  extra: { selfId?: string; coolingUntil?: Date | null } = {},
+  extra: { selfId?: string; coolingUntil?: Date | null; lastError?: string | null } = {},
 ): Promise<void> {
   await db
     .update(botAccounts)

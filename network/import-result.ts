@@ -7,10 +7,14 @@ export interface ImportCounts {
   roles: number
 }
 
-/** A refused row: `line` is the 1-based line of the file where the row starts. */
+/**
+ * A refused row: `line` is the 1-based line of the file where the row starts, or for a
+ * workbook the row of the worksheet named by `sheet`; 0 when the whole file is refused.
+ */
 export interface ImportError {
   line: number
   reason: string
+  sheet?: string
 }
 
 export type ImportResult =

@@ -4,6 +4,7 @@ import { doctor } from './doctor.ts'
 import { networkGenerate } from './network-generate.ts'
 import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
+import { networkTemplate } from './network-template.ts'
 import { noticeCancel, noticeConfirm } from './notice-confirm.ts'
 import { noticeResend } from './notice-resend.ts'
 import { noticeSend } from './notice-send.ts'
@@ -31,6 +32,7 @@ export const commands: readonly CliCommand[] = [
   networkImport,
   networkShow,
   networkGenerate,
+  networkTemplate,
   noticeSend,
   noticeConfirm,
   noticeCancel,

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm'
 import { openApp } from '../../app/app.ts'
+import { PUPPET_HINTS, type PuppetErrorKind } from '../../bot/puppet-errors.ts'
 import { noticeCode } from '../../broadcasts/notice-code.ts'
 import { noticeProgress } from '../../broadcasts/notice-store.ts'
 import { notices } from '../../db/schema/broadcasts.ts'
@@ -27,8 +28,11 @@ export const statusCli: CliCommand = {
           account.state === 'cooling' && account.coolingUntil
             ? `（至 ${account.coolingUntil.toLocaleTimeString('zh-CN', { timeZone: config.timezone })}）`
             : ''
+        const why = account.lastError
+          ? `（${PUPPET_HINTS[account.lastError as PuppetErrorKind] ?? account.lastError}）`
+          : ''
         out(
-          `  ${account.name}  ${STATE_TEXT[account.state]}${until}  待发 ${queued}，发送中 ${counts.active ?? 0}，失败 ${counts.failed ?? 0}`,
+          `  ${account.name}  ${STATE_TEXT[account.state]}${until}${why}  待发 ${queued}，发送中 ${counts.active ?? 0}，失败 ${counts.failed ?? 0}`,
         )
       }
       const inFlight = await db

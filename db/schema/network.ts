@@ -53,6 +53,11 @@ export const botAccounts = pgTable(
     roomGapMs: integer('room_gap_ms'),
     /** The WeChat contact id the account logged in as, once it has. */
     selfId: text('self_id'),
+    /**
+     * Why the puppet is not running, as a category (network, token, logged-out, banned, unknown;
+     * bot/puppet-errors.ts), never the error's text; null once it runs.
+     */
+    lastError: text('last_error'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('bot_accounts_name_key').on(t.name)],

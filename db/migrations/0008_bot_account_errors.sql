@@ -1,0 +1,1 @@
+ALTER TABLE "bot_accounts" ADD COLUMN "last_error" text;
