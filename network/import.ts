@@ -107,10 +107,18 @@ function renumber(
   places: readonly { sheet: number; line: number }[],
   sheets: readonly { name?: string }[],
 ): string {
-  return reason.replace(/第 (\d+) 行/g, (text, n: string) => {
-    const place = places[Number(n) - 1]
-    if (!place) return text
-    if (place.sheet === sheet) return `第 ${place.line} 行`
-    return `工作表「${sheets[place.sheet]!.name}」第 ${place.line} 行`
-  })
+  // Names quoted in 「」 are the file's own text and stay as they are.
+  return reason
+    .split(/(「[^」]*」)/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part.replace(/第 (\d+) 行/g, (text, n: string) => {
+            const place = places[Number(n) - 1]
+            if (!place) return text
+            if (place.sheet === sheet) return `第 ${place.line} 行`
+            return `工作表「${sheets[place.sheet]!.name}」第 ${place.line} 行`
+          }),
+    )
+    .join('')
 }

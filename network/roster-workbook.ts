@@ -102,7 +102,9 @@ export async function readRosterWorkbook(bytes: Uint8Array, name: string): Promi
 function readSheet(worksheet: ExcelJS.Worksheet): RosterSheet | undefined {
   const header = findHeader(worksheet)
   if (!header) return undefined
-  const sheet: RosterSheet = { name: worksheet.name, records: [], errors: [] }
+  // The name is echoed in every error: no control characters, no longer than Excel allows.
+  const name = [...worksheet.name.replace(/[\p{Cc}\p{Cf}]/gu, '')].slice(0, 31).join('')
+  const sheet: RosterSheet = { name, records: [], errors: [] }
   const { first, last } = header
   for (let r = header.row; r <= worksheet.rowCount; r++) {
     const row = worksheet.getRow(r)

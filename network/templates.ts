@@ -137,6 +137,6 @@ export const generateMessages = {
 }
 
 export const usageMessages = {
-  importNeedsFile: '用法: quanqun network import <csv 文件>',
+  importNeedsFile: '用法: quanqun network import <名册.xlsx 或 .csv>',
   showNeedsPath: '用法: quanqun network show <路径>',
 }

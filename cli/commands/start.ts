@@ -62,7 +62,7 @@ export const startCli: CliCommand = {
         if (!result.ok) throw new Error('示例街区导入失败')
         out(`已导入示例街区（单位 ${result.created.units}、群 ${result.created.groups}）`)
       } else if (n === 0) {
-        out('数据库里还没有网络：先运行 quanqun network import <csv>')
+        out('数据库里还没有网络：先运行 quanqun network import <名册.xlsx 或 .csv>')
       }
       const workers = await startWorkerRole(app)
       stopAll.unshift(() => workers.close())
