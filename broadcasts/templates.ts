@@ -75,6 +75,14 @@ const failureLabels: Readonly<Record<string, string>> = {
   unknown: '原因不明',
 }
 
+/** A group the notice did not reach, in words: 失败 or 跳过, and why. */
+export function missedText(m: MissedGroup): { what: string; reason: string } {
+  return {
+    what: m.status === 'failed' ? '失败' : '跳过',
+    reason: (m.reason && failureLabels[m.reason]) ?? m.reason ?? '原因不明',
+  }
+}
+
 export const noticeTexts = {
   emptyText: '通知正文不能为空。',
   tooLong: (length: number, max: number) =>
@@ -178,8 +186,7 @@ export function receipt(r: ReceiptInput): string[] {
   if (r.missed.length > 0) {
     lines.push('未送达的群：')
     for (const m of r.missed) {
-      const what = m.status === 'failed' ? '失败' : '跳过'
-      const reason = (m.reason && failureLabels[m.reason]) ?? m.reason ?? '原因不明'
+      const { what, reason } = missedText(m)
       lines.push(`· ${m.topic}（${TIER_LABELS[m.tier]}）${what}：${reason}`)
     }
     const rest = r.missedTotal - r.missed.length

@@ -1,18 +1,20 @@
 import { findUnitByPath } from '../../network/queries.ts'
 import { listOrders } from '../../orders/order-queries.ts'
-import { cliTexts } from '../../orders/templates.ts'
+import { cliTexts, statusName } from '../../orders/templates.ts'
 import { shortTime } from '../../orders/views.ts'
 import { type CliCommand, UsageError } from '../command.ts'
+import { writeTable } from '../table-file.ts'
 import { withDatabase } from '../with-database.ts'
 
 export const ordersList: CliCommand = {
   name: 'orders list',
-  usage: 'orders list [--overdue] [--unit <路径>] [--all]',
+  usage: 'orders list [--overdue] [--unit <路径>] [--all] [--out 工单.xlsx|.csv]',
   summary: '列出未办结的工单（--overdue 只看超时，--unit 只看某单位及下级，--all 含已办结）',
   options: {
     overdue: { type: 'boolean' },
     all: { type: 'boolean' },
     unit: { type: 'string' },
+    out: { type: 'string' },
   },
   async run({ args, flags, config, out }) {
     // `--overdue` and `--all` are switches; a word after them is a mistake, not a value.
@@ -40,8 +42,24 @@ export const ordersList: CliCommand = {
         out(cliTexts.ordersNone)
         return 0
       }
-      for (const r of rows) {
-        out(cliTexts.ordersLine({ ...r, created: shortTime(r.createdAt, config.timezone) }))
+      if (typeof flags.out === 'string') {
+        await writeTable(flags.out, {
+          sheet: '工单',
+          headers: ['单号', '状态', '类别', '承办单位', '承办人', '下单时间', '超时'],
+          rows: rows.map((r) => [
+            r.code,
+            statusName[r.status],
+            r.category,
+            r.handlingPath,
+            r.assignee ?? '',
+            shortTime(r.createdAt, config.timezone),
+            r.overdue ? '超时' : '',
+          ]),
+        })
+      } else {
+        for (const r of rows) {
+          out(cliTexts.ordersLine({ ...r, created: shortTime(r.createdAt, config.timezone) }))
+        }
       }
       out(cliTexts.ordersTotal(rows.length, rows.filter((r) => r.overdue).length))
       return 0
