@@ -99,7 +99,8 @@ describe('quanqun notice send / confirm / status / cancel', () => {
       `通知 ${code} 已确认，开始发布到 8 个群。发送「回执 ${code}」查看进度。`,
     )
     const again = await cli(noticeConfirm, [code])
-    expect(again.lines[0]).toContain('已确认过')
+    // Still sending or already done, depending on how fast 8 groups went out: never sent twice.
+    expect(again.lines[0]).toMatch(/已确认过|已发布完毕/)
     await untilDone(d, Number(code.slice(1)))
     const a = await agreement(d, Number(code.slice(1)))
     expect(a.rooms).toHaveLength(8)
