@@ -137,7 +137,7 @@ export class BotAccount {
     } finally {
       wechaty.off('error', onError)
     }
-    if (failure === undefined || wechaty.puppet.state.active() === true) {
+    if (failure === undefined || puppetRunning(wechaty)) {
       this.started = true
       if (attempt > 0) {
         await setBotAccountState(this.db, this.accountId, 'offline', { lastError: null })
@@ -349,6 +349,15 @@ export class BotAccount {
           kind: 'reply',
         })
     }
+  }
+}
+
+/** Whether the account's puppet runs; false too when Wechaty never got one (it failed to load). */
+function puppetRunning(wechaty: Wechaty): boolean {
+  try {
+    return wechaty.puppet.state.active() === true
+  } catch {
+    return false
   }
 }
 

@@ -1,7 +1,13 @@
 import { errorText } from '../queues/throttle.ts'
 
 /** Why a puppet is not running, as an operator can act on it. */
-export type PuppetErrorKind = 'network' | 'token' | 'logged-out' | 'banned' | 'unknown'
+export type PuppetErrorKind =
+  | 'not-installed'
+  | 'network'
+  | 'token'
+  | 'logged-out'
+  | 'banned'
+  | 'unknown'
 
 export interface PuppetError {
   kind: PuppetErrorKind
@@ -13,6 +19,7 @@ export interface PuppetError {
 
 /** What to do, per kind: printed when it happens and by `quanqun status` afterwards. */
 export const PUPPET_HINTS: Readonly<Record<PuppetErrorKind, string>> = {
+  'not-installed': 'WECHATY_PUPPET 指定的 puppet 未安装：用 npm install 安装它，或改正包名',
   token: 'token 缺失或无效：检查 WECHATY_PUPPET_SERVICE_TOKEN（向服务商核对）',
   banned: '账号被微信封禁或限制：换用其他账号，并放慢发送节奏',
   'logged-out': '账号已退出登录：运行 quanqun bot 后用该账号的微信重新扫码',
@@ -22,6 +29,11 @@ export const PUPPET_HINTS: Readonly<Record<PuppetErrorKind, string>> = {
 
 // First match wins: a gRPC UNAUTHENTICATED also says "UNAVAILABLE"-ish things in its details.
 const RULES: readonly { kind: PuppetErrorKind; test: RegExp; fatal: boolean }[] = [
+  {
+    kind: 'not-installed',
+    test: /Cannot find (module|package)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/i,
+    fatal: true,
+  },
   {
     kind: 'token',
     test: /UNAUTHENTICATED|invalid.{0,20}token|token.{0,20}(invalid|missing|required|not found)|WECHATY_PUPPET_SERVICE_TOKEN/i,

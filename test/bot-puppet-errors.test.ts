@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -5,6 +9,7 @@ import { WechatyBuilder } from 'wechaty'
 import { mock, PuppetMock } from 'wechaty-puppet-mock'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
+import { buildWechaty } from '../bot/puppet.ts'
 import { classifyPuppetError } from '../bot/puppet-errors.ts'
 import { botAccounts } from '../db/schema/network.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
@@ -41,6 +46,7 @@ describe('classifyPuppetError', () => {
     ['该账号已被封号', 'banned', true],
     ['logout: user logged out on phone', 'logged-out', false],
     ['something else entirely', 'unknown', false],
+    ["Cannot find package 'wechaty-puppet-wechat4u' imported from …", 'not-installed', true],
   ])('%s → %s', (text, kind, fatal) => {
     expect(classifyPuppetError(new Error(text))).toMatchObject({ kind, fatal })
   })
@@ -82,6 +88,12 @@ describe('a bot whose puppet fails to start', () => {
           }),
         },
         {
+          name: 'bot-logout',
+          wechaty: WechatyBuilder.build({
+            puppet: new FailingPuppet([new Error('login expired: user logged out on the phone')]),
+          }),
+        },
+        {
           name: 'bot-network',
           wechaty: WechatyBuilder.build({
             puppet: new FailingPuppet([
@@ -99,9 +111,11 @@ describe('a bot whose puppet fails to start', () => {
         await new Promise((r) => setTimeout(r, 50))
       }
       expect((await row('bot-network'))?.lastError).toBeNull()
+      expect((await row('bot-logout'))?.lastError).toBeNull()
       const errors = lines.filter((l) => l.level === 50)
       expect(errors.map((l) => l.msg)).toEqual([
         'bot-token：token 缺失或无效：检查 WECHATY_PUPPET_SERVICE_TOKEN（向服务商核对）',
+        'bot-logout：账号已退出登录：运行 quanqun bot 后用该账号的微信重新扫码',
         'bot-network：连不上微信服务：检查网络或服务商地址，稍后自动重试',
         'bot-network：连不上微信服务：检查网络或服务商地址，稍后自动重试',
       ])
@@ -109,6 +123,41 @@ describe('a bot whose puppet fails to start', () => {
       for (const l of errors) expect(l).not.toHaveProperty('err')
     } finally {
       await bots.stop()
+    }
+  })
+
+  it('a real puppet on a fresh data directory: the session folder is made, one line, no crash', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'qq-puppet-'))
+    const s = services()
+    lines.length = 0
+    try {
+      await expect(
+        startBots({
+          ...botWiring(s),
+          services: s,
+          puppetName: 'wechaty-puppet-not-installed',
+          pacing: FAST_PACING,
+          accounts: ['bot-real-a', 'bot-real-b'].map((name) => ({
+            name,
+            wechaty: buildWechaty({
+              account: name,
+              puppet: 'wechaty-puppet-not-installed',
+              dataDir,
+            }),
+          })),
+        }),
+      ).rejects.toThrow(
+        /^没有机器人账号能启动：\n {2}bot-real-a：WECHATY_PUPPET 指定的 puppet 未安装/,
+      )
+      expect(existsSync(join(dataDir, 'wechaty'))).toBe(true)
+      const errors = lines.filter((l) => l.level === 50).map((l) => l.msg)
+      expect(errors).toEqual([
+        'bot-real-a：WECHATY_PUPPET 指定的 puppet 未安装：用 npm install 安装它，或改正包名',
+        'bot-real-b：WECHATY_PUPPET 指定的 puppet 未安装：用 npm install 安装它，或改正包名',
+      ])
+      expect(await row('bot-real-a')).toMatchObject({ lastError: 'not-installed' })
+    } finally {
+      await rm(dataDir, { recursive: true, force: true })
     }
   })
 
