@@ -323,6 +323,9 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
       return cooldownUntil > Date.now() ? cooldownUntil : 0
     },
     async close() {
+      // A worker closed before its connections are up rejects their connect() unhandled (an
+      // account whose puppet failed at once is closed within milliseconds of starting).
+      await Promise.all([worker.waitUntilReady(), holder.waitUntilReady()]).catch(() => {})
       await worker.close()
       await holds
       await holder.close()

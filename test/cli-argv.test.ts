@@ -36,9 +36,7 @@ describe('CLI arguments (node:util parseArgs against each command’s declared o
       }
       throw new Error(`accepted ${argv.join(' ')}`)
     }
-    expect(refused(['--bogus'])).toBe(
-      '未知选项 --bogus。用法: quanqun orders list [--overdue] [--unit <路径>] [--all]',
-    )
+    expect(refused(['--bogus'])).toBe(`未知选项 --bogus。用法: quanqun ${ordersList.usage}`)
     expect(refused(['--unit'])).toMatch(/^选项 --unit 的值不对/)
     expect(refused(['--overdue=yes'])).toMatch(/^选项 --overdue 的值不对/)
     for (const message of [refused(['--unit']), refused(['--bogus'])]) {
