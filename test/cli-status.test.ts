@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { statusCli } from '../cli/commands/status.ts'
+import { botAccounts } from '../db/schema/network.ts'
 import { runCli } from './support/cli.ts'
 import { redisUrl } from './support/redis.ts'
 import { type SampleDistrict, startSampleDistrict, until } from './support/sample-district.ts'
@@ -36,5 +38,14 @@ describe('quanqun status', () => {
     await until(async () => (await status()).includes(`N${created.notice.id} 送达 1/17`))
     expect(await status()).toMatch(/发布中的通知：1/)
     expect(await status()).toMatch(/bot-shiqiaopu {2}在线 {2}待发 \d+/)
+  })
+  it('shows why an account is not running, with what to do', async () => {
+    await d.t.db
+      .update(botAccounts)
+      .set({ state: 'offline', lastError: 'token' })
+      .where(eq(botAccounts.name, 'bot-yangjiaping'))
+    expect(await status()).toMatch(
+      /bot-yangjiaping {2}离线（token 缺失或无效：检查 WECHATY_PUPPET_SERVICE_TOKEN（向服务商核对））/,
+    )
   })
 })
