@@ -73,25 +73,21 @@ export async function unassignedOpenOrders(
   unitPaths: readonly string[],
   limit: number,
 ): Promise<OrderRow[]> {
-  const rows = await db
-    .select({ order: orders })
-    .from(orders)
-    .innerJoin(units, eq(units.id, orders.handlingUnitId))
-    .where(
-      and(
-        isNull(orders.assigneeMemberId),
-        inArray(orders.status, [...OPEN_ORDER_STATUSES]),
-        or(
-          ...unitPaths.flatMap((path) => [
-            eq(units.path, path),
-            like(units.path, `${escapeLike(path)}/%`),
-          ]),
-        ),
+  return ordersOfUnits(
+    db,
+    and(
+      isNull(orders.assigneeMemberId),
+      inArray(orders.status, [...OPEN_ORDER_STATUSES]),
+      or(
+        ...unitPaths.flatMap((path) => [
+          eq(units.path, path),
+          like(units.path, `${escapeLike(path)}/%`),
+        ]),
       ),
-    )
-    .orderBy(asc(orders.createdAt))
-    .limit(limit)
-  return rows.map((r) => r.order)
+    ),
+    asc(orders.createdAt),
+    limit,
+  )
 }
 
 export interface ListFilter {
@@ -176,21 +172,34 @@ export async function openOrdersWithPaths(db: Db) {
  * climb, done ones can close. Most overdue first.
  */
 export async function overdueSteps(db: Db, now: Date, limit: number): Promise<OrderRow[]> {
+  return ordersOfUnits(
+    db,
+    and(
+      isNotNull(orders.dueAt),
+      lte(orders.dueAt, now),
+      or(
+        and(inArray(orders.status, [...OPEN_ORDER_STATUSES]), gt(units.tier, 1)),
+        eq(orders.status, 'done'),
+      ),
+    ),
+    asc(orders.dueAt),
+    limit,
+  )
+}
+
+/** Orders matching `where`, which may test their handling unit, in `order`, at most `limit`. */
+async function ordersOfUnits(
+  db: Db,
+  where: SQL | undefined,
+  order: SQL,
+  limit: number,
+): Promise<OrderRow[]> {
   const rows = await db
     .select({ order: orders })
     .from(orders)
     .innerJoin(units, eq(units.id, orders.handlingUnitId))
-    .where(
-      and(
-        isNotNull(orders.dueAt),
-        lte(orders.dueAt, now),
-        or(
-          and(inArray(orders.status, [...OPEN_ORDER_STATUSES]), gt(units.tier, 1)),
-          eq(orders.status, 'done'),
-        ),
-      ),
-    )
-    .orderBy(asc(orders.dueAt))
+    .where(where)
+    .orderBy(order)
     .limit(limit)
   return rows.map((r) => r.order)
 }

@@ -1,27 +1,8 @@
-import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runBin } from './support/cli.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 
-const BIN = new URL('../bin/quanqun.js', import.meta.url).pathname
 const SAMPLE = new URL('../fixtures/sample-district.csv', import.meta.url).pathname
-
-function run(args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8')
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8')
-    })
-    child.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
 
 describe('the CLI’s own output', () => {
   let t: TestDatabase
@@ -34,12 +15,12 @@ describe('the CLI’s own output', () => {
 
   it('prints the answer and no log lines when a one-shot command succeeds', async () => {
     const env = { PATH: process.env.PATH, DATABASE_URL: t.url }
-    const imported = await run(['network', 'import', SAMPLE], env)
+    const imported = await runBin(['network', 'import', SAMPLE], env)
     expect(imported.code).toBe(0)
     expect(imported.stdout).toContain('导入')
     expect(imported.stderr).toBe('')
     // Asked for, the info lines are there (JSON, since stderr is not a terminal here).
-    const verbose = await run(['network', 'import', SAMPLE], { ...env, LOG_LEVEL: 'info' })
+    const verbose = await runBin(['network', 'import', SAMPLE], { ...env, LOG_LEVEL: 'info' })
     expect(verbose.code).toBe(0)
     const lines = verbose.stderr.trim().split('\n')
     expect(lines.length).toBeGreaterThan(0)

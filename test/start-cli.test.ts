@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-const BIN = new URL('../bin/quanqun.js', import.meta.url).pathname
+import { runBin } from './support/cli.ts'
 
 /** A TCP port nothing listens on (the kernel picks it, we release it). */
 async function freePort(): Promise<number> {
@@ -14,28 +12,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number }
   await new Promise<void>((r) => server.close(() => r()))
   return port
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8')
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8')
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
 }
 
 describe('quanqun start with zero configuration', () => {
@@ -57,7 +33,7 @@ describe('quanqun start with zero configuration', () => {
 
   it('starts its own redis-server when none answers, plays the whole demo on PGlite and exits 0', async () => {
     const port = await freePort()
-    const result = await run(
+    const result = await runBin(
       ['start', '--demo-once'],
       cleanEnv({ REDIS_URL: `redis://127.0.0.1:${port}` }),
       120_000,
@@ -87,7 +63,7 @@ describe('quanqun start with zero configuration', () => {
     const bin = join(dir, 'bin')
     await mkdir(bin, { recursive: true })
     await symlink(process.execPath, join(bin, 'node'))
-    const result = await run(
+    const result = await runBin(
       ['start', '--demo-once'],
       cleanEnv({ PATH: bin, REDIS_URL: `redis://127.0.0.1:${port}` }),
       60_000,

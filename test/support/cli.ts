@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import type { CliCommand, CommandContext } from '../../cli/command.ts'
 import { loadConfig } from '../../core/config.ts'
 import { createLogger } from '../../core/logger.ts'
@@ -22,4 +23,29 @@ export async function runCli(
     out: (line) => lines.push(line),
   })
   return { code, lines }
+}
+
+const BIN = new URL('../../bin/quanqun.js', import.meta.url).pathname
+
+/** Runs bin/quanqun.js in a process of its own; killed after `timeoutMs`. */
+export function runBin(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8')
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8')
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
 }
