@@ -3,13 +3,12 @@
  * check is data ({ name, run }) and never throws: a failure is a ✗ line, not a stack trace.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import type { Redis } from 'ioredis'
 import { sessionOf } from '../bot/puppet.ts'
 import { type Config, MOCK_PUPPET } from '../core/config.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, migrationsFolder } from '../db/client.ts'
 import { rowsOf } from '../db/rows.ts'
 import { listBotAccounts } from '../network/bot-accounts.ts'
 
@@ -47,7 +46,7 @@ function infoOf(text: string): Map<string, string> {
   )
 }
 
-const journal = join(dirname(fileURLToPath(import.meta.url)), '../db/migrations/meta/_journal.json')
+const journal = join(migrationsFolder, 'meta/_journal.json')
 
 /** The newest migration this build ships (its `when`, as drizzle records it). */
 function newestMigration(): { tag: string; when: number } {

@@ -21,7 +21,8 @@ export interface Database {
   close(): Promise<void>
 }
 
-const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations')
+/** The committed migrations (drizzle-kit), applied by migrate() and read by `quanqun doctor`. */
+export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations')
 
 export interface DatabaseOptions {
   /** postgres:// URL; without one the embedded PGlite under `dataDir` is used. */
