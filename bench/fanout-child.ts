@@ -56,6 +56,8 @@ const BULK = 500
 export interface FanoutRound {
   /** ms from the first addBulk to the last job completed. */
   baselineMs: number
+  /** ms for the same says with nothing around them: the floor of this work (see `floor`). */
+  floorMs: number
   /** ms from confirm to every delivery row sent and every mock room holding the notice. */
   quanqunMs: number
   groups: number
@@ -188,6 +190,25 @@ async function baseline(text: string): Promise<number> {
   return ms
 }
 
+/**
+ * The floor of the same work: each account says the text in each of its rooms one after another,
+ * as its send worker does (Room.find, then say), all accounts at once; no queues, no ledger, no
+ * database. Whatever quanqun takes beyond this is what its guarantees cost.
+ */
+async function floor(text: string): Promise<number> {
+  const t0 = performance.now()
+  await Promise.all(
+    network.accounts.map(async (account, i) => {
+      for (const mockRoom of roomsPerAccount[i]!) {
+        const room = await account.wechaty.Room.find({ id: mockRoom.id })
+        if (!room) throw new Error(`room ${mockRoom.id} not found on ${account.name}`)
+        await room.say(text)
+      }
+    }),
+  )
+  return performance.now() - t0
+}
+
 async function sentCount(noticeId: number): Promise<number> {
   const [row] = await database.db
     .select({ n: count() })
@@ -230,14 +251,15 @@ for (let round = 0; round < ROUNDS; round++) {
   const cpu0 = await cpuSample()
   const baselineMs = await baseline(text)
   const cpu1 = await cpuSample()
+  const floorMs = await floor(`${text}（基线）`)
   const profile = process.env.BENCH_PROFILE
   const q = await profiled(profile && `${profile}/fanout-${round + 1}.cpuprofile`, () =>
     quanqun(ROOT, text),
   )
   const cpu2 = await cpuSample()
-  rounds.push({ baselineMs, quanqunMs: q.ms, groups: q.groups })
+  rounds.push({ baselineMs, floorMs, quanqunMs: q.ms, groups: q.groups })
   process.stderr.write(
-    `  fanout round ${round + 1}: baseline ${(baselineMs / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu0, cpu1)}), quanqun ${(q.ms / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu1, cpu2)}; ${q.groups} groups)\n`,
+    `  fanout round ${round + 1}: baseline ${(baselineMs / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu0, cpu1)}), floor ${(floorMs / 1000).toFixed(1)} s, quanqun ${(q.ms / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu1, cpu2)}; ${q.groups} groups)\n`,
   )
 }
 if (spans) process.stderr.write(`${spans.report()}\n`)
