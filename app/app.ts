@@ -62,6 +62,7 @@ export async function openApp(
     caches: new Caches(),
     now: () => new Date(),
     orders: { pointsPerDay: config.pointsPerDay, ...opts.orders },
+    ...(config.noticeSignature && { notices: { signature: config.noticeSignature } }),
   }
   const app: App = {
     services,

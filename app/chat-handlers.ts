@@ -2,6 +2,7 @@ import type { HandlerTable } from '../bot/context.ts'
 import { bindHandler } from '../bot/handlers/bind.ts'
 import { noticeHandlers } from '../bot/handlers/notices.ts'
 import { orderHandlers } from '../bot/handlers/orders.ts'
+import { verifyHandlers } from '../bot/handlers/verify.ts'
 import { botTexts } from '../bot/templates.ts'
 
 /** Every command the bot acts on, keyed by intent; TypeScript and BotAccount check it complete. */
@@ -10,4 +11,5 @@ export const chatHandlers: HandlerTable = {
   help: async () => botTexts.help,
   ...noticeHandlers,
   ...orderHandlers,
+  ...verifyHandlers,
 }

@@ -6,6 +6,7 @@
 // Knobs (env): BENCH_ROUNDS (3); BENCH_PROFILE=dir writes a .cpuprofile per quanqun round;
 // BENCH_SPANS=1 times the delivery hooks and the fan-out's tiers (stderr); BENCH_NO_HOOKS=1 sends
 // without the delivery hooks (rows never marked: the floor of queues + Wechaty alone).
+
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
@@ -19,6 +20,7 @@ import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
+import { unsigned } from '../broadcasts/signature.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
 import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
@@ -225,7 +227,7 @@ async function quanqun(scope: string, text: string): Promise<{ ms: number; group
   const expected = created.plan.total
   const rooms = new Set<string>()
   const stop = network.onSaid((s) => {
-    if (s.fromBot && s.text === text) rooms.add(s.roomId)
+    if (s.fromBot && unsigned(s.text) === text) rooms.add(s.roomId)
   })
   const t0 = performance.now()
   confirmedAt = t0

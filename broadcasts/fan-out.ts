@@ -7,6 +7,7 @@ import { pendingOfTier, settleTierAudience } from './delivery-store.ts'
 import { noticeCode } from './notice-code.ts'
 import { findNotice, type Notice, noticeTiers } from './notice-store.ts'
 import { reportProgress } from './progress.ts'
+import { signedText } from './signature.ts'
 
 /** Deliveries read per query while fanning out a tier (8,000 buildings → 4 reads). */
 const PAGE = 2_000
@@ -49,7 +50,7 @@ export async function fanOutTier(deps: FanoutDeps, noticeId: number, tier: Tier)
   for (let after = 0; ; ) {
     const rows = await pendingOfTier(services.db, noticeId, tier, after, PAGE)
     if (rows.length === 0) break
-    queued += await enqueueDeliveries(deps.sendQueues, rows, notice.text)
+    queued += await enqueueDeliveries(deps.sendQueues, rows, signedText(services, notice))
     after = rows[rows.length - 1]!.id
   }
   services.log.info({ notice: code, tier, queued, skipped }, 'fan-out: tier queued')

@@ -20,6 +20,7 @@ import { noticeCode } from './notice-code.ts'
 import { unfinishedDoneNotices, unsummarizedNotices } from './notice-store.ts'
 import { finishNotice, reportProgressSafely, sendSummary } from './progress.ts'
 import { sendStatesOf } from './send-states.ts'
+import { signedText } from './signature.ts'
 import { skipReasons } from './templates.ts'
 
 export interface ReconcileOptions {
@@ -212,7 +213,11 @@ export async function reconcileOnce(
         account: r.account,
         resends: r.resends,
       }))
-      report.requeued += await enqueueDeliveries(sendQueues, rowsToSend, list[0]!.text)
+      report.requeued += await enqueueDeliveries(
+        sendQueues,
+        rowsToSend,
+        signedText(services, { id: noticeId, text: list[0]!.text }),
+      )
       services.log.warn(
         { notice: noticeCode(noticeId), deliveries: list.length },
         'reconcile: send jobs were missing; queued again',

@@ -5,6 +5,7 @@ import { deliveryJobId, enqueueDeliveries } from './delivery-jobs.ts'
 import { failedCounts, reopenFailed, type Sendable } from './delivery-store.ts'
 import { auditNotice } from './notice-audit.ts'
 import { reopenNotice } from './notice-store.ts'
+import { signedText } from './signature.ts'
 import { noticeTexts } from './templates.ts'
 
 type ResendOutcome =
@@ -61,7 +62,9 @@ export async function resendFailed(
   await auditNotice(services.db, audit, true, { notice: code, resent: rows.length })
   const queues = opts.sendQueues ?? services.messenger.queues
   const queued =
-    opts.queue === false ? false : await queueResends(services, queues, rows, notice.text)
+    opts.queue === false
+      ? false
+      : await queueResends(services, queues, rows, signedText(services, notice))
   services.log.info(
     { notice: code, actor: action.actor.ref, resent: rows.length, queued },
     'notice failed groups resent',

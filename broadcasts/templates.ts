@@ -83,6 +83,17 @@ export function missedText(m: MissedGroup): { what: string; reason: string } {
   }
 }
 
+/** What 核验 answers. The official text is quoted back for a near copy: the forward may differ. */
+export const verifyTexts = {
+  exact: (code: string, issuer: string, day: string) =>
+    `✅ 核验通过：这是官方通知 ${code}，${day} 发往${issuer}。`,
+  near: (code: string, issuer: string, day: string, text: string) =>
+    `✅ 与官方通知 ${code}（${day} 发往${issuer}）基本一致，个别字词不同，请以官方原文为准：\n${excerpt(text, 120)}`,
+  notFound:
+    '⚠️ 未找到与这段内容相符的官方通知。日期、时间、金额等与原文不同也无法核验通过。请勿轻信转发，如有疑问请询问本群网格员或社区工作人员。',
+  empty: '请在「核验」后粘贴要核验的内容，或引用那条消息回复「核验」。',
+} as const
+
 export const noticeTexts = {
   emptyText: '通知正文不能为空。',
   tooLong: (length: number, max: number) =>

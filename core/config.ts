@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   PRIVACY_RETENTION_DAYS: intFromEnv(180, 1),
   // Eight hours of service: more in one day waits for a station's approval.
   POINTS_PER_DAY: intFromEnv(80, 1),
+  // Who a notice says it is from, above its code: "——九龙坡区新时代文明实践中心 N12".
+  NOTICE_SIGNATURE: z.string().trim().min(1).max(40).optional(),
 })
 
 export interface PacingConfig {
@@ -63,6 +65,7 @@ export interface Config {
   retentionDays: number
   /** A volunteer's love-bank points per day before postings wait for approval. */
   pointsPerDay: number
+  noticeSignature: string | undefined
 }
 
 class ConfigError extends Error {
@@ -99,5 +102,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     retentionDays: e.PRIVACY_RETENTION_DAYS,
     pointsPerDay: e.POINTS_PER_DAY,
+    noticeSignature: e.NOTICE_SIGNATURE,
   }
 }

@@ -25,4 +25,6 @@ export interface Services {
   caches: Caches
   /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */
   orders?: Partial<OrderOptions>
+  /** The signature line under every notice (NOTICE_SIGNATURE; broadcasts/signature.ts when unset). */
+  notices?: { signature?: string }
 }

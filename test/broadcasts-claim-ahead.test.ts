@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { CLAIM_MS } from '../broadcasts/send-pace.ts'
+import { unsigned } from '../broadcasts/signature.ts'
 import { skipReasons } from '../broadcasts/templates.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import { groups } from '../db/schema/network.ts'
@@ -62,7 +63,7 @@ describe('deliveries claimed ahead of their send jobs', () => {
       d,
       'bot-shiqiaopu',
       async (room, t) =>
-        t === text &&
+        unsigned(t) === text &&
         stuck.held.length === 0 &&
         ++n >= HOLD_FROM &&
         (await claimedOf(id, text, room)).length > 0,

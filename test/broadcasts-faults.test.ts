@@ -5,6 +5,7 @@ import { cancelNotice, confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { readReceipt } from '../broadcasts/receipt.ts'
 import { CLAIM_MS } from '../broadcasts/send-pace.ts'
+import { unsigned } from '../broadcasts/signature.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import { groups } from '../db/schema/network.ts'
 import {
@@ -58,7 +59,7 @@ describe('notices when sends fail or rooms are lost', () => {
     const flaky = d.network.room('科园社区第一网格1栋居民群').room.id
     let refused = 0
     const undo = failSends(d, 'bot-shiqiaopu', (roomId, t) => {
-      if (roomId !== flaky || t !== text || refused >= 3) return false
+      if (roomId !== flaky || unsigned(t) !== text || refused >= 3) return false
       refused++
       return true
     })
@@ -80,7 +81,11 @@ describe('notices when sends fail or rooms are lost', () => {
   it('records a send that never succeeds as failed, with the error, in the receipt', async () => {
     const text = '【提醒】燃气管道检修，周六停气一天。'
     const dead = d.network.room('渝州路社区第一网格1栋居民群').room.id
-    const undo = failSends(d, 'bot-shiqiaopu', (roomId, t) => roomId === dead && t === text)
+    const undo = failSends(
+      d,
+      'bot-shiqiaopu',
+      (roomId, t) => roomId === dead && unsigned(t) === text,
+    )
     try {
       const id = await send('wxid_liuyang', SHIQIAOPU, text)
       await untilDone(d, id)
@@ -133,7 +138,8 @@ describe('notices when sends fail or rooms are lost', () => {
     const text = '【区委宣传部】第十届文明实践志愿服务月启动，欢迎报名参加各类志愿活动。'
     const random = seeded(20250601)
     let refused = 0
-    const flaky = (_roomId: string, t: string) => t === text && random() < 0.2 && ++refused > 0
+    const flaky = (_roomId: string, t: string) =>
+      unsigned(t) === text && random() < 0.2 && ++refused > 0
     const undo = [failSends(d, 'bot-shiqiaopu', flaky), failSends(d, 'bot-yangjiaping', flaky)]
     try {
       // 王芳 is the district propagandist: every group of the district but the one the bot left.
@@ -168,7 +174,8 @@ describe('notices when sends fail or rooms are lost', () => {
     let lost = 0
     const undo = aroundSends(d, 'bot-shiqiaopu', async (roomId, t, say) => {
       const said = await say()
-      if (roomId === target && t === text && lost++ === 0) throw new Error('connection reset')
+      if (roomId === target && unsigned(t) === text && lost++ === 0)
+        throw new Error('connection reset')
       return said
     })
     try {
@@ -192,7 +199,7 @@ describe('notices when sends fail or rooms are lost', () => {
     // An account that sent nothing in the last CLAIM_MS claims nothing ahead (see SendPace), so
     // that one room is all the cancel cannot stop; the earlier tests' sends must age out first.
     await sleep(CLAIM_MS)
-    const stuck = holdSends(d, 'bot-shiqiaopu', (_, t) => t === text)
+    const stuck = holdSends(d, 'bot-shiqiaopu', (_, t) => unsigned(t) === text)
     try {
       const liuyang = await member('wxid_liuyang')
       const id = await send('wxid_liuyang', SHIQIAOPU, text)

@@ -7,6 +7,7 @@ import { createNotice } from '../broadcasts/create-notice.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
 import { readReceipt } from '../broadcasts/receipt.ts'
 import { resendFailed } from '../broadcasts/resend-notice.ts'
+import { unsigned } from '../broadcasts/signature.ts'
 import type { Db } from '../db/client.ts'
 import { openDatabase } from '../db/client.ts'
 import { auditLog } from '../db/schema/audit.ts'
@@ -158,7 +159,7 @@ describe('notices through a PostgreSQL outage longer than the send retry budget'
     let restarted: Promise<void> | undefined
     const undo = aroundSends(d, 'bot-shiqiaopu', async (_roomId, t, say) => {
       const out = await say()
-      if (t === text && ++said === 4) {
+      if (unsigned(t) === text && ++said === 4) {
         // Down right after the 4th copy: its `sent` write, the next gates, progress, all refused.
         outage.stop()
         restarted = sleep(OUTAGE_MS).then(async () => {
@@ -204,7 +205,8 @@ describe('notices through a PostgreSQL outage longer than the send retry budget'
     const undo = aroundSends(d, 'bot-shiqiaopu', async (roomId, t, say) => {
       const out = await say()
       // Delivered, and then reported as failed: the send worker retries it.
-      if (roomId === target && t === text && lied++ === 0) throw new Error('puppet: timeout')
+      if (roomId === target && unsigned(t) === text && lied++ === 0)
+        throw new Error('puppet: timeout')
       return out
     })
     try {
@@ -238,7 +240,11 @@ describe('notices through a PostgreSQL outage longer than the send retry budget'
     const dead = ['渝州路社区第一网格1栋居民群', '科园社区第一网格2栋居民群']
     const deadIds = new Set(dead.map((t) => d.network.room(t).room.id))
     const stillDead = d.network.room(dead[1]!).room.id
-    let undo = failSends(d, 'bot-shiqiaopu', (roomId, t) => t === text && deadIds.has(roomId))
+    let undo = failSends(
+      d,
+      'bot-shiqiaopu',
+      (roomId, t) => unsigned(t) === text && deadIds.has(roomId),
+    )
     const fastQueues = new SendQueues(d.services.connection, d.prefix, FAST_SEND_RETRIES)
     try {
       const id = await send(text)
@@ -270,7 +276,11 @@ describe('notices through a PostgreSQL outage longer than the send retry budget'
 
       // One of the two rooms takes it now, the other still refuses.
       undo()
-      undo = failSends(d, 'bot-shiqiaopu', (roomId, t) => t === text && roomId === stillDead)
+      undo = failSends(
+        d,
+        'bot-shiqiaopu',
+        (roomId, t) => unsigned(t) === text && roomId === stillDead,
+      )
       const liuyang = await memberActor(direct, 'wxid_liuyang')
       const first = await resendFailed(
         d.services,

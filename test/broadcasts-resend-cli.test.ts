@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
+import { unsigned } from '../broadcasts/signature.ts'
 import { parseCommandArgs } from '../cli/argv.ts'
 import { noticeResend } from '../cli/commands/notice-resend.ts'
 import { auditLog } from '../db/schema/audit.ts'
@@ -45,7 +46,11 @@ describe('quanqun notice resend', () => {
     const text = '【通知】社区老年食堂本周起增设晚餐，欢迎老人前往就餐。'
     const topic = '科园社区第一网格1栋居民群'
     const dead = d.network.room(topic).room.id
-    const undo = failSends(d, 'bot-shiqiaopu', (roomId, t) => roomId === dead && t === text)
+    const undo = failSends(
+      d,
+      'bot-shiqiaopu',
+      (roomId, t) => roomId === dead && unsigned(t) === text,
+    )
     const actor = await memberActor(d.t.db, 'wxid_liuyang')
     const created = await createNotice(d.services, { actor, scope: '九龙坡区/石桥铺街道', text })
     if (!created.ok) throw new Error(created.message)

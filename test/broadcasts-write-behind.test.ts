@@ -5,6 +5,7 @@ import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { reconcileOnce } from '../broadcasts/reconciler.ts'
 import { sendStatesOf } from '../broadcasts/send-states.ts'
+import { unsigned } from '../broadcasts/signature.ts'
 import { type BroadcastWorkers, runBroadcastWorkers } from '../broadcasts/workers.ts'
 import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
@@ -104,7 +105,8 @@ describe('sends are recorded behind the says: a bot process killed before they a
     const id = created.notice.id
     expect((await confirmNotice(services, { id, actor })).outcome).toBe('confirmed')
 
-    const said = () => bots.all.filter((e) => e.event === 'said' && e.text === text)
+    const said = () =>
+      bots.all.filter((e) => e.event === 'said' && unsigned(String(e.text)) === text)
     await until(async () => said().length === 17, 20_000)
     // Said, and every page past its rooms in Redis, but not one row written: kill the process now.
     await until(
@@ -149,7 +151,9 @@ describe('sends are recorded behind the says: a bot process killed before they a
     const id = created.notice.id
     expect((await confirmNotice(services, { id, actor })).outcome).toBe('confirmed')
     const saidBy = (p: typeof first) =>
-      p.all.filter((e) => e.event === 'said' && e.text === text).map((e) => String(e.roomId))
+      p.all
+        .filter((e) => e.event === 'said' && unsigned(String(e.text)) === text)
+        .map((e) => String(e.roomId))
 
     await until(async () => saidBy(first).length === 8, 20_000)
     // The 8 are in the pages' progress in Redis before the process dies.

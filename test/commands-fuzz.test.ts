@@ -189,6 +189,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   cancelOrder: ['code'],
   menu: [],
   help: [],
+  verify: ['text'],
   accept: ['code'],
   complete: ['code', 'note'],
   returnOrder: ['code', 'reason'],

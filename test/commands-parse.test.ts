@@ -413,6 +413,7 @@ describe('grammar table', () => {
     cancelOrder: 'A0042',
     menu: '',
     help: '',
+    verify: '本周六上午九点社区义诊',
     accept: 'A0042',
     complete: 'A0042',
     returnOrder: 'A0042 太远',

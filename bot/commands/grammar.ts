@@ -106,6 +106,12 @@ export const grammar: readonly GrammarEntry[] = [
   },
   { intent: 'menu', keywords: ['菜单', '服务菜单'], args: [], glue: 'nothing' },
   { intent: 'help', keywords: ['帮助', '使用说明', 'help'], args: [], glue: 'nothing' },
+  {
+    intent: 'verify',
+    keywords: ['核验', '核实', '辨真伪', '查真伪'],
+    args: [{ kind: 'text', name: 'text', optional: true, max: limits.noticeText }],
+    glue: 'text',
+  },
   // grid workers and volunteers
   {
     intent: 'accept',
@@ -193,6 +199,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   cancelOrder: 'resident',
   menu: 'resident',
   help: 'resident',
+  verify: 'resident',
   accept: 'worker',
   complete: 'worker',
   returnOrder: 'worker',
@@ -226,6 +233,9 @@ export const keywordVariants: Readonly<Record<string, string>> = {
   報: '报',
   詢: '询',
   說: '说',
+  驗: '验',
+  覈: '核',
+  實: '实',
   説: '说',
   領: '领',
   搶: '抢',

@@ -78,6 +78,16 @@ export function stripMentions(
 // A WeChat quote-reply arrives as「张三：原话」, a dashed line, then the reply itself.
 const QUOTE = /^「[\s\S]*?」\n(?:- ?){5,}(?:\n|$)/
 
+/** The words of a quote-reply's quoted message (after 「张三：), or undefined when none. */
+export function quotedText(text: string): string | undefined {
+  const m = QUOTE.exec(text)
+  if (!m) return undefined
+  const inner = m[0].slice(1, m[0].indexOf('」\n'))
+  const colon = inner.search(/[:：]/)
+  const words = (colon >= 0 ? inner.slice(colon + 1) : inner).trim()
+  return words === '' ? undefined : words
+}
+
 export function stripQuote(message: View): View {
   const m = QUOTE.exec(message.f)
   if (!m) return message

@@ -12,6 +12,8 @@ export const usageHints: { readonly [I in Intent]: string } = {
   cancelOrder: '格式：撤单 单号，例如「撤单 A0042」（撤回通知请用「取消 N12」）',
   menu: '格式：菜单',
   help: '格式：帮助',
+  verify:
+    '格式：核验 要核验的内容，例如「核验 本周六上午九点社区开展义诊……」，或引用那条消息回复「核验」',
   accept: '格式：接单 单号，例如「接单 A0042」',
   complete: '格式：完成 单号 [说明]，例如「完成 A0042 已更换灯泡」',
   returnOrder: '格式：退单 单号 原因，例如「退单 A0042 不在服务范围」',

@@ -27,6 +27,8 @@ export type Command =
   | { intent: 'cancelOrder'; code: OrderCode }
   | { intent: 'menu' }
   | { intent: 'help' }
+  /** 核验: is this forwarded text an official notice? Empty when the text is in a quote. */
+  | { intent: 'verify'; text?: string }
   // grid workers and volunteers
   | { intent: 'accept'; code: OrderCode }
   | { intent: 'complete'; code: OrderCode; note?: string }

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll } from 'vitest'
 import type { Said } from '../../bot/mock-network.ts'
 import type { NoticeActor } from '../../broadcasts/authorize.ts'
+import { unsigned } from '../../broadcasts/signature.ts'
 import {
   type BroadcastWorkerOptions,
   type BroadcastWorkers,
@@ -152,7 +153,7 @@ export function holdSends(
 
 /** The mock transcript's copies of the notice text, bot lines only, in the order they were said. */
 export function noticeCopies(d: BroadcastDistrict, text: string): Said[] {
-  return d.network.transcript.filter((s) => s.fromBot && s.text === text)
+  return d.network.transcript.filter((s) => s.fromBot && unsigned(s.text) === text)
 }
 
 /** Waits until the notice is done (nothing pending or sending, summary decided). */
