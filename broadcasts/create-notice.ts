@@ -2,13 +2,14 @@ import { limits } from '../core/limits.ts'
 import { formatLocalTime } from '../core/local-time.ts'
 import type { Services } from '../core/services.ts'
 import { codePointLength, stripInvisible } from '../core/text.ts'
-import { subtreeGroups } from '../network/queries.ts'
-import type { GroupKind, Tier, Unit } from '../network/types.ts'
+import { subtreeGroups, unitById } from '../network/queries.ts'
+import type { GroupKind, GroupWithUnit, Tier, Unit } from '../network/types.ts'
 import { type AudiencePlan, planAudience } from './audience.ts'
 import { mayAuthor, memberIdOf, type NoticeActor } from './authorize.ts'
+import { reachedGroups } from './delivery-store.ts'
 import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
-import { insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
+import { findNotice, insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
 import { resolveScope } from './scope.ts'
 import { noticeTexts, preview } from './templates.ts'
 
@@ -34,6 +35,11 @@ export interface CreateNoticeInput {
   scheduledAt?: Date | undefined
   /** A scheduler's `<schedule>:<tick ISO>`: a second create with the key returns the first. */
   dedupeKey?: string | undefined
+  /**
+   * 更正 N12: the id of a sent notice this one corrects. Its audience is then exactly the groups
+   * that received that notice, its scope that notice's (scope, tiers and kinds are ignored).
+   */
+  corrects?: number | undefined
 }
 
 type CreateNoticeRefusal =
@@ -45,12 +51,17 @@ type CreateNoticeRefusal =
   | 'refused'
   | 'noGroups'
   | 'scheduledInPast'
+  | 'unknownNotice'
+  | 'notSent'
 
 export type CreateNoticeResult =
   | { ok: true; notice: Notice; scope: Unit; plan: AudiencePlan; created: boolean }
   | { ok: false; reason: CreateNoticeRefusal; message: string }
 
-const refuse = (reason: CreateNoticeRefusal, message: string): CreateNoticeResult => ({
+const refuse = (
+  reason: CreateNoticeRefusal,
+  message: string,
+): Extract<CreateNoticeResult, { ok: false }> => ({
   ok: false,
   reason,
   message,
@@ -80,40 +91,32 @@ export async function createNotice(
     )
   }
 
-  const resolved = await resolveScope(db, {
-    scope: input.scope,
-    actor: input.actor,
-    herePath: input.herePath,
-  })
-  switch (resolved.kind) {
-    case 'unknown':
-      return refuse('unknownScope', noticeTexts.unknownScope(resolved.scope))
-    case 'ambiguous':
-      return refuse('ambiguousScope', noticeTexts.ambiguousScope(resolved.scope, resolved.paths))
-    case 'noDefault':
-      return refuse('noDefaultScope', noticeTexts.noDefaultScope)
-  }
-  const scope = resolved.unit
+  const target = await targetOf(services, input)
+  if (!target.ok) return target
+  const { scope, tiers, kinds, audience } = target
   const audit: NoticeAuditScene = {
     actor: input.actor,
     action: 'notice.create',
     unitId: scope.id,
     groupId: input.groupId,
   }
+  const corrects = input.corrects === undefined ? undefined : noticeCode(input.corrects)
   if (!mayAuthor(input.actor, scope.path)) {
-    await auditNotice(db, audit, false, { scope: scope.path, text: text.slice(0, 200) })
+    await auditNotice(db, audit, false, {
+      scope: scope.path,
+      text: text.slice(0, 200),
+      ...(corrects && { corrects }),
+    })
     services.log.warn({ actor: input.actor.ref, scope: scope.path }, 'notice refused: scope')
     return refuse('refused', noticeTexts.scopeRefused(scope.path))
   }
-
-  const tiers = input.tiers?.length ? [...new Set(input.tiers)].sort((a, b) => a - b) : undefined
-  const kinds = input.kinds?.length ? [...new Set(input.kinds)] : undefined
-  const audience = await subtreeGroups(db, scope.id, {
-    ...(tiers ? { tiers: [...tiers] } : {}),
-    ...(kinds ? { kinds: [...kinds] } : {}),
-  })
   const plan = planAudience(audience)
-  if (plan.total === 0) return refuse('noGroups', noticeTexts.noGroups(scope.path, tiers))
+  if (plan.total === 0) {
+    return refuse(
+      'noGroups',
+      corrects ? noticeTexts.correctNothingSent(corrects) : noticeTexts.noGroups(scope.path, tiers),
+    )
+  }
 
   const { notice, created } = await insertNoticeWithDeliveries(
     db,
@@ -123,7 +126,7 @@ export async function createNotice(
       scopeUnitId: scope.id,
       tiers: tiers ?? null,
       kinds: kinds ?? null,
-      text,
+      text: corrects ? noticeTexts.correctionText(corrects, text) : text,
       replyAccount: input.replyTo?.account ?? null,
       replyRoomId: input.replyTo?.roomId ?? null,
       scheduledAt: input.scheduledAt ?? null,
@@ -139,6 +142,7 @@ export async function createNotice(
       ...(kinds && { kinds }),
       ...(input.scheduledAt && { scheduledAt: input.scheduledAt.toISOString() }),
       ...(input.dedupeKey && { dedupeKey: input.dedupeKey }),
+      ...(corrects && { corrects }),
     })
     services.log.info(
       {
@@ -151,6 +155,49 @@ export async function createNotice(
     )
   }
   return { ok: true, notice, scope, plan, created }
+}
+
+type Target =
+  | { ok: true; scope: Unit; tiers?: Tier[]; kinds?: GroupKind[]; audience: GroupWithUnit[] }
+  | Extract<CreateNoticeResult, { ok: false }>
+
+/**
+ * Where a notice goes: the subtree of its scope (narrowed by tiers and kinds), or, for a
+ * correction, exactly the groups the corrected notice reached.
+ */
+async function targetOf(services: Services, input: CreateNoticeInput): Promise<Target> {
+  const { db } = services
+  if (input.corrects !== undefined) {
+    const code = noticeCode(input.corrects)
+    const original = await findNotice(db, input.corrects)
+    const scope = original && (await unitById(db, original.scopeUnitId))
+    if (!original || !scope) return refuse('unknownNotice', noticeTexts.unknownNotice(code))
+    if (original.status !== 'confirmed' && original.status !== 'done') {
+      return refuse('notSent', noticeTexts.correctNotSent(code))
+    }
+    return { ok: true, scope, audience: await reachedGroups(db, original.id) }
+  }
+  const resolved = await resolveScope(db, {
+    scope: input.scope,
+    actor: input.actor,
+    herePath: input.herePath,
+  })
+  switch (resolved.kind) {
+    case 'unknown':
+      return refuse('unknownScope', noticeTexts.unknownScope(resolved.scope))
+    case 'ambiguous':
+      return refuse('ambiguousScope', noticeTexts.ambiguousScope(resolved.scope, resolved.paths))
+    case 'noDefault':
+      return refuse('noDefaultScope', noticeTexts.noDefaultScope)
+  }
+  const scope = resolved.unit
+  const tiers = input.tiers?.length ? [...new Set(input.tiers)].sort((a, b) => a - b) : undefined
+  const kinds = input.kinds?.length ? [...new Set(input.kinds)] : undefined
+  const audience = await subtreeGroups(db, scope.id, {
+    ...(tiers ? { tiers: [...tiers] } : {}),
+    ...(kinds ? { kinds: [...kinds] } : {}),
+  })
+  return { ok: true, scope, ...(tiers && { tiers }), ...(kinds && { kinds }), audience }
 }
 
 /** The preview of a freshly drafted notice, for a chat reply or the CLI. */

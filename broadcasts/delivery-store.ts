@@ -1,9 +1,22 @@
-import { and, asc, eq, gt, inArray, isNull, ne, not, or, type SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  eq,
+  getTableColumns,
+  gt,
+  inArray,
+  isNull,
+  ne,
+  not,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
-import { botAccounts, groups } from '../db/schema/network.ts'
-import type { Tier } from '../network/types.ts'
+import { botAccounts, groups, units } from '../db/schema/network.ts'
+import type { GroupWithUnit, Tier } from '../network/types.ts'
 import { skipReasons } from './templates.ts'
 
 /** A delivery ready to be queued: where it goes and on which account's send queue. */
@@ -305,4 +318,15 @@ export async function failedCounts(
     .from(deliveries)
     .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.status, 'failed')))
   return { failed: Number(row?.failed ?? 0), resent: Number(row?.resent ?? 0) }
+}
+
+/** The groups a notice was said in, as an audience (a correction goes to exactly these). */
+export async function reachedGroups(db: Db, noticeId: number): Promise<GroupWithUnit[]> {
+  return db
+    .select({ ...getTableColumns(groups), tier: units.tier, unitPath: units.path })
+    .from(deliveries)
+    .innerJoin(groups, eq(groups.id, deliveries.groupId))
+    .innerJoin(units, eq(units.id, groups.unitId))
+    .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.status, 'sent')))
+    .orderBy(asc(units.tier), asc(units.path), asc(groups.id))
 }

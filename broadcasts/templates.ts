@@ -108,6 +108,10 @@ export const noticeTexts = {
     `「${path}」下${tiers?.length ? `${tierFilterLabel(tiers)}` : ''}没有可发送的群，未生成通知。`,
   scheduledInPast: (at: string) => `发布时间 ${at} 已过，请写将来的时间。`,
   unknownNotice: (code: string) => `未找到通知 ${code}。`,
+  /** A correction's text as the groups read it. */
+  correctionText: (code: string, text: string) => `【更正 ${code}】${text}`,
+  correctNotSent: (code: string) => `通知 ${code} 尚未发布，无需更正：请取消后重新发布。`,
+  correctNothingSent: (code: string) => `通知 ${code} 没有送达任何群，无需更正。`,
   notAuthor: (code: string) =>
     `通知 ${code} 不是您发起的，只有发起人或该范围的管理员可以确认或取消。`,
   receiptRefused: (code: string) => `抱歉，您没有查看通知 ${code} 回执的权限。`,
@@ -210,7 +214,7 @@ export function receipt(r: ReceiptInput): string[] {
 /** Operator-facing lines of the CLI. */
 export const cliTexts = {
   sendUsage:
-    '用法：quanqun notice send --scope <单位路径> (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--yes]',
+    '用法：quanqun notice send (--scope <单位路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--yes]',
   codeUsage: (verb: string) => `用法：quanqun notice ${verb} <通知号>，例如 N12`,
   badTiers: (value: string) => `--tiers 应为 1-5 的数字，用逗号分隔，例如 4,5；收到「${value}」`,
   badKinds: (value: string) =>

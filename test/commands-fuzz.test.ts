@@ -190,6 +190,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   menu: [],
   help: [],
   verify: ['text'],
+  correctNotice: ['code', 'text'],
   accept: ['code'],
   complete: ['code', 'note'],
   returnOrder: ['code', 'reason'],
@@ -203,7 +204,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   receipt: ['code'],
   bind: ['path'],
 }
-const noticeIntents = new Set(['confirmNotice', 'cancelNotice', 'resendNotice', 'receipt'])
+const noticeIntents = new Set(['confirmNotice', 'cancelNotice', 'resendNotice', 'receipt', 'correctNotice'])
 
 function problem(result: ParseResult): string | undefined {
   if (result.kind === 'none') return Object.keys(result).length === 1 ? undefined : 'extra keys'

@@ -425,6 +425,7 @@ describe('grammar table', () => {
     cancelNotice: 'N12',
     resendNotice: 'N12',
     receipt: 'N12',
+    correctNotice: 'N12 停水时间改为周日上午',
     bind: '九龙坡区/石桥铺街道',
   }
   const traditional = new Map(Object.entries(keywordVariants).map(([from, to]) => [to, from]))

@@ -177,6 +177,15 @@ export const grammar: readonly GrammarEntry[] = [
     glue: 'code',
   },
   {
+    intent: 'correctNotice',
+    keywords: ['更正', '勘误', '更正通知'],
+    args: [
+      { kind: 'noticeCode', name: 'code' },
+      { kind: 'text', name: 'text', optional: false, max: limits.noticeText },
+    ],
+    glue: 'code',
+  },
+  {
     intent: 'receipt',
     keywords: ['回执', '查回执', '送达情况'],
     args: [{ kind: 'noticeCode', name: 'code' }],
@@ -211,6 +220,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   cancelNotice: 'propagandist',
   resendNotice: 'propagandist',
   receipt: 'propagandist',
+  correctNotice: 'propagandist',
   bind: 'staff',
 }
 

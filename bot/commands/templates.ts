@@ -25,6 +25,8 @@ export const usageHints: { readonly [I in Intent]: string } = {
   cancelNotice: '格式：取消 通知号，例如「取消 N12」（撤销服务单请用「撤单 A0042」）',
   resendNotice: '格式：重发 通知号，例如「重发 N12」（只重发发送失败的群，每个群一次）',
   receipt: '格式：回执 通知号，例如「回执 N12」',
+  correctNotice:
+    '格式：更正 通知号 更正内容，例如「更正 N12 停水时间改为周日上午」（只发给收到 N12 的群）',
   bind: '格式：绑定 单位路径，例如「绑定 九龙坡区/石桥铺街道/和平村社区」',
 }
 

@@ -43,6 +43,7 @@ export type Command =
   | { intent: 'cancelNotice'; code: NoticeCode }
   | { intent: 'resendNotice'; code: NoticeCode }
   | { intent: 'receipt'; code: NoticeCode }
+  | { intent: 'correctNotice'; code: NoticeCode; text: string }
   // any staff: bind this group to a unit, path names joined by '/'
   | { intent: 'bind'; path: string }
 

@@ -12,6 +12,11 @@ function actorOf(ctx: ChatContext): NoticeActor {
   return { kind: 'member', ref: ctx.incoming.talkerId, member: ctx.member }
 }
 
+/** Progress and the final summary go back where the command was typed. */
+function replyToOf(ctx: ChatContext): { account: string; roomId: string } {
+  return { account: ctx.account.name, roomId: ctx.incoming.roomId ?? ctx.incoming.talkerId }
+}
+
 /**
  * A handler of `<verb> N12`: the code read as a notice id (an unknown code is answered as such),
  * then `act` on that notice by the talker, from the room it was typed in.
@@ -38,10 +43,21 @@ export const noticeHandlers = {
       groupId: ctx.group?.id,
       tiers: command.tiers,
       text: command.text,
-      replyTo: {
-        account: ctx.account.name,
-        roomId: ctx.incoming.roomId ?? ctx.incoming.talkerId,
-      },
+      replyTo: replyToOf(ctx),
+    })
+    return result.ok ? previewOf(ctx.services, result, { chat: true }) : result.message
+  },
+
+  // 更正 N12 正文 → a draft to exactly the groups N12 reached; 确认 sends it like any notice.
+  correctNotice: async (ctx, command) => {
+    const id = parseNoticeCode(command.code)
+    if (id === undefined) return noticeTexts.unknownNotice(command.code)
+    const result = await createNotice(ctx.services, {
+      actor: actorOf(ctx),
+      corrects: id,
+      groupId: ctx.group?.id,
+      text: command.text,
+      replyTo: replyToOf(ctx),
     })
     return result.ok ? previewOf(ctx.services, result, { chat: true }) : result.message
   },

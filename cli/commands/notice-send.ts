@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { confirmNotice } from '../../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
-import { cliTexts } from '../../broadcasts/templates.ts'
+import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
+import { cliTexts, noticeTexts } from '../../broadcasts/templates.ts'
 import { parseLocalTime } from '../../core/local-time.ts'
 import { GROUP_KINDS, type GroupKind } from '../../db/schema/network.ts'
 import type { Tier } from '../../network/types.ts'
@@ -66,10 +67,12 @@ async function noticeText(ctx: CommandContext): Promise<string> {
 export const noticeSend: CliCommand = {
   name: 'notice send',
   usage:
-    'notice send --scope <路径> (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents] [--at 时间] [--yes]',
-  summary: '向某单位及其下级的群发布通知（先预览；--yes 直接确认发布；--at 定时）',
+    'notice send (--scope <路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents] [--at 时间] [--yes]',
+  summary:
+    '向某单位及其下级的群发布通知（先预览；--yes 直接确认发布；--at 定时；--corrects 向收到某通知的群发更正）',
   options: {
     scope: { type: 'string' },
+    corrects: { type: 'string' },
     text: { type: 'string' },
     file: { type: 'string' },
     tiers: { type: 'string' },
@@ -79,7 +82,12 @@ export const noticeSend: CliCommand = {
   },
   async run(ctx) {
     const scope = stringFlag(ctx, 'scope')
-    if (!scope) throw new UsageError(cliTexts.sendUsage)
+    const correctsFlag = stringFlag(ctx, 'corrects')
+    const corrects = correctsFlag === undefined ? undefined : parseNoticeCode(correctsFlag)
+    if (correctsFlag !== undefined && corrects === undefined) {
+      throw new UsageError(noticeTexts.unknownNotice(correctsFlag))
+    }
+    if (!scope === (corrects === undefined)) throw new UsageError(cliTexts.sendUsage)
     const text = await noticeText(ctx)
     const tiersFlag = stringFlag(ctx, 'tiers')
     const kindsFlag = stringFlag(ctx, 'kinds')
@@ -97,6 +105,7 @@ export const noticeSend: CliCommand = {
       const created = await createNotice(services, {
         actor,
         scope,
+        corrects,
         tiers,
         kinds,
         text,
