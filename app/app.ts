@@ -62,7 +62,10 @@ export async function openApp(
     caches: new Caches(),
     now: () => new Date(),
     orders: { pointsPerDay: config.pointsPerDay, ...opts.orders },
-    ...(config.noticeSignature && { notices: { signature: config.noticeSignature } }),
+    notices: {
+      ...(config.noticeSignature && { signature: config.noticeSignature }),
+      ...(config.noticeReminderOffsetsMs && { reminderOffsetsMs: config.noticeReminderOffsetsMs }),
+    },
   }
   const app: App = {
     services,

@@ -11,6 +11,7 @@ import {
   type NoticeWithScope,
   noticeProgress,
 } from './notice-store.ts'
+import { cancelReminders, scheduleReminders } from './reminders.ts'
 import { noticeTexts } from './templates.ts'
 
 /** A draft older than this is refused on 确认: a day-old preview is not an informed decision. */
@@ -116,6 +117,7 @@ export async function confirmNotice(
   }
   await auditNotice(services.db, audit, true, { notice: code })
   const queued = opts.queueFanout === false ? false : await startFanout(services, confirmed)
+  const reminders = await scheduleReminders(services, notice, action.actor)
   const { totals } = await noticeProgress(services.db, notice.id)
   services.log.info(
     { notice: code, actor: action.actor.ref, groups: totals.total, queued },
@@ -128,12 +130,14 @@ export async function confirmNotice(
         formatLocalTime(confirmed.scheduledAt, services.timezone),
       )
     : noticeTexts.confirmed(code, totals.total)
-  return { outcome: 'confirmed', message, queued }
+  const remind = reminders.length > 0 ? `\n${noticeTexts.remindersScheduled(reminders)}` : ''
+  return { outcome: 'confirmed', message: `${message}${remind}`, queued }
 }
 
 export type CancelOutcome =
   | 'cancelledDraft'
   | 'cancelledSending'
+  | 'cancelledReminders'
   | 'alreadyCancelled'
   | 'alreadyDone'
   | 'unknown'
@@ -151,7 +155,16 @@ export async function cancelNotice(
   if (!found.ok) return found.result
   const { notice, code, audit } = found
   const cancelled = await markCancelled(services.db, notice.id)
+  // An event called off after its notice went out still has reminders to stop.
+  const reminders = await cancelReminders(services, notice.id)
   if (!cancelled) {
+    if (reminders > 0) {
+      await auditNotice(services.db, audit, true, { notice: code, reminders })
+      return {
+        outcome: 'cancelledReminders',
+        message: noticeTexts.cancelledRemindersOnly(code, reminders),
+      }
+    }
     return notice.status === 'done'
       ? { outcome: 'alreadyDone', message: noticeTexts.cannotCancelDone(code) }
       : { outcome: 'alreadyCancelled', message: noticeTexts.alreadyCancelled(code) }
@@ -160,6 +173,7 @@ export async function cancelNotice(
     notice: code,
     was: notice.status,
     stopped: cancelled.stopped,
+    ...(reminders > 0 && { reminders }),
   })
   services.log.info(
     { notice: code, actor: action.actor.ref, stopped: cancelled.stopped },
@@ -169,8 +183,9 @@ export async function cancelNotice(
     return { outcome: 'cancelledDraft', message: noticeTexts.cancelledDraft(code) }
   }
   const { totals } = await noticeProgress(services.db, notice.id)
+  const also = reminders > 0 ? noticeTexts.remindersCancelled(reminders) : ''
   return {
     outcome: 'cancelledSending',
-    message: noticeTexts.cancelledSending(code, totals.sent, cancelled.stopped),
+    message: `${noticeTexts.cancelledSending(code, totals.sent, cancelled.stopped)}${also}`,
   }
 }

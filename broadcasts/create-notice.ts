@@ -7,6 +7,7 @@ import type { GroupKind, GroupWithUnit, Tier, Unit } from '../network/types.ts'
 import { type AudiencePlan, planAudience } from './audience.ts'
 import { mayAuthor, memberIdOf, type NoticeActor } from './authorize.ts'
 import { reachedGroups } from './delivery-store.ts'
+import { eventTimeIn } from './event-time.ts'
 import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
 import { findNotice, insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
@@ -40,6 +41,11 @@ export interface CreateNoticeInput {
    * that received that notice, its scope that notice's (scope, tiers and kinds are ignored).
    */
   corrects?: number | undefined
+  /**
+   * When the event it announces starts (reminders go out before it). Undefined: read from a
+   * "活动时间 …" line of the text; null: none (a reminder's own text names the time).
+   */
+  eventAt?: Date | null | undefined
 }
 
 type CreateNoticeRefusal =
@@ -53,6 +59,7 @@ type CreateNoticeRefusal =
   | 'scheduledInPast'
   | 'unknownNotice'
   | 'notSent'
+  | 'eventInPast'
 
 export type CreateNoticeResult =
   | { ok: true; notice: Notice; scope: Unit; plan: AudiencePlan; created: boolean }
@@ -91,6 +98,16 @@ export async function createNotice(
     )
   }
 
+  const eventAt =
+    input.eventAt === undefined
+      ? eventTimeIn(text, services.now(), services.timezone)
+      : (input.eventAt ?? undefined)
+  if (input.eventAt && input.eventAt.getTime() < services.now().getTime()) {
+    return refuse(
+      'eventInPast',
+      noticeTexts.eventInPast(formatLocalTime(input.eventAt, services.timezone)),
+    )
+  }
   const target = await targetOf(services, input)
   if (!target.ok) return target
   const { scope, tiers, kinds, audience } = target
@@ -130,6 +147,7 @@ export async function createNotice(
       replyAccount: input.replyTo?.account ?? null,
       replyRoomId: input.replyTo?.roomId ?? null,
       scheduledAt: input.scheduledAt ?? null,
+      eventAt: eventAt ?? null,
       dedupeKey: input.dedupeKey ?? null,
     },
     plan,
@@ -214,6 +232,7 @@ export function previewOf(
     unreachable: plan.unreachable,
     text: notice.text,
     at: notice.scheduledAt ? formatLocalTime(notice.scheduledAt, services.timezone) : undefined,
+    event: notice.eventAt ? formatLocalTime(notice.eventAt, services.timezone) : undefined,
     chat: opts.chat,
   })
 }

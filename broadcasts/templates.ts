@@ -36,6 +36,8 @@ export interface PreviewInput {
   text: string
   /** Wall-clock time it goes out, when scheduled. */
   at?: string | undefined
+  /** Wall-clock time of the event it announces, when it names one. */
+  event?: string | undefined
   /** False for the CLI, which confirms with a command rather than a chat reply. */
   chat?: boolean
 }
@@ -43,7 +45,7 @@ export interface PreviewInput {
 export function preview(p: PreviewInput): string {
   const skip =
     p.unreachable > 0 ? `（其中 ${formatCount(p.unreachable)} 个群机器人不在群内，将跳过）` : ''
-  const when = p.at ? `定于 ${p.at} 发布。` : ''
+  const when = `${p.at ? `定于 ${p.at} 发布。` : ''}${p.event ? `活动时间 ${p.event}，发布后将在活动前提醒。` : ''}`
   const how =
     p.chat === false
       ? `运行「quanqun notice confirm ${p.code}」发布，「quanqun notice cancel ${p.code}」作废。`
@@ -110,6 +112,13 @@ export const noticeTexts = {
   unknownNotice: (code: string) => `未找到通知 ${code}。`,
   /** A correction's text as the groups read it. */
   correctionText: (code: string, text: string) => `【更正 ${code}】${text}`,
+  reminderText: (event: string, text: string) =>
+    `【活动提醒】活动将于 ${event} 开始，请准时参加。\n${text}`,
+  eventInPast: (at: string) => `活动时间 ${at} 已过，请写将来的时间。`,
+  remindersScheduled: (times: readonly string[]) => `活动提醒将于 ${times.join('、')} 发出。`,
+  remindersCancelled: (n: number) => `已同时取消 ${n} 条未发出的活动提醒。`,
+  cancelledRemindersOnly: (code: string, n: number) =>
+    `通知 ${code} 已发布完毕，无法撤回；已取消其 ${n} 条未发出的活动提醒。`,
   correctNotSent: (code: string) => `通知 ${code} 尚未发布，无需更正：请取消后重新发布。`,
   correctNothingSent: (code: string) => `通知 ${code} 没有送达任何群，无需更正。`,
   notAuthor: (code: string) =>
@@ -214,13 +223,13 @@ export function receipt(r: ReceiptInput): string[] {
 /** Operator-facing lines of the CLI. */
 export const cliTexts = {
   sendUsage:
-    '用法：quanqun notice send (--scope <单位路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--yes]',
+    '用法：quanqun notice send (--scope <单位路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--event-at "2025-06-03 09:00"] [--yes]',
   codeUsage: (verb: string) => `用法：quanqun notice ${verb} <通知号>，例如 N12`,
   badTiers: (value: string) => `--tiers 应为 1-5 的数字，用逗号分隔，例如 4,5；收到「${value}」`,
   badKinds: (value: string) =>
     `--kinds 应为 residents、workers、staff，用逗号分隔；收到「${value}」`,
-  badAt: (value: string) =>
-    `--at 应为时间，例如 "2025-06-01 09:00" 或 2025-06-01T09:00+08:00；收到「${value}」`,
+  badAt: (flag: string, value: string) =>
+    `${flag} 应为时间，例如 "2025-06-01 09:00" 或 2025-06-01T09:00+08:00；收到「${value}」`,
   textAndFile: '--text 和 --file 只能选一个',
   queued: '队列暂时不可用：通知已确认，后台对账会在队列恢复后补发。',
   resendQueued: '队列暂时不可用：失败的群已改为待发，后台对账会在队列恢复后补发。',

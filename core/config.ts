@@ -39,6 +39,11 @@ const EnvSchema = z.object({
   POINTS_PER_DAY: intFromEnv(80, 1),
   // Who a notice says it is from, above its code: "——九龙坡区新时代文明实践中心 N12".
   NOTICE_SIGNATURE: z.string().trim().min(1).max(40).optional(),
+  // How long before a notice's 活动时间 its reminders go out: "3d,1d", "72h,2h", "30m".
+  NOTICE_REMINDERS: z
+    .string()
+    .regex(/^\s*\d{1,4}\s*[dhm](\s*,\s*\d{1,4}\s*[dhm]){0,4}\s*$/, 'like 3d,1d (d, h or m)')
+    .optional(),
 })
 
 export interface PacingConfig {
@@ -66,6 +71,8 @@ export interface Config {
   /** A volunteer's love-bank points per day before postings wait for approval. */
   pointsPerDay: number
   noticeSignature: string | undefined
+  /** NOTICE_REMINDERS in ms, longest first; undefined for the default. */
+  noticeReminderOffsetsMs: number[] | undefined
 }
 
 class ConfigError extends Error {
@@ -103,5 +110,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionDays: e.PRIVACY_RETENTION_DAYS,
     pointsPerDay: e.POINTS_PER_DAY,
     noticeSignature: e.NOTICE_SIGNATURE,
+    noticeReminderOffsetsMs:
+      e.NOTICE_REMINDERS === undefined ? undefined : durationsMs(e.NOTICE_REMINDERS),
   }
+}
+
+const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const
+
+/** "3d, 1d" → [259200000, 86400000]: the shape is checked by the schema. */
+function durationsMs(list: string): number[] {
+  return list.split(',').map((item) => {
+    const m = /(\d+)\s*([dhm])/.exec(item)!
+    return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]
+  })
 }

@@ -25,6 +25,9 @@ export interface Services {
   caches: Caches
   /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */
   orders?: Partial<OrderOptions>
-  /** The signature line under every notice (NOTICE_SIGNATURE; broadcasts/signature.ts when unset). */
-  notices?: { signature?: string }
+  /**
+   * The signature line under every notice (NOTICE_SIGNATURE) and the reminders before an event
+   * (NOTICE_REMINDERS); broadcasts/ has the defaults.
+   */
+  notices?: { signature?: string; reminderOffsetsMs?: readonly number[] }
 }

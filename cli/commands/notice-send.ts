@@ -67,7 +67,7 @@ async function noticeText(ctx: CommandContext): Promise<string> {
 export const noticeSend: CliCommand = {
   name: 'notice send',
   usage:
-    'notice send (--scope <路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents] [--at 时间] [--yes]',
+    'notice send (--scope <路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents] [--at 时间] [--event-at 活动时间] [--yes]',
   summary:
     '向某单位及其下级的群发布通知（先预览；--yes 直接确认发布；--at 定时；--corrects 向收到某通知的群发更正）',
   options: {
@@ -78,6 +78,7 @@ export const noticeSend: CliCommand = {
     tiers: { type: 'string' },
     kinds: { type: 'string' },
     at: { type: 'string' },
+    'event-at': { type: 'string' },
     yes: { type: 'boolean' },
   },
   async run(ctx) {
@@ -97,7 +98,13 @@ export const noticeSend: CliCommand = {
     const scheduledAt =
       atFlag === undefined ? undefined : parseLocalTime(atFlag, ctx.config.timezone)
     if (atFlag !== undefined && scheduledAt === undefined) {
-      throw new UsageError(cliTexts.badAt(atFlag))
+      throw new UsageError(cliTexts.badAt('--at', atFlag))
+    }
+    const eventFlag = stringFlag(ctx, 'event-at')
+    const eventAt =
+      eventFlag === undefined ? undefined : parseLocalTime(eventFlag, ctx.config.timezone)
+    if (eventFlag !== undefined && eventAt === undefined) {
+      throw new UsageError(cliTexts.badAt('--event-at', eventFlag))
     }
     const confirm = ctx.flags.yes !== undefined
     const actor = cliActor()
@@ -110,6 +117,7 @@ export const noticeSend: CliCommand = {
         kinds,
         text,
         scheduledAt,
+        eventAt,
       })
       if (!created.ok) {
         ctx.out(created.message)

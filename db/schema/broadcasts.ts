@@ -36,6 +36,8 @@ export const notices = pgTable(
     replyAccount: text('reply_account'),
     replyRoomId: text('reply_room_id'),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
+    /** When the event it announces starts: reminders go out before it (broadcasts/reminders.ts). */
+    eventAt: timestamp('event_at', { withTimezone: true }),
     dedupeKey: text('dedupe_key'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),

@@ -1,0 +1,1 @@
+ALTER TABLE "notices" ADD COLUMN "event_at" timestamp with time zone;
