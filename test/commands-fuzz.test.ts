@@ -204,7 +204,13 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   receipt: ['code'],
   bind: ['path'],
 }
-const noticeIntents = new Set(['confirmNotice', 'cancelNotice', 'resendNotice', 'receipt', 'correctNotice'])
+const noticeIntents = new Set([
+  'confirmNotice',
+  'cancelNotice',
+  'resendNotice',
+  'receipt',
+  'correctNotice',
+])
 
 function problem(result: ParseResult): string | undefined {
   if (result.kind === 'none') return Object.keys(result).length === 1 ? undefined : 'extra keys'
