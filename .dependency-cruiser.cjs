@@ -4,8 +4,8 @@
 //   floor 0  ground   core/  db/  queues/  audit/
 //   floor 1  tree     network/
 //   floor 2  domains  broadcasts/  orders/            (independent of each other)
-//   floor 3  edges    bot/  web/                     (bot/commands/ is pure grammar: core/ only)
-//   floor 4  top      app/  cli/  demo/  bin/
+//   floor 3  edges    bot/                           (bot/commands/ is pure grammar: core/ only)
+//   floor 4  top      app/  cli/  demo/  bin/  web/  (web/: imported by app/ and cli/ only)
 //   beside   fixtures/ (data + generators for the top floor, tests and bench), test/, bench/
 // Type-only imports count: tsPreCompilationDeps keeps them in the graph, so a cycle or an upward
 // import is reported even when it would vanish from the emitted JavaScript.
@@ -13,7 +13,7 @@
 /** Every project folder above (or beside) a floor, for "to" patterns. */
 const ABOVE_GROUND = 'network|broadcasts|orders|bot|web|app|cli|demo|bin|fixtures|test|bench'
 const ABOVE_TREE = 'broadcasts|orders|bot|web|app|cli|demo|bin|fixtures|test|bench'
-const ABOVE_EDGES = 'app|cli|demo|bin|fixtures|test|bench'
+const ABOVE_EDGES = 'web|app|cli|demo|bin|fixtures|test|bench'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -116,24 +116,29 @@ module.exports = {
       name: 'edges-not-upward',
       severity: 'error',
       comment:
-        'bot/ (Wechaty) and web/ are edges on floor 3: they may use floors 0-2 but not the top ' +
-        'that wires them (app/, cli/, demo/), nor fixtures, tests or bench.',
-      from: { path: '^(bot|web)/' },
+        'bot/ (Wechaty) is the edge on floor 3: it may use floors 0-2 but not the top that ' +
+        'wires it (web/, app/, cli/, demo/), nor fixtures, tests or bench.',
+      from: { path: '^bot/' },
       to: { path: `^(${ABOVE_EDGES})/` },
     },
     {
-      name: 'edges-independent',
+      name: 'web-only-below-and-itself',
       severity: 'error',
-      comment: 'bot/ and web/ are sibling edges; what they share belongs in a domain or in ground.',
-      from: { path: '^bot/' },
-      to: { path: '^web/' },
+      comment:
+        'web/ (the staff console and the Open311 API) sits on the top floor: it may use ' +
+        'everything below it, but not the rest of the top (app/ composes it, cli/ runs its ' +
+        'commands), nor fixtures, tests or bench.',
+      from: { path: '^web/' },
+      to: { path: '^(app|cli|demo|bin|fixtures|test|bench)/' },
     },
     {
-      name: 'web-not-bot',
+      name: 'web-only-from-app-and-cli',
       severity: 'error',
-      comment: 'See edges-independent.',
-      from: { path: '^web/' },
-      to: { path: '^bot/' },
+      comment:
+        'Only app/ (which mounts the web role) and cli/ (api-key and login-link commands) may ' +
+        'import web/; tests and bench may too. Below the top nothing knows there is a web.',
+      from: { pathNot: '^(web|app|cli|test|bench)/' },
+      to: { path: '^web/' },
     },
     {
       name: 'commands-pure-grammar',

@@ -14,6 +14,8 @@ const MOBILE = /(?<!\d)((?:\+?86[\s-]?)?1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)/
 const LANDLINE = /(?<!\d)(0\d{2,3}[\s-])\d{3,4}[\s-]?(\d{4})(?!\d)/g
 // Resident ID numbers (18 characters, the last may be X): keep the region code only.
 const ID_CARD = /(?<![\dA-Za-z])(\d{6})\d{8}\d{3}[\dXx](?![\dA-Za-z])/g
+// E-mail addresses (an Open311 request may carry one): keep the first character and the domain.
+const EMAIL = /(?<![\w.%+-])([\w%+-])[\w.%+-]*@([\w-]+(?:\.[\w-]+)+)/g
 // Door numbers: 3栋2单元501室 → *栋*单元*室 (a day, 20号 after 月, stays); streets stay readable.
 const DOOR = /(?<![月\d])\d+(?=\s*(?:号楼|栋|幢|单元|楼|层|室|号|户))/g
 
@@ -22,5 +24,6 @@ export function maskPersonalData(text: string): string {
     .replace(ID_CARD, '$1************')
     .replace(MOBILE, '$1****$2')
     .replace(LANDLINE, '$1****$2')
+    .replace(EMAIL, '$1***@$2')
     .replace(DOOR, '*')
 }

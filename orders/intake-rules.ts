@@ -28,6 +28,11 @@ export interface Prepared extends PlaceInput {
   category: Category
   classified: Classification | undefined
   handlingUnit: Unit
+  /**
+   * The need alone when the text carries more (an Open311 request's address): a repeat is judged
+   * on it, so two needs at one address are not one need.
+   */
+  need?: string
 }
 
 /** An open order of a resident that a new one of theirs could repeat. */
@@ -122,7 +127,7 @@ export function decideBatch(batch: readonly ToDecide[], seen: Seen): Decision[] 
       o.residentRef === p.residentRef &&
       o.categoryId === category.id &&
       o.createdAt.getTime() > repeatSince &&
-      similarNeed(o.text, p.text)
+      similarNeed(o.text, p.need ?? p.text)
     const stored = seen.open.find(repeats)
     if (stored) return { kind: 'duplicate', code: stored.code }
     const earlier = placed.find((e) => repeats(e.order))

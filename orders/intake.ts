@@ -48,22 +48,42 @@ function storableText(text: string, max = MAX_TEXT): string {
   return points.length > max ? `${points.slice(0, max - 1).join('')}…` : clean
 }
 
+/**
+ * What a caller other than the chat may decide: the category itself (an Open311 `service_code`),
+ * and the need alone when the stored text carries more (the address an integration appends): it
+ * is what gets classified and what a repeat is judged on.
+ */
+interface Choice {
+  category?: Category
+  about?: string
+}
+
 /** Classifies and routes; reads only the cached catalogue and unit chain. */
-export async function prepareOrder(services: Services, input: PlaceInput): Promise<Prepared> {
+export async function prepareOrder(
+  services: Services,
+  input: PlaceInput,
+  choice: Choice = {},
+): Promise<Prepared> {
   const text = storableText(input.text)
   const residentName = storableText(input.residentName, MAX_NAME) || '居民'
   const categories = await listCategories(services)
-  const classified = classify(text, categories)
-  const category = classified?.category ?? categories.find((c) => c.code === FALLBACK_CATEGORY)
+  const classified = choice.category ? undefined : classify(choice.about ?? text, categories)
+  const category =
+    choice.category ?? classified?.category ?? categories.find((c) => c.code === FALLBACK_CATEGORY)
   if (!category) throw new Error(`service catalogue has no ${FALLBACK_CATEGORY} category`)
   const chain = await unitChainsOf(services).of(input.unitId)
   const handlingUnit = routeUnit(chain, category.tier)
   if (!handlingUnit) throw new Error(`unit ${input.unitId} not found for an order`)
-  return { ...input, text, residentName, category, classified, handlingUnit }
+  const need = choice.about === undefined ? {} : { need: storableText(choice.about) }
+  return { ...input, text, residentName, category, classified, handlingUnit, ...need }
 }
 
-export async function placeOrder(services: Services, input: PlaceInput): Promise<PlaceResult> {
-  const prepared = await prepareOrder(services, input)
+export async function placeOrder(
+  services: Services,
+  input: PlaceInput,
+  choice: Choice = {},
+): Promise<PlaceResult> {
+  const prepared = await prepareOrder(services, input, choice)
   // Placed in a batch with the orders arriving at the same time (intake-batch.ts).
   const outcome = await submitIntake({ services, prepared })
   if (outcome.kind !== 'placed') return outcome

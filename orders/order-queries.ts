@@ -3,7 +3,23 @@
  * orders, the sweep's overdue steps. Reads only; single orders are read and written in
  * order-store.ts.
  */
-import { and, asc, eq, gt, inArray, isNotNull, isNull, like, lte, or, type SQL } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  like,
+  lte,
+  or,
+  type SQL,
+} from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
+import { anyText } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { members, units } from '../db/schema/network.ts'
 import { type OrderStatus, orderEvents, orders, serviceCatalog } from '../db/schema/orders.ts'
@@ -148,6 +164,64 @@ export async function listOrders(db: Db, filter: ListFilter): Promise<ListedOrde
     category: r.category ?? '',
     overdue: isOverdue(r.dueAt, filter.now),
   }))
+}
+
+export interface FindFilter {
+  /** Only orders placed at this unit path or below it (where the resident is, not who handles it). */
+  placedUnder?: string
+  codes?: readonly string[]
+  categoryCodes?: readonly string[]
+  statuses?: readonly OrderStatus[]
+  /** Placed between from and to, both included. */
+  from?: Date
+  to?: Date
+  limit: number
+}
+
+/** The unit an order was placed at, beside the unit handling it. */
+const placedAt = alias(units, 'placed_at')
+
+/**
+ * Orders matching every filter given, newest first, with what an outside system reads of them
+ * (the Open311 API): the category, the handling unit, the times. The text is as stored; the
+ * caller masks it for its reader.
+ */
+export async function findOrders(db: Db, filter: FindFilter) {
+  return db
+    .select({
+      id: orders.id,
+      code: orders.code,
+      status: orders.status,
+      text: orders.text,
+      categoryCode: serviceCatalog.code,
+      categoryName: serviceCatalog.name,
+      handling: { path: units.path, tier: units.tier, body: units.body },
+      createdAt: orders.createdAt,
+      updatedAt: orders.updatedAt,
+      dueAt: orders.dueAt,
+    })
+    .from(orders)
+    .innerJoin(placedAt, eq(placedAt.id, orders.unitId))
+    .innerJoin(units, eq(units.id, orders.handlingUnitId))
+    .leftJoin(serviceCatalog, eq(serviceCatalog.id, orders.categoryId))
+    .where(
+      and(
+        filter.placedUnder
+          ? or(
+              eq(placedAt.path, filter.placedUnder),
+              like(placedAt.path, `${escapeLike(filter.placedUnder)}/%`),
+            )
+          : undefined,
+        // One parameter per list, whatever its length: one statement text, prepared once.
+        filter.codes ? anyText(orders.code, filter.codes) : undefined,
+        filter.categoryCodes ? anyText(serviceCatalog.code, filter.categoryCodes) : undefined,
+        filter.statuses ? anyText(orders.status, filter.statuses) : undefined,
+        filter.from ? gte(orders.createdAt, filter.from) : undefined,
+        filter.to ? lte(orders.createdAt, filter.to) : undefined,
+      ),
+    )
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(filter.limit)
 }
 
 /** Every open order with its category's name and its handling unit's path (the digest). */

@@ -3,6 +3,8 @@
  * Residents are often elderly: short sentences, the code repeated, the next thing to type quoted.
  */
 import type { OrderStatus } from '../db/schema/orders.ts'
+import { TIER_LABELS } from '../network/templates.ts'
+import type { Tier } from '../network/types.ts'
 
 export const statusName: Readonly<Record<OrderStatus, string>> = {
   placed: '待派单',
@@ -299,4 +301,49 @@ export const cliTexts = {
     `已批准 #${id}：${name} 入账 ${amount} 分，余额 ${balance} 分`,
   rejected: (id: number, name: string, amount: number) =>
     `已驳回 #${id}：${name} 的 ${amount} 分不入账`,
+} as const
+
+/** 三率 as the CLI prints them and the dashboard's table and chart label them. */
+export const ratesTexts = {
+  headers: [
+    '排名',
+    '单位',
+    '层级',
+    '点单数',
+    '按时响应数',
+    '响应率',
+    '办结数',
+    '办结率',
+    '评价数',
+    '满意数',
+    '满意率',
+  ] as readonly string[],
+  rateNames: ['响应率', '办结率', '满意率'] as const,
+  tierName: (tier: number) => TIER_LABELS[tier as Tier] ?? String(tier),
+  period: (from: string, to: string) => `统计期：${from} 至 ${to}（按点单时间）`,
+  line: (r: {
+    rank: number
+    tier: string
+    path: string
+    placed: number
+    responded: number
+    completed: number
+    rated: number
+    satisfied: number
+    response: string
+    completion: string
+    satisfaction: string
+  }) =>
+    `${r.tier} 第${r.rank}名  ${r.path}  点单 ${r.placed}  ` +
+    `响应率 ${r.response}（${r.responded}/${r.placed}）  ` +
+    `办结率 ${r.completion}（${r.completed}/${r.placed}）  ` +
+    `满意率 ${r.satisfaction}（${r.satisfied}/${r.rated}）`,
+  none: '所选范围内没有单位。',
+  usage:
+    '用法: orders rates [--unit <路径>] [--from 2025-06-01] [--to 2025-06-30] [--tier 1,2,3,4] [--out 三率.csv|.xlsx|.svg]',
+  badDate: (flag: string, value: string) => `--${flag} 不是日期：「${value}」（例如 2025-06-01）`,
+  badRange: '--from 须早于 --to。',
+  badTier: (value: string) => `--tier 须为 1 到 5 的层级，用逗号分隔：「${value}」`,
+  chartTitle: '三率排名',
+  written: (path: string, n: number) => `已写入 ${path}（${n} 个单位）`,
 } as const

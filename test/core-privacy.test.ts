@@ -11,6 +11,7 @@ describe('maskPersonalData', () => {
     ['身份证500107198001011234', '身份证500107************'],
     ['科园小区3栋2单元501室 王阿姨', '科园小区*栋*单元*室 王阿姨'],
     ['科园路12号', '科园路*号'],
+    ['邮箱 zhang.san+311@example.com.cn', '邮箱 z***@example.com.cn'],
   ])('masks %s', (text, masked) => {
     expect(maskPersonalData(text)).toBe(masked)
   })

@@ -8,6 +8,7 @@ import { loadCatalog } from '../orders/catalogue.ts'
 import { placeOrder } from '../orders/intake.ts'
 import { ledgerTotal, memberBalance } from '../orders/points.ts'
 import { rateOrder } from '../orders/rating.ts'
+import { serviceRates } from '../orders/service-rates.ts'
 import { closeSlaQueue } from '../orders/sla-timer.ts'
 import { createTestRedis, type TestRedis } from './support/redis.ts'
 import { importSample, testServices } from './support/sample-services.ts'
@@ -94,5 +95,20 @@ describe('the service loop on PGlite', () => {
     expect(earned?.amount).toBe(10)
     expect(await memberBalance(db, sunli!.id)).toBe(10)
     expect(await ledgerTotal(db)).toBe(0)
+
+    // 三率 read on PGlite as on PostgreSQL: 2 placed, the repair taken in time, done, 5 stars.
+    const now = Date.now()
+    const [district] = await serviceRates(db, {
+      from: new Date(now - 3600_000),
+      to: new Date(now + 60_000),
+      tiers: [1],
+    })
+    expect(district).toMatchObject({
+      placed: 2,
+      responded: 1,
+      completed: 1,
+      rated: 1,
+      satisfied: 1,
+    })
   })
 })

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.ts'
+import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-key.ts'
 import { dbMigrate } from './db-migrate.ts'
 import { doctor } from './doctor.ts'
 import { networkGenerate } from './network-generate.ts'
@@ -11,6 +12,7 @@ import { noticeSend } from './notice-send.ts'
 import { noticeStatus } from './notice-status.ts'
 import { ordersCatalog } from './orders-catalog.ts'
 import { ordersList } from './orders-list.ts'
+import { ordersRates } from './orders-rates.ts'
 import { parseCli } from './parse.ts'
 import { pointsBalance } from './points-balance.ts'
 import { pointsReverse } from './points-reverse.ts'
@@ -39,6 +41,7 @@ export const commands: readonly CliCommand[] = [
   noticeResend,
   noticeStatus,
   ordersList,
+  ordersRates,
   ordersCatalog,
   pointsBalance,
   pointsReverse,
@@ -47,5 +50,8 @@ export const commands: readonly CliCommand[] = [
   pointsReject,
   privacyPurge,
   privacyExport,
+  apiKeyCreate,
+  apiKeyList,
+  apiKeyRevoke,
   parseCli,
 ]

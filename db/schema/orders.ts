@@ -102,6 +102,8 @@ export const orders = pgTable(
     index('orders_handling_status_idx').on(t.handlingUnitId, t.status),
     index('orders_assignee_status_idx').on(t.assigneeMemberId, t.status),
     index('orders_due_idx').on(t.dueAt),
+    // Orders by when they were placed: 三率 over a period, Open311's newest requests first.
+    index('orders_created_idx').on(t.createdAt),
   ],
 )
 
@@ -123,7 +125,12 @@ export const orderEvents = pgTable(
     note: text('note'),
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
-  (t) => [index('order_events_order_idx').on(t.orderId, t.at)],
+  (t) => [
+    index('order_events_order_idx').on(t.orderId, t.at),
+    // 响应率 reads the 接单 events of a period (orders/service-rates.ts); only those are indexed,
+    // so placing an order (two events) pays nothing for it.
+    index('order_events_accepted_idx').on(t.at).where(sql`${t.type} = 'accepted'`),
+  ],
 )
 
 /** Love-bank accounts: one per volunteer, plus system accounts points flow from and to. */
