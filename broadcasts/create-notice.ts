@@ -11,8 +11,9 @@ import { eventTimeIn } from './event-time.ts'
 import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
 import { findNotice, insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
+import { fillTemplate } from './notice-templates.ts'
 import { resolveScope } from './scope.ts'
-import { noticeTexts, preview } from './templates.ts'
+import { noticeTexts, preview, templateTexts } from './templates.ts'
 
 /** Longest notice body in code points; the chat grammar refuses longer ones with the same cap. */
 const NOTICE_TEXT_MAX = limits.noticeText
@@ -60,6 +61,7 @@ type CreateNoticeRefusal =
   | 'unknownNotice'
   | 'notSent'
   | 'eventInPast'
+  | 'template'
 
 export type CreateNoticeResult =
   | { ok: true; notice: Notice; scope: Unit; plan: AudiencePlan; created: boolean }
@@ -85,8 +87,18 @@ export async function createNotice(
 ): Promise<CreateNoticeResult> {
   const { db } = services
   // Every path a notice's text can take passes here, so the control characters go here.
-  const text = stripInvisible(input.text).trim()
-  if (text === '') return refuse('emptyText', noticeTexts.emptyText)
+  const written = stripInvisible(input.text).trim()
+  if (written === '') return refuse('emptyText', noticeTexts.emptyText)
+  const template = fillTemplate(written)
+  switch (template.kind) {
+    case 'list':
+      return refuse('template', templateTexts.list())
+    case 'unknown':
+      return refuse('template', templateTexts.unknown(template.name))
+    case 'missing':
+      return refuse('template', templateTexts.missing(template.name, template.fields))
+  }
+  const text = template.kind === 'filled' ? template.text : written
   const length = codePointLength(text)
   if (length > NOTICE_TEXT_MAX) {
     return refuse('tooLong', noticeTexts.tooLong(length, NOTICE_TEXT_MAX))

@@ -5,6 +5,7 @@
 import { formatCount, TIER_LABELS } from '../network/templates.ts'
 import type { Tier, TierCounts } from '../network/types.ts'
 import type { Reachability } from './audience.ts'
+import { fieldsOf, NOTICE_TEMPLATES } from './notice-templates.ts'
 import type { DoubtfulGroup, MissedGroup, NoticeProgress, TierProgress, Totals } from './report.ts'
 
 /** "街道 1、社区 12、网格 180、楼栋 1,011": only the tiers that have groups. */
@@ -243,4 +244,18 @@ export const recurringTexts = {
     '【下月活动计划征集】请各实践所、实践站于本月底前报送下月文明实践活动计划（时间、地点、内容、报名方式），汇总后统一发布。',
   quarterlyReview:
     '【季度评议】本季度文明实践工作进入评议阶段：请各站点整理本季度活动和服务记录、群众评价，于下周内完成自评并报送。',
+} as const
+
+/** What a 模板 notice is told when it cannot be filled. */
+export const templateTexts = {
+  list: () =>
+    [
+      '可用的通知模板：',
+      ...NOTICE_TEMPLATES.map((t) => `· ${t.name}（${t.about}）：${fieldsOf(t).join('、')}`),
+      '用法：「通知 [范围] 模板 活动预告」，下面每行写一项，例如「活动：社区义诊」「时间：12月20日 上午9点」「地点：科园社区广场」。',
+    ].join('\n'),
+  unknown: (name: string) =>
+    `没有名为「${excerpt(name, 10)}」的模板。发送「通知 模板」查看可用模板。`,
+  missing: (name: string, fields: readonly string[]) =>
+    `模板「${name}」还缺：${fields.join('、')}。请每行写一项，例如「${fields[0]}：…」。`,
 } as const
