@@ -1,6 +1,7 @@
 import type { HandlerTable } from '../bot/context.ts'
 import { bindHandler } from '../bot/handlers/bind.ts'
 import { noticeHandlers } from '../bot/handlers/notices.ts'
+import { orderRequestHandlers } from '../bot/handlers/order-requests.ts'
 import { orderHandlers } from '../bot/handlers/orders.ts'
 import { botTexts } from '../bot/templates.ts'
 
@@ -10,4 +11,5 @@ export const chatHandlers: HandlerTable = {
   help: async () => botTexts.help,
   ...noticeHandlers,
   ...orderHandlers,
+  ...orderRequestHandlers,
 }

@@ -205,6 +205,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   resendNotice: 'propagandist',
   receipt: 'propagandist',
   bind: 'staff',
+  answer: 'resident',
 }
 
 /**
