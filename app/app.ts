@@ -59,6 +59,7 @@ export async function openApp(
     messenger,
     timezone: config.timezone,
     retentionDays: config.retentionDays,
+    dataDir: config.dataDir,
     caches: new Caches(),
     now: () => new Date(),
     orders: { pointsPerDay: config.pointsPerDay, ...opts.orders },

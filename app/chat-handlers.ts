@@ -1,6 +1,7 @@
 import type { HandlerTable } from '../bot/context.ts'
 import { bindHandler } from '../bot/handlers/bind.ts'
 import { noticeHandlers } from '../bot/handlers/notices.ts'
+import { orderRequestHandlers } from '../bot/handlers/order-requests.ts'
 import { orderHandlers } from '../bot/handlers/orders.ts'
 import { verifyHandlers } from '../bot/handlers/verify.ts'
 import { botTexts } from '../bot/templates.ts'
@@ -12,4 +13,5 @@ export const chatHandlers: HandlerTable = {
   ...noticeHandlers,
   ...orderHandlers,
   ...verifyHandlers,
+  ...orderRequestHandlers,
 }

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { UnrecoverableError } from 'bullmq'
+import { FileBox } from 'file-box'
 import type { Wechaty } from 'wechaty'
 import type { Logger } from '../core/logger.ts'
 import type { Services } from '../core/services.ts'
@@ -65,10 +67,20 @@ export class AccountSends {
 
   private async sayNow(msg: OutboundMessage): Promise<void> {
     const { Room, Contact } = this.opts.wechaty
-    // A private reply is addressed to the contact id; everything else to a room.
-    const target = (await Room.find({ id: msg.roomId })) ?? (await Contact.find({ id: msg.roomId }))
+    // A private message is addressed to the contact id; everything else to a room (a message
+    // queued before `privately` existed may still be either).
+    const target = msg.privately
+      ? await Contact.find({ id: msg.roomId })
+      : ((await Room.find({ id: msg.roomId })) ?? (await Contact.find({ id: msg.roomId })))
     if (!target) throw new Error(`room ${msg.roomId} not found on account ${this.opts.name}`)
-    await target.say(msg.text)
+    if (!msg.file) {
+      await target.say(msg.text)
+      return
+    }
+    // As base64: the one FileBox form every puppet can carry across a process (puppet-service,
+    // the mock); the files are small, bounded at storage (orders/attachments.ts).
+    const data = await readFile(msg.file.path)
+    await target.say(FileBox.fromBase64(data.toString('base64'), msg.file.name))
   }
 
   private async markCooling(until: number, reason: string): Promise<void> {

@@ -16,6 +16,7 @@ import { AccountSends } from './account-sends.ts'
 import { INVITER_ROLES } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { assertHandlersComplete, handleMessage, type Reaction } from './handle-message.ts'
+import { HomeRooms } from './home-rooms.ts'
 import { classifyPuppetError, type PuppetError } from './puppet-errors.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { CooldownGate } from './system-notice.ts'
@@ -68,6 +69,7 @@ export class BotAccount {
   private ref: BotAccountRef | undefined
   private readonly log: Logger
   private readonly limit = new TalkerLimit()
+  private readonly homeRooms: HomeRooms
   private readonly cooldowns: CooldownGate
   private registry: RoomRegistry | undefined
   private stopping = false
@@ -81,6 +83,7 @@ export class BotAccount {
   constructor(private readonly opts: BotAccountOptions) {
     assertHandlersComplete(opts.handlers)
     this.cooldowns = new CooldownGate(opts.pacing.cooldownMs)
+    this.homeRooms = new HomeRooms(opts.wechaty)
     this.name = opts.name
     this.db = opts.services.db
     this.log = opts.services.log.child({ account: opts.name })
@@ -316,6 +319,7 @@ export class BotAccount {
         account: this.ref!,
         handlers: this.opts.handlers,
         limit: this.limit,
+        homeRooms: (talkerId) => this.homeRooms.of(talkerId),
       },
       incoming,
     )
@@ -347,6 +351,7 @@ export class BotAccount {
           roomId: incoming.roomId ?? incoming.talkerId,
           text: reaction.text,
           kind: 'reply',
+          ...(incoming.roomId === undefined && { privately: true }),
         })
     }
   }
@@ -375,7 +380,21 @@ async function toIncoming(message: Message): Promise<Incoming> {
     talkerId: talker.id,
     talkerName: (talker.name() || '居民').slice(0, MAX_NAME),
     text: message.text(),
-    type:
-      type === types.Message.Text ? 'text' : type === types.Message.Unknown ? 'system' : 'other',
+    type: kindOf(type),
+    ...(ATTACHMENTS.has(type) && { file: () => message.toFileBox() }),
   }
+}
+
+/** Pictures, videos and files: what a resident may send to show the problem. */
+const ATTACHMENTS: ReadonlySet<types.Message> = new Set([
+  types.Message.Image,
+  types.Message.Video,
+  types.Message.Attachment,
+])
+
+function kindOf(type: types.Message): Incoming['type'] {
+  if (type === types.Message.Text) return 'text'
+  if (type === types.Message.Unknown) return 'system'
+  if (type === types.Message.Audio) return 'voice'
+  return ATTACHMENTS.has(type) ? 'attachment' : 'other'
 }

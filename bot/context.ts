@@ -10,10 +10,15 @@ export interface Incoming {
   talkerId: string
   talkerName: string
   text: string
-  /** 'system' covers WeChat's own notices in a room (e.g. 操作过于频繁), never a person's text. */
-  type: 'text' | 'system' | 'other'
+  /**
+   * 'system' covers WeChat's own notices in a room (e.g. 操作过于频繁), never a person's text;
+   * 'voice' a voice message; 'attachment' a picture, video or file (read with `file`).
+   */
+  type: 'text' | 'system' | 'voice' | 'attachment' | 'other'
   /** A system message WeChat itself showed (delivered as the account's own), not a person's. */
   fromPlatform?: boolean
+  /** An attachment's file, fetched from the puppet only when wanted (a FileBox fits). */
+  file?: () => Promise<{ name: string; size: number; toBuffer(): Promise<Buffer> }>
 }
 
 export interface BotAccountRef {
@@ -32,6 +37,10 @@ export interface ChatContext {
   group: BoundGroup | undefined
   /** The member behind the talker; undefined for residents (unknown talkers). */
   member: KnownMember | undefined
+  /** Read by the free grammar rather than from a keyword (ParseResult `loose`). */
+  loose?: 'sure' | 'unsure'
+  /** The rooms of this account the talker is a member of (a private order's home group). */
+  homeRooms?: (talkerId: string) => Promise<string[]>
 }
 
 /** Handles one parsed command and returns the reply text, or nothing to stay silent. */
@@ -47,4 +56,7 @@ export type HandlerTable = { readonly [I in Intent]: Handler<I> }
 export type SomeHandlers = Partial<HandlerTable>
 
 /** Intents a handler may run without a bound group (private chat or a room not yet bound). */
-export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu'])
+export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu', 'answer'])
+
+/** Intents a resident may send the bot privately: the handler finds their home group. */
+export const PRIVATE_INTENTS: ReadonlySet<Intent> = new Set(['order'])

@@ -16,8 +16,10 @@ import {
   type Handler,
   type HandlerTable,
   type Incoming,
+  PRIVATE_INTENTS,
   UNBOUND_INTENTS,
 } from './context.ts'
+import { attachToRecentOrder } from './handlers/attachments.ts'
 import { BUSY, InFlight } from './in-flight.ts'
 import { isRoomThrottleNotice } from './system-notice.ts'
 import type { TalkerLimit } from './talker-limit.ts'
@@ -28,6 +30,8 @@ export interface MessageDeps {
   account: BotAccountRef
   handlers: HandlerTable
   limit: TalkerLimit
+  /** The rooms of this account a talker is a member of (bot/home-rooms.ts). */
+  homeRooms?: (talkerId: string) => Promise<string[]>
 }
 
 /** Throws at start-up when an intent of the grammar has no handler in the table. */
@@ -127,11 +131,15 @@ export async function handleMessage(deps: MessageDeps, incoming: Incoming): Prom
       ? { kind: 'coolDown', reason: incoming.text }
       : SILENT
   }
+  if (incoming.type === 'voice' || incoming.type === 'attachment') return beyondText(deps, incoming)
   if (incoming.type !== 'text') return SILENT
 
   const parsed = parseCommand(incoming.text, { botNames: deps.account.names })
   if (parsed.kind === 'none') return SILENT
-  if (!deps.limit.allow(incoming.talkerId)) return SILENT
+  // "嗯", "1" and "是" are everyday chat too, so they are not counted against the talker: one is
+  // answered only when it settles a question the bot asked, itself a counted reply.
+  const answer = parsed.kind === 'command' && parsed.command.intent === 'answer'
+  if (!answer && !deps.limit.allow(incoming.talkerId)) return SILENT
   const handled = await pipelineOf(deps.services).inFlight.run(() =>
     handleParsed(deps, incoming, parsed),
   )
@@ -158,15 +166,25 @@ async function handleParsed(
   }
 
   const command = parsed.command
+  const { loose } = parsed
   const ctx: ChatContext = {
     services: deps.services,
     account: deps.account,
     incoming,
     group,
     member,
+    ...(loose && { loose }),
+    ...(deps.homeRooms && { homeRooms: deps.homeRooms }),
+  }
+  // A line read by the free grammar speaks only where it may act: never "unbound" or "refused"
+  // for what may have been chat, and a request is an order only in a residents' group.
+  if (loose && incoming.roomId && !group?.active) return SILENT
+  if (loose && command.intent === 'order' && group?.kind !== 'residents' && incoming.roomId) {
+    return SILENT
   }
 
-  if (!UNBOUND_INTENTS.has(command.intent)) {
+  const privateOk = !incoming.roomId && PRIVATE_INTENTS.has(command.intent)
+  if (!UNBOUND_INTENTS.has(command.intent) && !privateOk) {
     if (!group?.active) return incoming.roomId ? reply(incoming, botTexts.unbound) : SILENT
     const required = requiredRole[command.intent]
     // The group gates who may speak a staff command here; the handler checks the exact object.
@@ -182,7 +200,7 @@ async function handleParsed(
         // Enough of the text to see what was tried, without the resident's numbers (PIPL).
         detail: { required: auth.required, text: maskPersonalData(incoming.text.slice(0, 80)) },
       })
-      return reply(incoming, botTexts.refused(botTexts.roleName[auth.required]))
+      return loose ? SILENT : reply(incoming, botTexts.refused(botTexts.roleName[auth.required]))
     }
   }
 
@@ -205,6 +223,40 @@ async function handleParsed(
     )
     return reply(incoming, botTexts.failed)
   }
+}
+
+/**
+ * A voice message or a picture from a resident: voice gets one polite line asking for text (in a
+ * residents' group or privately, never in staff rooms), a picture or file is offered to the
+ * attachment handler. Rate-limited like any reply.
+ */
+async function beyondText(deps: MessageDeps, incoming: Incoming): Promise<Reaction> {
+  if (incoming.type === 'attachment') {
+    // Every picture in every group comes here: the handler asks Redis whether the talker just
+    // placed an order there before anything else is looked up.
+    if (!incoming.roomId) return SILENT
+    const ctx: ChatContext = {
+      services: deps.services,
+      account: deps.account,
+      incoming,
+      group: undefined,
+      member: undefined,
+    }
+    try {
+      const text = await attachToRecentOrder(ctx)
+      return text && deps.limit.allow(incoming.talkerId) ? reply(incoming, text) : SILENT
+    } catch (error) {
+      deps.services.log.error({ err: error, roomId: incoming.roomId }, 'attachment failed')
+      return SILENT
+    }
+  }
+  if (incoming.roomId !== undefined) {
+    const { group } = await pipelineOf(deps.services).senders.load(
+      keyOf({ roomId: incoming.roomId, talkerId: incoming.talkerId, routes: false }),
+    )
+    if (!group?.active || group.kind !== 'residents') return SILENT
+  }
+  return deps.limit.allow(incoming.talkerId) ? reply(incoming, botTexts.voice) : SILENT
 }
 
 /** Replies in a room name the talker, since a busy group cannot tell who was answered. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { EventEmitter } from 'node:events'
 import { eq, isNotNull } from 'drizzle-orm'
+import type { FileBoxInterface } from 'file-box'
 import { types, type Wechaty } from 'wechaty'
 import { type mock, mock as mocks, PuppetMock } from 'wechaty-puppet-mock'
 import type { Db } from '../db/client.ts'
@@ -20,6 +21,8 @@ export interface Said {
   talkerId: string
   talkerName: string
   text: string
+  /** The file's name when a picture or file was sent rather than text. */
+  file?: string
   fromBot: boolean
   at: number
 }
@@ -38,6 +41,9 @@ interface MockRoomRef {
 
 export const MOCK_BOT_NAME = '圈群助手'
 
+/** The transcript's topic of a private chat between a person and the bot. */
+export const privateTopic = (wechatId: string) => `私聊:${wechatId}`
+
 /**
  * A simulated district on wechaty-puppet-mock, built from the database: one mocker and Wechaty per
  * bot account, a mock room for every imported group (holding the bot and the unit's staff), and a
@@ -47,6 +53,7 @@ export class MockNetwork {
   readonly transcript: Said[] = []
   private readonly rooms = new Map<string, MockRoomRef>()
   private readonly listeners = new Set<(said: Said) => void>()
+  private readonly privateChats = new Set<string>()
 
   private constructor(
     readonly accounts: MockAccount[],
@@ -103,21 +110,27 @@ export class MockNetwork {
     this.rooms.set(room.id, { account, room })
     // The mock's typed emitter loses its types in the published build; the event is real.
     ;(room as unknown as EventEmitter).on('message', (message: mock.MessageMock) => {
-      const talker = message.talker()
-      const said: Said = {
-        account: account.name,
-        roomId: room.id,
-        topic: room.payload.topic,
-        talkerId: talker.id,
-        talkerName: talker.payload.name,
-        text: String(message.payload.text ?? ''),
-        fromBot: talker.id === account.self.id,
-        at: Date.now(),
-      }
-      this.transcript.push(said)
-      for (const listener of this.listeners) listener(said)
+      this.record(account, room.id, room.payload.topic, message)
     })
     return room
+  }
+
+  private record(account: MockAccount, roomId: string, topic: string, message: mock.MessageMock) {
+    const talker = message.talker()
+    const file = account.mocker.cacheFileBoxPayload.get(message.id)?.name
+    const said: Said = {
+      account: account.name,
+      roomId,
+      topic,
+      talkerId: talker.id,
+      talkerName: talker.payload.name,
+      text: String(message.payload.text ?? ''),
+      ...(file !== undefined && { file }),
+      fromBot: talker.id === account.self.id,
+      at: Date.now(),
+    }
+    this.transcript.push(said)
+    for (const listener of this.listeners) listener(said)
   }
 
   /** Logs every account in and signals ready, as a real puppet does after a scan. */
@@ -157,10 +170,39 @@ export class MockNetwork {
     }
   }
 
-  /** `wechatId` says `text` in the room with `topic` (the person must exist in the network). */
-  say(wechatId: string, topic: string, text: string): void {
+  /**
+   * `wechatId` says `text` in the room with `topic` (the person must exist in the network); a
+   * FileBox sends a picture, a voice message (.silk) or a file, as the mock types them by name.
+   */
+  say(wechatId: string, topic: string, text: string | FileBoxInterface): void {
     const { account, room } = this.room(topic)
     this.contact(account, wechatId).say(text).to(room)
+  }
+
+  /**
+   * `wechatId` writes to the account's bot privately. Both sides of the private chat are in the
+   * transcript under the topic `privateTopic(wechatId)`.
+   */
+  sayPrivately(accountName: string, wechatId: string, text: string | FileBoxInterface): void {
+    const account = this.account(accountName)
+    const contact = this.contact(account, wechatId)
+    if (!this.privateChats.has(`${accountName}/${wechatId}`)) {
+      this.privateChats.add(`${accountName}/${wechatId}`)
+      // The mock tells a contact of every message it says or is said to.
+      ;(contact as unknown as EventEmitter).on('message', (message: mock.MessageMock) => {
+        // The contact hears of what it says in rooms too; those are the room's.
+        if ('roomId' in message.payload && message.payload.roomId) return
+        this.record(account, contact.id, privateTopic(wechatId), message)
+      })
+    }
+    contact.say(text).to(account.self)
+  }
+
+  /** Makes `wechatId` a member of the room with `topic`, as WeChat lists it to the bot. */
+  addMember(topic: string, wechatId: string): void {
+    const { account, room } = this.room(topic)
+    const contact = this.contact(account, wechatId)
+    if (!room.payload.memberIdList.includes(contact.id)) room.payload.memberIdList.push(contact.id)
   }
 
   /**

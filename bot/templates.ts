@@ -25,4 +25,14 @@ export const botTexts = {
   // No 请稍后再试 here: WeChat's own throttle notices use those words.
   failed: '系统繁忙，刚才的指令没有办成，请稍后再发一次。',
   busy: '现在消息太多，这条没能处理，请过一分钟再发一次。',
+  voice: '语音暂时听不了，请用文字描述您的需求，例如「点单 楼道灯坏了」。',
+  confirmOrder: '您是要点单吗？回复「是」',
+  noHomeGroup: '没有找到您所在的居民群，请在您的楼栋群或网格群里点单。',
+  pickGroup: (topics: readonly string[]) =>
+    ['您在多个居民群，请回复数字选择在哪个群办理：', ...topics.map((t, i) => `${i + 1} ${t}`)].join(
+      '\n',
+    ),
+  pickAgain: (count: number) => `请回复 1 到 ${count} 之间的数字。`,
+  attached: (code: string) => `已把您发的图片附到点单 ${code}，并转给办理人员。`,
+  attachmentTooLarge: (mb: number) => `文件太大（超过 ${mb}MB），请发小一点的图片。`,
 } as const

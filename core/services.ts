@@ -23,6 +23,8 @@ export interface Services {
   retentionDays?: number
   /** What the process keeps between calls: look-up caches and write batchers. */
   caches: Caches
+  /** DATA_DIR: where residents' pictures are kept (orders/attachments.ts); unset keeps none. */
+  dataDir?: string
   /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */
   orders?: Partial<OrderOptions>
   /**

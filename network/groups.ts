@@ -31,7 +31,7 @@ export async function findGroupByRoomId(db: Db, roomId: string): Promise<BoundGr
 }
 
 /** Many rooms in one statement (the bot looks up the rooms of messages arriving together). */
-async function findGroupsByRoomIds(
+export async function findGroupsByRoomIds(
   db: Db,
   roomIds: readonly string[],
 ): Promise<Map<string, BoundGroup>> {

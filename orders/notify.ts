@@ -11,6 +11,7 @@ import { type Audience, teamRoomOf } from '../network/team-rooms.ts'
 import { unitChainsOf } from '../network/unit-chains.ts'
 import { sendRef } from '../queues/send-hooks.ts'
 import type { Moved } from './act.ts'
+import { attachmentsOf, type StoredFile } from './attachment-store.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
 import { accountOfOrder, candidatesFor } from './dispatch.ts'
 import { findOrderByCode, type OrderRow } from './order-store.ts'
@@ -58,17 +59,18 @@ async function toUnit(
   text: string,
   jobKey: string,
   fallbackTo?: { wechatId: string },
+  file?: StoredFile,
 ): Promise<void> {
-  const ref = sendRef(ORDER_REF, order.code)
+  const msg = {
+    text,
+    kind: 'dispatch' as const,
+    ref: sendRef(ORDER_REF, order.code),
+    ...(file && { file }),
+  }
   const group = await teamRoomOf(services, order.handlingUnitId, audience)
   if (group?.account) {
     // Notices of orders committed together go to each account's queue in one round trip.
-    await services.messenger.toRoom(
-      group.account,
-      group.roomId,
-      { text, kind: 'dispatch', ref },
-      `order-${jobKey}-${audience}`,
-    )
+    await services.messenger.toRoom(group.account, group.roomId, msg, `order-${jobKey}-${audience}`)
     return
   }
   const account = fallbackTo ? await accountOfOrder(services.db, order) : undefined
@@ -76,7 +78,7 @@ async function toUnit(
     await services.messenger.toRoom(
       account,
       fallbackTo.wechatId,
-      { text, kind: 'dispatch', ref },
+      { ...msg, privately: true },
       `order-${jobKey}-private`,
     )
     return
@@ -164,6 +166,11 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
               acceptMinutes: category ? slaMinutes(category, 'accept') : 0,
             })
       await toUnit(services, order, 'workers', text, key, assignee)
+      // The resident's pictures go with the 【派单】, each once per dispatch.
+      for (const file of await attachmentsOf(services.db, services.dataDir, order.id)) {
+        const about = notices.attachment(order.code, file.name)
+        await toUnit(services, order, 'workers', about, `${key}-a${file.id}`, assignee, file)
+      }
       return
     }
     case 'accepted':
@@ -259,6 +266,22 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
       return
     }
   }
+}
+
+/**
+ * A picture the resident sent after the order went out: to whoever has it now (the assignee, or
+ * the unit's team while nobody does), once per attachment.
+ */
+export async function forwardAttachment(
+  services: Services,
+  order: OrderRow,
+  file: StoredFile,
+  attachmentId: number,
+): Promise<void> {
+  const assignee = await member(services, order.assigneeMemberId)
+  const text = notices.attachment(order.code, file.name)
+  const audience = assignee ? 'workers' : 'team'
+  await toUnit(services, order, audience, text, `attachment-${attachmentId}`, assignee, file)
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * A resident's personal data in closed orders, kept only as long as configured (PIPL): past the
  * retention, an order keeps its category, units, times and outcome for the statistics, while its
- * resident id and name are replaced and its text and notes lose phone, ID and door numbers.
+ * resident id and name are replaced and its text and notes lose phone, ID and door numbers (the
+ * pictures' files under DATA_DIR are not yet removed: their rows lose the sender only).
  */
 import { and, eq, inArray, lt, notLike, sql } from 'drizzle-orm'
 import { maskPersonalData } from '../core/personal-data.ts'
 import type { Db } from '../db/client.ts'
+import { orderAttachments } from '../db/schema/attachments.ts'
 import { orderEvents, orders } from '../db/schema/orders.ts'
 
 /** A closed order is one nobody acts on any more. */
@@ -42,6 +44,10 @@ export async function anonymizeClosedOrders(db: Db, before: Date): Promise<numbe
           .update(orderEvents)
           .set({ actorRef: anon })
           .where(and(eq(orderEvents.orderId, o.id), eq(orderEvents.actorRef, o.residentRef)))
+        await tx
+          .update(orderAttachments)
+          .set({ senderRef: anon })
+          .where(eq(orderAttachments.orderId, o.id))
       }
       const events = await tx
         .select({ id: orderEvents.id, note: orderEvents.note })
@@ -98,8 +104,28 @@ export async function residentOrders(db: Db, wechatId: string) {
             ),
           )
           .orderBy(orderEvents.id)
+  const files =
+    placed.length === 0
+      ? []
+      : await db
+          .select({
+            orderId: orderAttachments.orderId,
+            name: orderAttachments.name,
+            bytes: orderAttachments.bytes,
+            sha256: orderAttachments.sha256,
+            at: orderAttachments.createdAt,
+          })
+          .from(orderAttachments)
+          .where(
+            inArray(
+              orderAttachments.orderId,
+              placed.map((o) => o.id),
+            ),
+          )
+          .orderBy(orderAttachments.id)
   return placed.map(({ id, ...order }) => ({
     ...order,
     timeline: events.filter((e) => e.orderId === id).map(({ orderId: _, ...e }) => e),
+    attachments: files.filter((f) => f.orderId === id).map(({ orderId: _, ...f }) => f),
   }))
 }

@@ -129,6 +129,8 @@ export const replies = {
 
 /** What the bot tells a unit's workers or staff group, and the resident in their group. */
 export const notices = {
+  /** What a forwarded picture is, for logs and the send hooks (the file itself is what is said). */
+  attachment: (code: string, name: string) => `【附件】${code} 居民发来的文件：${name}`,
   dispatch: (o: {
     code: string
     category: string

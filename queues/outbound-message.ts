@@ -9,6 +9,12 @@ const tier = z.number().int().min(1).max(5).optional()
 const ref = z.string().min(1).max(200).optional()
 
 /**
+ * A file to send instead of the text (a resident's picture forwarded to a worker): its path under
+ * the data directory and the name shown. The text still says what it is, for logs and hooks.
+ */
+const file = z.object({ path: z.string().min(1).max(1_000), name: z.string().min(1).max(200) })
+
+/**
  * A deterministic job id (e.g. `d-42` for delivery 42) makes a second add of the same message a
  * no-op. BullMQ refuses ids with ':' and ids that look like integers (they clash with its own).
  */
@@ -24,7 +30,16 @@ export const JobIdSchema = z
  * reach grid workers, notices come down the five tiers (tier 1 = district, 5 = building).
  * Parsed again by the worker: data read back from Redis is as untrusted as data from a chat.
  */
-export const OutboundMessageSchema = z.object({ roomId, text, kind, tier, ref })
+export const OutboundMessageSchema = z.object({
+  roomId,
+  text,
+  kind,
+  tier,
+  ref,
+  file: file.optional(),
+  /** `roomId` is a contact's id: a private message (asking for it as a room makes puppets err). */
+  privately: z.boolean().optional(),
+})
 
 export type OutboundMessage = z.infer<typeof OutboundMessageSchema>
 

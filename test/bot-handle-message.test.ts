@@ -76,6 +76,23 @@ describe('handleMessage', () => {
     expect(limit.allow('wxid_flood', t0 + 60_001)).toBe(true)
   })
 
+  it('keeps a line read by the free grammar silent where it could not act', async () => {
+    const d = deps({})
+    // room-1 is bound to no group: the textbook command is told so, the free reading is not.
+    expect(await handleMessage(d, say('接单 A0042'))).toEqual({
+      kind: 'reply',
+      text: `@居民甲 ${botTexts.unbound}`,
+    })
+    expect(await handleMessage(d, say('A0042 接了'))).toEqual({ kind: 'silent' })
+    expect(await handleMessage(d, say('我要报修 厕所堵了'))).toEqual({ kind: 'silent' })
+  })
+
+  it('asks for text after a voice message in a private chat', async () => {
+    const d = deps({})
+    const { roomId: _, ...privately } = { ...say(''), type: 'voice' as const }
+    expect(await handleMessage(d, privately)).toEqual({ kind: 'reply', text: botTexts.voice })
+  })
+
   it('stays silent on system messages that are not throttling, and on non-text', async () => {
     const d = deps({})
     expect(await handleMessage(d, { ...say('张三加入了群聊'), type: 'system' })).toEqual({

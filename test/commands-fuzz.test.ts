@@ -203,6 +203,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   resendNotice: ['code'],
   receipt: ['code'],
   bind: ['path'],
+  answer: ['answer'],
 }
 const noticeIntents = new Set([
   'confirmNotice',
@@ -237,7 +238,7 @@ function problem(result: ParseResult): string | undefined {
     value !== undefined && codePoints(value) > limit
   switch (command.intent) {
     case 'order':
-      if (!['点单', '求助', '报修', '@'].includes(command.verb)) return 'bad verb'
+      if (!['点单', '求助', '报修', '@', '请求'].includes(command.verb)) return 'bad verb'
       return max(command.text, 500) ? 'order text over 500' : undefined
     case 'rate':
       if (!Number.isInteger(command.stars) || command.stars < 1 || command.stars > 5) return 'stars'

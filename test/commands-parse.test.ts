@@ -143,8 +143,12 @@ describe('parseCommand: ordinary chat stays silent', () => {
     expect(parseCommand(text, options)).toEqual({ kind: 'none' })
   })
 
-  it('ignores a keyword after other words', () => {
-    expect(parse('师傅 接单 A0042')).toEqual({ kind: 'none' })
+  it('reads a keyword after other words only beside an order code, as a loose command', () => {
+    expect(parse('师傅 接单 A0042')).toEqual({
+      ...ok({ intent: 'accept', code: 'A0042' }),
+      loose: 'sure',
+    })
+    expect(parse('师傅 接单 明天')).toEqual({ kind: 'none' })
   })
 })
 
@@ -427,6 +431,7 @@ describe('grammar table', () => {
     receipt: 'N12',
     correctNotice: 'N12 停水时间改为周日上午',
     bind: '九龙坡区/石桥铺街道',
+    answer: '',
   }
   const traditional = new Map(Object.entries(keywordVariants).map(([from, to]) => [to, from]))
   const cases = grammar.flatMap((entry) =>

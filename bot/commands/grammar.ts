@@ -222,6 +222,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   receipt: 'propagandist',
   correctNotice: 'propagandist',
   bind: 'staff',
+  answer: 'resident',
 }
 
 /**

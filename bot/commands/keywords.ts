@@ -6,7 +6,7 @@ import { type GrammarEntry, grammar, keywordVariants } from './grammar.ts'
 import { isSpace } from './message-view.ts'
 import type { Intent } from './types.ts'
 
-const fold = (c: string): string => keywordVariants[c] ?? c.toLowerCase()
+export const fold = (c: string): string => keywordVariants[c] ?? c.toLowerCase()
 export const foldString = (s: string): string => Array.from(s, fold).join('')
 
 interface KeywordForm {

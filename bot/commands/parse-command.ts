@@ -1,12 +1,14 @@
 /**
  * Chat message → typed command. The entry point of the keyword grammar: normalize, drop a quoted
- * message and leading @mentions, match a keyword from grammar.ts at the start, read its arguments.
+ * message and leading @mentions, match a keyword from grammar.ts at the start, read its arguments;
+ * without a keyword, the free grammar (free-forms.ts) reads what is clear all the same.
  * Pure and total: any string gives a result, never an exception, in time linear in at most
  * SCAN_LIMIT characters.
  */
 import { limits } from '../../core/limits.ts'
 import { codePointLength, normalizeMessage } from '../../core/text.ts'
 import { CODE_START, interpret, looksLikeUnit } from './arguments.ts'
+import { matchFree } from './free-forms.ts'
 import { type ArgSpec, type Glue, type GrammarEntry, greetings, particles } from './grammar.ts'
 import { foldString, matchKeyword } from './keywords.ts'
 import { normalizeBotNames, stripMentions, stripQuote } from './mentions.ts'
@@ -38,7 +40,13 @@ export function parseCommand(text: string, options: ParseOptions = {}): ParseRes
   const quoted = stripQuote({ raw: message.text, f: message.folded })
   const { rest, mentionedBot } = stripMentions(quoted, normalizeBotNames(options.botNames))
   const attempt = rest.f === '' ? undefined : matchCommand(rest, overlong)
-  if (attempt) return attempt.kind === 'command' ? { ...attempt, mentionedBot } : attempt
+  if (attempt?.kind === 'command') return { ...attempt, mentionedBot }
+  // No keyword at the start, or one whose arguments are out of order ("接单 👍 F0005"): a line
+  // whose intent is clear all the same is that command.
+  const free = rest.f === '' || overlong ? undefined : matchFree(rest)
+  if (free?.kind === 'command') return { ...free, mentionedBot }
+  if (attempt) return attempt
+  if (free) return free
   if (!mentionedBot) return NONE
   // Addressed to the bot without a keyword: a bare mention or a greeting gets the help text,
   // anything else is a free-form request.

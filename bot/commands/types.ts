@@ -7,10 +7,16 @@
 /** A tier of the five-tier network: 1 district 区 … 5 building 楼栋. */
 export type Tier = 1 | 2 | 3 | 4 | 5
 
-/** How a resident opened an order; '@' means free text addressed to the bot without a keyword. */
-type OrderVerb = '点单' | '求助' | '报修' | '@'
+/**
+ * How a resident opened an order: '@' means free text addressed to the bot without a keyword,
+ * '请求' a line opened with a request phrase (我要/帮我/麻烦 …) naming a need.
+ */
+type OrderVerb = '点单' | '求助' | '报修' | '@' | '请求'
 
 export type Stars = 1 | 2 | 3 | 4 | 5
+
+/** 'yes' (是, 对, 要) or the number picked from a numbered list (1-9). */
+type Answer = 'yes' | number
 
 /**
  * Order codes are one upper-case letter and 4-6 digits ("A0042"); notice codes are "N" and 1-9
@@ -46,6 +52,8 @@ export type Command =
   | { intent: 'correctNotice'; code: NoticeCode; text: string }
   // any staff: bind this group to a unit, path names joined by '/'
   | { intent: 'bind'; path: string }
+  // anyone: a short answer (是, a digit) to a question the bot asked this talker
+  | { intent: 'answer'; answer: Answer }
 
 export type Intent = Command['intent']
 
@@ -63,6 +71,16 @@ export interface ParseOptions {
 export type ParseResult =
   /** Ordinary chat: the bot stays silent. */
   | { kind: 'none' }
-  | { kind: 'command'; command: Command; mentionedBot: boolean }
+  | {
+      kind: 'command'
+      command: Command
+      mentionedBot: boolean
+      /**
+       * Read by the free grammar (free-forms.ts), not from a keyword at the start: acted on only
+       * when the talker may give it, silent otherwise. 'unsure': a request whose need is unclear,
+       * asked back before it becomes an order.
+       */
+      loose?: 'sure' | 'unsure'
+    }
   /** A keyword with malformed arguments: `hint` is one short Chinese line (≤ 500 chars). */
   | { kind: 'invalid'; intent: Intent; hint: string }

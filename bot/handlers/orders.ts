@@ -1,5 +1,5 @@
 /**
- * Chat commands of the service loop: 点单 … 评价 (residents), 接单 … 我的任务 (workers), 派单 and
+ * Chat commands of the service loop: 进度 … 评价 (residents; 点单 is order-requests.ts), 接单 … 我的任务 (workers), 派单 and
  * 上报 (station staff). The pipeline already checked the role against the group's unit; each
  * handler here checks the order itself (whose it is, where it is) through the state machine, calls
  * one domain function and renders the reply. Refusals are audited like the pipeline's.
@@ -10,7 +10,6 @@ import { findMembersByNameOrId } from '../../network/roles.ts'
 import { type ActResult, applyAction } from '../../orders/act.ts'
 import { FALLBACK_CATEGORY, listCategories } from '../../orders/catalogue.ts'
 import { hoursFromNote } from '../../orders/hours.ts'
-import { placeOrder } from '../../orders/intake.ts'
 import { afterMove } from '../../orders/notify.ts'
 import { findOrderByCode } from '../../orders/order-store.ts'
 import { rateOrder } from '../../orders/rating.ts'
@@ -67,31 +66,6 @@ async function settle(
   )
   await afterMove(ctx.services, result)
   return ok(result)
-}
-
-const order: Handler<'order'> = async (ctx, command) => {
-  const { group, incoming, services } = ctx
-  if (!group) return undefined
-  const placed = await placeOrder(services, {
-    residentRef: incoming.talkerId,
-    residentName: incoming.talkerName,
-    groupId: group.id,
-    unitId: group.unitId,
-    text: command.text,
-    verb: command.verb,
-  })
-  switch (placed.kind) {
-    case 'duplicate':
-      return replies.duplicate(placed.code)
-    case 'limited':
-      return replies.rateLimited(placed.max, placed.minutes)
-    case 'placed': {
-      const unit = unitLabel(placed.handlingUnit)
-      return placed.category.code === FALLBACK_CATEGORY
-        ? replies.placedUnsorted(placed.order.code, unit)
-        : replies.placed(placed.order.code, placed.category.name, unit, placed.assignee)
-    }
-  }
 }
 
 const progress: Handler<'progress'> = async (ctx, { code }) => {
@@ -251,7 +225,6 @@ const menu: Handler<'menu'> = async (ctx) =>
 
 /** Chat commands of the service loop, keyed by intent (app/chat-handlers.ts merges them). */
 export const orderHandlers = {
-  order,
   progress,
   rate,
   cancelOrder,

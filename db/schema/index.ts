@@ -1,3 +1,4 @@
+export * from './attachments.ts'
 export * from './audit.ts'
 export * from './broadcasts.ts'
 export * from './network.ts'

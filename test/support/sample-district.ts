@@ -39,6 +39,8 @@ export interface SampleDistrictOptions {
   workers?: false | ((services: Services) => Promise<Stoppable>)
   /** A Redis of the test's own (the FLUSHALL test); the shared test Redis by default. */
   redisUrl?: string
+  /** Where residents' pictures are kept (DATA_DIR); none are kept when unset. */
+  dataDir?: string
 }
 
 /** Pacing loose enough that tests run in milliseconds; the pacing tests set their own. */
@@ -66,6 +68,7 @@ export async function startSampleDistrict(
   // may change settings after start with Object.assign(d.services.orders, …).
   const services = testServices(t.db, redis.connection, redis.prefix, {
     orders: { ...opts.orders },
+    ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
   })
   const bots = await startBots({
     ...botWiring(services),
