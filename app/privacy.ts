@@ -7,7 +7,11 @@ import type { Schedule } from '../core/scheduler.ts'
 import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
-import { anonymizeClosedOrders, residentOrders } from '../orders/order-privacy.ts'
+import {
+  anonymizeClosedOrders,
+  purgeOrderAttachments,
+  residentOrders,
+} from '../orders/order-privacy.ts'
 
 const DEFAULT_RETENTION_DAYS = 180
 const DAY_MS = 24 * 3600 * 1000
@@ -16,18 +20,21 @@ export interface PurgeResult {
   before: Date
   orders: number
   auditLines: number
+  /** Attachment files deleted (those of anonymised orders), when a data directory is given. */
+  files: number
 }
 
 /** Anonymises what is past the retention; safe to run twice (both steps are idempotent). */
 export async function purgePersonalData(
   db: Db,
-  opts: { retentionDays?: number; now?: Date } = {},
+  opts: { retentionDays?: number; now?: Date; dataDir?: string | undefined } = {},
 ): Promise<PurgeResult> {
   const days = opts.retentionDays ?? DEFAULT_RETENTION_DAYS
   const before = new Date((opts.now ?? new Date()).getTime() - days * DAY_MS)
   const orders = await anonymizeClosedOrders(db, before)
   const auditLines = await anonymizeAudit(db, before)
-  return { before, orders, auditLines }
+  const files = opts.dataDir === undefined ? 0 : await purgeOrderAttachments(db, opts.dataDir)
+  return { before, orders, auditLines, files }
 }
 
 /** Everything quanqun holds about one WeChat id, for that person. */
@@ -52,6 +59,7 @@ export const privacySchedules: Schedule[] = [
     run: async (services: Services, tick) => {
       const result = await purgePersonalData(services.db, {
         now: tick,
+        dataDir: services.dataDir,
         ...(services.retentionDays === undefined ? {} : { retentionDays: services.retentionDays }),
       })
       services.log.info(result, 'personal data past retention anonymised')

@@ -4,11 +4,12 @@
  * resident id and name are replaced and its text and notes lose phone, ID and door numbers (the
  * pictures' files under DATA_DIR are not yet removed: their rows lose the sender only).
  */
-import { and, eq, inArray, lt, notLike, sql } from 'drizzle-orm'
+import { and, eq, inArray, like, lt, notLike, sql } from 'drizzle-orm'
 import { maskPersonalData } from '../core/personal-data.ts'
 import type { Db } from '../db/client.ts'
 import { orderAttachments } from '../db/schema/attachments.ts'
 import { orderEvents, orders } from '../db/schema/orders.ts'
+import { purgeAttachments } from './attachment-store.ts'
 
 /** A closed order is one nobody acts on any more. */
 const CLOSED = ['rated', 'cancelled'] as const
@@ -128,4 +129,9 @@ export async function residentOrders(db: Db, wechatId: string) {
     timeline: events.filter((e) => e.orderId === id).map(({ orderId: _, ...e }) => e),
     attachments: files.filter((f) => f.orderId === id).map(({ orderId: _, ...f }) => f),
   }))
+}
+
+/** Deletes the pictures and files of anonymised orders; returns how many files were removed. */
+export function purgeOrderAttachments(db: Db, dataDir: string): Promise<number> {
+  return purgeAttachments(db, dataDir, like(orders.residentRef, `${PURGED}%`))
 }

@@ -1,9 +1,14 @@
+import { access, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordAudit } from '../audit/record-audit.ts'
 import { privacyExport, privacyPurge } from '../cli/commands/privacy.ts'
+import { orderAttachments } from '../db/schema/attachments.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { orderEvents, orders } from '../db/schema/orders.ts'
+import { attachmentPath, storeFile } from '../orders/attachment-store.ts'
 import { placeOrder } from '../orders/intake.ts'
 import { runCli } from './support/cli.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
@@ -55,9 +60,28 @@ describe('residents’ personal data: kept only as long as configured, exported 
       .set({ at: new Date(Date.now() - 200 * DAY) })
       .where(eq(auditLog.actorRef, 'wxid_old'))
 
-    const run = await runCli(privacyPurge, { DATABASE_URL: o.t.url }, [], { days: '180' })
+    // A photo only the old order has, and one a recent order shares.
+    const dataDir = await mkdtemp(join(tmpdir(), 'qq-purge-'))
+    const own = await storeFile(dataDir, Buffer.from('old order photo'))
+    const shared = await storeFile(dataDir, Buffer.from('photo sent twice'))
+    const attach = (orderId: number, sha256: string) =>
+      o.t.db
+        .insert(orderAttachments)
+        .values({ orderId, sha256, name: 'a.jpg', bytes: 15, senderRef: 'x' })
+    await attach(old.id, own)
+    await attach(old.id, shared)
+    await attach(recent.id, shared)
+
+    const run = await runCli(privacyPurge, { DATABASE_URL: o.t.url, DATA_DIR: dataDir }, [], {
+      days: '180',
+    })
     expect(run.code).toBe(0)
-    expect(run.lines[0]).toMatch(/工单 1 张、审计记录 1 条/)
+    expect(run.lines[0]).toMatch(/工单 1 张、审计记录 1 条，删除附件 1 个/)
+    await expect(access(attachmentPath(dataDir, own))).rejects.toThrow()
+    await access(attachmentPath(dataDir, shared))
+    const left = await o.t.db.select().from(orderAttachments)
+    expect(left.map((a) => a.orderId)).toEqual([recent.id])
+    await rm(dataDir, { recursive: true, force: true })
 
     const [oldRow] = await o.t.db.select().from(orders).where(eq(orders.id, old.id))
     expect(oldRow).toMatchObject({

@@ -19,16 +19,16 @@ export const privacyPurge: CliCommand = {
       throw new UsageError('用法: quanqun privacy purge [--days 天数]（1 到 36500 的整数）')
     }
     return withDatabase(config, async ({ db }) => {
-      const result = await purgePersonalData(db, { retentionDays: days })
+      const result = await purgePersonalData(db, { retentionDays: days, dataDir: config.dataDir })
       await recordAudit(db, {
         actorRef: cliActor().ref,
         action: 'privacy.purge',
         allowed: true,
-        detail: { days, orders: result.orders, auditLines: result.auditLines },
+        detail: { days, orders: result.orders, auditLines: result.auditLines, files: result.files },
       })
       log.info({ ...result, days }, 'privacy purge')
       out(
-        `已匿名化 ${result.before.toISOString().slice(0, 10)} 之前结束的工单 ${result.orders} 张、审计记录 ${result.auditLines} 条。`,
+        `已匿名化 ${result.before.toISOString().slice(0, 10)} 之前结束的工单 ${result.orders} 张、审计记录 ${result.auditLines} 条，删除附件 ${result.files} 个。`,
       )
       return 0
     })
