@@ -46,5 +46,9 @@ export type HandlerTable = { readonly [I in Intent]: Handler<I> }
 /** Part of the table: the handlers of one concern (orders, notices). */
 export type SomeHandlers = Partial<HandlerTable>
 
-/** Intents a handler may run without a bound group (private chat or a room not yet bound). */
-export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu'])
+/**
+ * Intents a handler may run without a bound group (private chat or a room not yet bound). A bare
+ * digit (`choose`) is everyday chat wherever nobody was asked: its handler stays silent there
+ * rather than the room hearing it is unbound.
+ */
+export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu', 'choose'])

@@ -28,6 +28,8 @@ export interface Prepared extends PlaceInput {
   category: Category
   classified: Classification | undefined
   handlingUnit: Unit
+  /** The classifier was unsure: placed as the fallback, the resident asked to pick one of these. */
+  asking?: Category[]
 }
 
 /** An open order of a resident that a new one of theirs could repeat. */

@@ -6,7 +6,7 @@
 import { and, eq, inArray, lt, notLike, sql } from 'drizzle-orm'
 import { maskPersonalData } from '../core/personal-data.ts'
 import type { Db } from '../db/client.ts'
-import { orderEvents, orders } from '../db/schema/orders.ts'
+import { orderEvents, orderQuestions, orders } from '../db/schema/orders.ts'
 
 /** A closed order is one nobody acts on any more. */
 const CLOSED = ['rated', 'cancelled'] as const
@@ -42,6 +42,10 @@ export async function anonymizeClosedOrders(db: Db, before: Date): Promise<numbe
           .update(orderEvents)
           .set({ actorRef: anon })
           .where(and(eq(orderEvents.orderId, o.id), eq(orderEvents.actorRef, o.residentRef)))
+        await tx
+          .update(orderQuestions)
+          .set({ residentRef: anon })
+          .where(eq(orderQuestions.orderId, o.id))
       }
       const events = await tx
         .select({ id: orderEvents.id, note: orderEvents.note })

@@ -405,6 +405,35 @@ describe('parseCommand: bind paths', () => {
   })
 })
 
+describe('a menu answer (choose) and 改类', () => {
+  it.each([
+    ['1', 1],
+    ['２', 2],
+    ['3。', 3],
+    [' 3 ', 3],
+  ] as const)('%j answers the menu with %i', (text, choice) => {
+    expect(parse(text)).toEqual(ok({ intent: 'choose', choice }))
+  })
+
+  it.each(['1号楼停水了', '12', '4', '0', '3楼的灯'])('%j is no answer', (text) => {
+    expect(parse(text)).toMatchObject({ kind: 'none' })
+  })
+
+  it('keeps what follows a spaced digit, so the handler can tell it from an answer', () => {
+    expect(parse('3 楼的灯坏了')).toEqual(ok({ intent: 'choose', choice: 3, rest: '楼的灯坏了' }))
+  })
+
+  it('reads 改类 with the code and the category as typed', () => {
+    expect(parse('改类 A0042 法律咨询')).toEqual(
+      ok({ intent: 'recategorize', code: 'A0042', category: '法律咨询' }),
+    )
+    expect(parse('改类a0042 legal-advice')).toEqual(
+      ok({ intent: 'recategorize', code: 'A0042', category: 'legal-advice' }),
+    )
+    expect(parse('改类 A0042')).toMatchObject({ kind: 'invalid', intent: 'recategorize' })
+  })
+})
+
 describe('grammar table', () => {
   const sampleArgs: { [I in Intent]: string } = {
     order: '修水管',
@@ -413,12 +442,14 @@ describe('grammar table', () => {
     cancelOrder: 'A0042',
     menu: '',
     help: '',
+    choose: '',
     accept: 'A0042',
     complete: 'A0042',
     returnOrder: 'A0042 太远',
     myTasks: '',
     dispatch: 'A0042 @张三',
     escalate: 'A0042 需协调',
+    recategorize: 'A0042 法律咨询',
     notice: '明天停水',
     confirmNotice: 'N12',
     cancelNotice: 'N12',

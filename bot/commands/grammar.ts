@@ -106,6 +106,17 @@ export const grammar: readonly GrammarEntry[] = [
   },
   { intent: 'menu', keywords: ['菜单', '服务菜单'], args: [], glue: 'nothing' },
   { intent: 'help', keywords: ['帮助', '使用说明', 'help'], args: [], glue: 'nothing' },
+  // The answer to "您要办的是：1 … 2 … 3 …"; "1号楼…" is not one (glue), nor is a digit nobody
+  // was asked for (the handler stays silent).
+  ...([1, 2, 3] as const).map(
+    (choice): GrammarEntry => ({
+      intent: 'choose',
+      keywords: [String(choice)],
+      fixed: { choice },
+      args: [{ kind: 'text', name: 'rest', optional: true, max: limits.text }],
+      glue: 'nothing',
+    }),
+  ),
   // grid workers and volunteers
   {
     intent: 'accept',
@@ -143,6 +154,15 @@ export const grammar: readonly GrammarEntry[] = [
     intent: 'escalate',
     keywords: ['上报'],
     args: [{ kind: 'orderCode', name: 'code' }, reason('reason')],
+    glue: 'code',
+  },
+  {
+    intent: 'recategorize',
+    keywords: ['改类', '改分类', '更改类别'],
+    args: [
+      { kind: 'orderCode', name: 'code' },
+      { kind: 'text', name: 'category', optional: false, max: 40 },
+    ],
     glue: 'code',
   },
   // propaganda staff
@@ -193,12 +213,14 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   cancelOrder: 'resident',
   menu: 'resident',
   help: 'resident',
+  choose: 'resident',
   accept: 'worker',
   complete: 'worker',
   returnOrder: 'worker',
   myTasks: 'worker',
   dispatch: 'station_staff',
   escalate: 'station_staff',
+  recategorize: 'station_staff',
   notice: 'propagandist',
   confirmNotice: 'propagandist',
   cancelNotice: 'propagandist',

@@ -27,6 +27,8 @@ export type Command =
   | { intent: 'cancelOrder'; code: OrderCode }
   | { intent: 'menu' }
   | { intent: 'help' }
+  /** A bare 1-3: the resident's answer to "您要办的是：1 … 2 … 3 …" (`rest`: more was typed). */
+  | { intent: 'choose'; choice: 1 | 2 | 3; rest?: string }
   // grid workers and volunteers
   | { intent: 'accept'; code: OrderCode }
   | { intent: 'complete'; code: OrderCode; note?: string }
@@ -35,6 +37,8 @@ export type Command =
   // station staff
   | { intent: 'dispatch'; code: OrderCode; assignee: string }
   | { intent: 'escalate'; code: OrderCode; reason: string }
+  /** 改类: the category by its name or code. */
+  | { intent: 'recategorize'; code: OrderCode; category: string }
   // propaganda staff
   | { intent: 'notice'; scope?: string; tiers?: Tier[]; text: string }
   | { intent: 'confirmNotice'; code: NoticeCode }

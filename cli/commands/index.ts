@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.ts'
+import { classifyCli } from './classify.ts'
 import { dbMigrate } from './db-migrate.ts'
 import { doctor } from './doctor.ts'
 import { networkGenerate } from './network-generate.ts'
@@ -40,6 +41,7 @@ export const commands: readonly CliCommand[] = [
   noticeStatus,
   ordersList,
   ordersCatalog,
+  classifyCli,
   pointsBalance,
   pointsReverse,
   pointsReview,
