@@ -33,6 +33,11 @@ export interface OrderOptions {
    * go over waits in `points_pending` for a station's `points approve`.
    */
   pointsPerDay: number
+  /**
+   * How long a resident asked which category they meant (the classifier was unsure) has to
+   * answer before the order goes to the community station's staff as 其他求助. Seconds.
+   */
+  askSeconds: number
 }
 
 const defaultOrderOptions: OrderOptions = {
@@ -45,6 +50,7 @@ const defaultOrderOptions: OrderOptions = {
   rateWaitMinutes: 7 * 24 * 60, // a week
   duplicateWindowMinutes: 24 * 60, // a day
   pointsPerDay: 80, // eight hours of service
+  askSeconds: 5 * 60,
 }
 
 /** The defaults with a process's overrides (`services.orders`) over them. */

@@ -44,8 +44,8 @@ export interface ActRequest {
   guard?: (order: OrderRow) => string | undefined
   /** More writes in the same transaction once the move is allowed (the rating's points). */
   within?: (tx: Tx, moved: Moved) => Promise<void>
-  /** Extra columns to set with the move (the rating). */
-  patch?: Partial<Pick<OrderRow, 'rating'>>
+  /** Extra columns to set with the move (the rating; 改类's category and priority). */
+  patch?: Partial<Pick<OrderRow, 'rating' | 'categoryId' | 'priority'>>
 }
 
 interface Built {
@@ -82,7 +82,7 @@ async function moveIn(tx: Tx, services: Services, req: ActRequest): Promise<ActR
   if (!moved.ok) return { ok: false, reason: moved.reason, order: before }
 
   const now = services.now()
-  const category = await categoryOf(tx, before.categoryId)
+  const category = await categoryOf(tx, req.patch?.categoryId ?? before.categoryId)
   const step = stepOf(moved.to)
   // Every move restarts the clock of the step it lands in: a re-dispatch gives the new
   // assignee the full accept window, an escalation gives the upper tier the same.

@@ -40,6 +40,13 @@ const CategorySchema = z.object({
   keywords: z.array(Keyword).max(100),
   /** Colloquial words and common typos; they score like keywords. */
   synonyms: z.array(Keyword).max(100).default([]),
+  /**
+   * Sentences as residents write them (at least 15 for a category people order from): the
+   * classifier learns the category's character n-grams from these, beyond its keywords.
+   */
+  examples: z.array(z.string().trim().min(2).max(200)).max(500).default([]),
+  /** Words of danger (燃气, 消防通道): a message holding one lands here and is urgent. */
+  urgent: z.array(Keyword).max(100).default([]),
   sla: z.object({
     // Minutes: at least 1, at most 90 days (129,600 min).
     acceptMinutes: z.number().int().min(1).max(129_600),
@@ -77,6 +84,23 @@ const CatalogSchema = z
 
 export type CatalogFile = z.infer<typeof CatalogSchema>
 
+/** A file's categories as the database would hold them (ids in file order): for pure callers. */
+export function fileCategories(file: CatalogFile): Category[] {
+  return file.categories.map((c, i) => ({
+    id: i + 1,
+    code: c.code,
+    name: c.name,
+    platform: c.platform,
+    keywords: [...new Set([...c.keywords, ...c.synonyms])],
+    examples: c.examples,
+    urgent: c.urgent,
+    tier: c.tier,
+    acceptSlaMinutes: c.sla.acceptMinutes,
+    completeSlaMinutes: c.sla.completeMinutes,
+    hours: c.hours,
+  }))
+}
+
 /** A category as the rest of orders/ uses it (a row of `service_catalog`). */
 export interface Category {
   id: number
@@ -84,6 +108,8 @@ export interface Category {
   name: string
   platform: string
   keywords: string[]
+  examples: string[]
+  urgent: string[]
   tier: number
   acceptSlaMinutes: number
   completeSlaMinutes: number
@@ -125,6 +151,8 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
     name: c.name,
     platform: c.platform,
     keywords: [...new Set([...c.keywords, ...c.synonyms])],
+    examples: c.examples,
+    urgent: c.urgent,
     tier: c.tier,
     acceptSlaMinutes: c.sla.acceptMinutes,
     completeSlaMinutes: c.sla.completeMinutes,
@@ -140,6 +168,8 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
         name: sql`excluded.name`,
         platform: sql`excluded.platform`,
         keywords: sql`excluded.keywords`,
+        examples: sql`excluded.examples`,
+        urgent: sql`excluded.urgent`,
         tier: sql`excluded.tier`,
         acceptSlaMinutes: sql`excluded.accept_sla_minutes`,
         completeSlaMinutes: sql`excluded.complete_sla_minutes`,
@@ -200,6 +230,12 @@ function catalogueOf(services: Pick<Services, 'db' | 'caches'>): CachedCatalogue
 /** Every category in catalogue order; loads the shipped file first when the table is empty. */
 export function listCategories(services: Pick<Services, 'db' | 'caches'>): Promise<Category[]> {
   return catalogueOf(services).list()
+}
+
+/** Pure: the category a person named, by its name or its code ("法律咨询", "legal-advice"). */
+export function categoryNamed(categories: readonly Category[], name: string): Category | undefined {
+  const key = name.normalize('NFKC').replace(/\s+/g, '').toLowerCase()
+  return categories.find((c) => c.name === key || c.code === key)
 }
 
 /** One category by id from the cached catalogue; a category added elsewhere re-reads it once. */

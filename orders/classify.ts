@@ -1,16 +1,45 @@
 /**
- * Text → category by keyword scoring. Pure: the caller passes the catalogue. Residents write
- * "楼道灯坏了好几天了😭", "ＸＸ老人想买药", "邻居装修吵"; a match anywhere counts, longer keywords
- * weigh more (量血压 says more than 血压), and a keyword inside a longer matched one of the same
- * category is not counted twice.
+ * Text → category, pure: the caller passes the catalogue (and the district's learned examples).
+ * Residents write "楼道灯坏了好几天了😭", "屋头老人腿脚不方便 帮忙取下药", "给老年人讲讲防诈骗":
+ * three signals are summed per category —
+ * - keywords found anywhere, longer ones weighing more (量血压 says more than 血压), a keyword
+ *   inside a longer matched one of the same category counted once;
+ * - the cosine of the message's character bigrams and trigrams with the category's example
+ *   sentences (classify-ngrams.ts), which carries colloquial variants and needs named without a
+ *   category word;
+ * - a learned example (a text staff re-categorised with 改类) the message nearly repeats.
+ * A word of danger (the catalogue's `urgent` words: 燃气, 消防通道 …) decides outright and marks
+ * the order urgent. The scores become a confidence by a softmax; the caller asks the resident
+ * back when it is low or the runner-up is close (`unsure`).
  */
 import type { Category } from './catalogue.ts'
+import {
+  buildNgramModel,
+  gramsOf,
+  isBigram,
+  type NgramModel,
+  pair,
+  similarities,
+} from './classify-ngrams.ts'
 
-export interface Classification {
+interface Alternative {
   category: Category
-  score: number
-  /** The keywords that decided it, longest first (for logs and the station's eyes). */
+  confidence: number
+}
+
+export interface Classification extends Alternative {
+  /** The runner-up categories, best first (at most ALTERNATIVES). */
+  alternatives: Alternative[]
+  /** The keywords (or the danger word) that spoke for it, longest first, for logs and staff. */
   matched: string[]
+  /** A word of danger decided it: the order is urgent. */
+  safety: boolean
+}
+
+/** An order text staff re-categorised (改类), as the classifier weighs it. */
+export interface LearnedExample {
+  categoryId: number
+  text: string
 }
 
 /** What keywords are compared against: NFKC, lower case, no whitespace or punctuation. */
@@ -24,36 +53,158 @@ export function matchText(text: string): string {
 // Beyond this many code points a message is a paste; its head says what it is about, and
 // scanning a bounded string keeps classification linear and cheap on hostile input.
 const MAX_SCAN = 2_000
+const ALTERNATIVES = 3
+// A keyword's weight: its length in characters, saturating (three keywords do not make a
+// category three times as likely), scaled against the n-gram cosine (0..1).
+const KEYWORD_WEIGHT = 0.1
+const KEYWORD_SATURATION = 4
+// A learned example the message holds most of (share of the example's bigrams) decides for
+// its category the way staff decided before.
+const LEARNED_SHARE = 0.7
+const LEARNED_BOOST = 2
+// Below this the message names nothing the catalogue knows: the order falls back (general).
+const MIN_SCORE = 0.03
+// Softmax temperature: cosines run 0.05-0.4, and a lead of 0.03 is e : 1 in confidence.
+const TEMPERATURE = 0.03
+// Ask back below this confidence, or when the runner-up has this share of the winner's.
+const CONFIDENT = 0.5
+const NEAR_TIE = 0.7
 
-// Keywords as compared, per catalogue row: the catalogue is cached, so this is done once.
-const normalized = new WeakMap<readonly string[], string[]>()
+interface Model {
+  ngrams: NgramModel
+  /** Normalized keywords by their first bigram: only those whose bigram the message has are tried. */
+  keywords: Map<number, { category: number; keyword: string; weight: number }[]>
+  urgent: { category: number; word: string }[]
+}
 
-function keywordsOf(category: Category): string[] {
-  let found = normalized.get(category.keywords)
+// Built once per catalogue array: the catalogue is cached (catalogue.ts), so this runs once a
+// minute per process at most.
+const models = new WeakMap<readonly Category[], Model>()
+
+function modelOf(categories: readonly Category[]): Model {
+  let model = models.get(categories)
+  if (model) return model
+  const docs = categories.map((c) =>
+    [...c.examples, ...c.keywords, c.name].map(matchText).filter((s) => s !== ''),
+  )
+  const examples = categories.map((c) => c.examples.map(matchText).join('|'))
+  const keywords = new Map<number, { category: number; keyword: string; weight: number }[]>()
+  const urgent: { category: number; word: string }[] = []
+  categories.forEach((c, category) => {
+    for (const k of new Set(c.keywords.map(matchText))) {
+      if (k.length < 2) continue
+      // A keyword the examples of many categories hold (老人: a talk for the elderly, their
+      // will, their blood pressure) says little about which one: weighed by how few do.
+      const spread = examples.filter((e, i) => i === category || e.includes(k)).length
+      const weight = Math.log((categories.length + 1) / spread) / Math.log(categories.length + 1)
+      const head = pair(k.charCodeAt(0), k.charCodeAt(1))
+      keywords.set(head, [...(keywords.get(head) ?? []), { category, keyword: k, weight }])
+    }
+    for (const w of c.urgent.map(matchText)) if (w !== '') urgent.push({ category, word: w })
+  })
+  model = { ngrams: buildNgramModel(docs), keywords, urgent }
+  models.set(categories, model)
+  return model
+}
+
+const learnedGrams = new WeakMap<
+  readonly LearnedExample[],
+  { categoryId: number; grams: Set<number> }[]
+>()
+
+function learnedOf(examples: readonly LearnedExample[]) {
+  let found = learnedGrams.get(examples)
   if (!found) {
-    found = category.keywords.map(matchText).filter((k) => k !== '')
-    normalized.set(category.keywords, found)
+    found = examples.map((e) => ({
+      categoryId: e.categoryId,
+      grams: new Set([...gramsOf(matchText(e.text))].filter(isBigram)),
+    }))
+    learnedGrams.set(examples, found)
   }
   return found
 }
 
-/** The best-scoring category, or undefined when no keyword matches (the caller falls back). */
+/** The best category with its confidence and runners-up, or undefined when nothing matches. */
 export function classify(
   text: string,
   categories: readonly Category[],
+  examples: readonly LearnedExample[] = [],
 ): Classification | undefined {
-  const haystack = matchText(text.slice(0, MAX_SCAN))
-  if (haystack === '') return undefined
-  let best: Classification | undefined
-  for (const category of categories) {
-    const found = keywordsOf(category).filter((k) => haystack.includes(k))
-    if (found.length === 0) continue
-    const matched = found
-      .filter((k) => !found.some((other) => other !== k && other.includes(k)))
-      .sort((a, b) => b.length - a.length)
-    const score = matched.reduce((sum, k) => sum + [...k].length, 0)
-    // Ties go to the category listed first: the catalogue's order is its priority.
-    if (!best || score > best.score) best = { category, score, matched }
+  // Normalizing never lengthens text by more than a few times: a bounded slice, then the cut.
+  const bounded = headOf(matchText(text.slice(0, MAX_SCAN * 4)), MAX_SCAN)
+  if (bounded === '' || categories.length === 0) return undefined
+  const model = modelOf(categories)
+  const scores = similarities(model.ngrams, bounded)
+
+  // Keywords by the bigram they start with, checked where it occurs: each found once.
+  const found: { keyword: string; weight: number }[][] = categories.map(() => [])
+  for (let i = 0; i + 1 < bounded.length; i++) {
+    const starting = model.keywords.get(pair(bounded.charCodeAt(i), bounded.charCodeAt(i + 1)))
+    if (!starting) continue
+    for (const k of starting) {
+      const list = found[k.category]!
+      if (bounded.startsWith(k.keyword, i) && !list.includes(k)) list.push(k)
+    }
   }
-  return best
+  const matched = found.map((ks) =>
+    ks
+      .filter((k) => !ks.some((o) => o !== k && o.keyword.includes(k.keyword)))
+      .sort((a, b) => b.keyword.length - a.keyword.length),
+  )
+  matched.forEach((ks, c) => {
+    const length = ks.reduce((sum, k) => sum + [...k.keyword].length * k.weight, 0)
+    scores[c]! += KEYWORD_WEIGHT * (1 - Math.exp(-length / KEYWORD_SATURATION))
+  })
+
+  const grams = examples.length > 0 ? gramsOf(bounded) : undefined
+  for (const e of grams ? learnedOf(examples) : []) {
+    if (e.grams.size === 0) continue
+    let shared = 0
+    for (const g of e.grams) if (grams!.has(g)) shared++
+    const c = categories.findIndex((cat) => cat.id === e.categoryId)
+    if (c >= 0 && shared / e.grams.size >= LEARNED_SHARE) scores[c]! += LEARNED_BOOST
+  }
+
+  const danger = model.urgent.find((u) => bounded.includes(u.word))
+  if (danger) scores[danger.category] = Math.max(...scores) + 1
+  // Ties go to the category listed first: the catalogue's order is its priority.
+  const order = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b)
+  const best = order[0]!
+  if (!danger && scores[best]! < MIN_SCORE) return undefined
+
+  const exp = order.map((c) => Math.exp((scores[c]! - scores[best]!) / TEMPERATURE))
+  const total = exp.reduce((a, b) => a + b, 0)
+  const confidence = (i: number) => exp[i]! / total
+  return {
+    category: categories[best]!,
+    confidence: round(confidence(0)),
+    alternatives: order.slice(1, 1 + ALTERNATIVES).map((c, i) => ({
+      category: categories[c]!,
+      confidence: round(confidence(i + 1)),
+    })),
+    matched: [...(danger ? [danger.word] : []), ...matched[best]!.map((k) => k.keyword)],
+    safety: danger !== undefined,
+  }
 }
+
+/** The first `max` code points of `text`, without splitting a surrogate pair. */
+function headOf(text: string, max: number): string {
+  if (text.length <= max) return text
+  let units = 0
+  for (let points = 0; points < max && units < text.length; points++) {
+    units += text.codePointAt(units)! > 0xffff ? 2 : 1
+  }
+  return text.slice(0, units)
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000
+
+/** Whether to ask the resident which they meant: a low confidence or a close runner-up. */
+export function unsure(c: Classification): boolean {
+  if (c.safety) return false
+  const second = c.alternatives[0]?.confidence ?? 0
+  return c.confidence < CONFIDENT || second >= NEAR_TIE * c.confidence
+}
+
+/** `orders.priority` of an order a word of danger decided (0 is the ordinary one). */
+export const URGENT = 1

@@ -17,6 +17,7 @@ import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { pipelinedTransaction } from '../db/pipelined.ts'
 import type { Moved } from './act.ts'
+import { URGENT } from './classify.ts'
 import type { Candidate } from './dispatch.ts'
 import { type Decision, decideBatch, type Prepared, type ToDecide } from './intake-rules.ts'
 import {
@@ -51,6 +52,7 @@ function rowsFor(item: ToDecide, decision: Extract<Decision, { kind: 'place' }>,
     groupId: p.groupId,
     unitId: p.unitId,
     categoryId: p.category.id,
+    priority: p.classified?.safety ? URGENT : 0,
     text: p.text,
     status: 'placed',
     handlingUnitId: p.handlingUnit.id,
@@ -75,7 +77,7 @@ function rowsFor(item: ToDecide, decision: Extract<Decision, { kind: 'place' }>,
         verb: p.verb,
         category: p.category.code,
         matched: p.classified?.matched ?? [],
-        score: p.classified?.score ?? 0,
+        confidence: p.classified?.confidence ?? 0,
       },
     },
   ]

@@ -33,6 +33,8 @@ export interface Prepared extends PlaceInput {
    * on it, so two needs at one address are not one need.
    */
   need?: string
+  /** The classifier was unsure: placed as the fallback, the resident asked to pick one of these. */
+  asking?: Category[]
 }
 
 /** An open order of a resident that a new one of theirs could repeat. */

@@ -170,6 +170,7 @@ export async function insertPlaced(tx: PipelinedTx, placing: readonly Placing[])
     group_id: o.groupId,
     unit_id: o.unitId,
     category_id: o.categoryId,
+    priority: o.priority,
     text: o.text,
     status: o.status,
     handling_unit_id: o.handlingUnitId,
@@ -209,13 +210,14 @@ export async function insertPlaced(tx: PipelinedTx, placing: readonly Placing[])
       with input as (
         select * from json_to_recordset(${JSON.stringify(orderRows)}::json) as x(
           code text, resident_ref text, resident_name text, group_id int, unit_id int,
-          category_id int, text text, status text, handling_unit_id int, assignee_member_id int,
+          category_id int, priority int, text text, status text, handling_unit_id int, assignee_member_id int,
           due_at timestamptz, at timestamptz)
       ), placed as (
         insert into orders (code, resident_ref, resident_name, group_id, unit_id, category_id,
-          text, status, handling_unit_id, assignee_member_id, due_at, created_at, updated_at)
-        select code, resident_ref, resident_name, group_id, unit_id, category_id, text, status,
-          handling_unit_id, assignee_member_id, due_at, at, at
+          priority, text, status, handling_unit_id, assignee_member_id, due_at, created_at,
+          updated_at)
+        select code, resident_ref, resident_name, group_id, unit_id, category_id, priority, text,
+          status, handling_unit_id, assignee_member_id, due_at, at, at
         from input
         returning id, code
       ), events as (

@@ -4,20 +4,24 @@
  * takes a code from the sequence, writes the order and its first event, and dispatches to the
  * least-loaded worker of the handling unit. Messages go out after the commit.
  *
- * An order is never lost to the catalogue: text no keyword matches becomes a 其他求助 (general)
- * order at the community station, whose staff dispatch it by hand. Asking the resident to pick a
- * category first would need a pending draft per person, and the elderly often never answer.
+ * An order is never lost to the catalogue: text nothing matches becomes a 其他求助 (general)
+ * order at the community station, whose staff dispatch it by hand. Text the classifier is unsure
+ * about is placed the same way, unannounced, and the resident is asked which they meant
+ * (ask-back.ts); while that question is open, their next order text answers it instead.
  */
 
 import type { Services } from '../core/services.ts'
 import type { Unit } from '../network/types.ts'
 import { unitChainsOf } from '../network/unit-chains.ts'
+import { answerWithText, askBack, menuOf, pendingQuestion } from './ask-back.ts'
 import { type Category, FALLBACK_CATEGORY, listCategories } from './catalogue.ts'
-import { type Classification, classify } from './classify.ts'
+import { type Classification, classify, unsure } from './classify.ts'
 import { submitIntake } from './intake-batch.ts'
 import type { PlaceInput, Prepared } from './intake-rules.ts'
+import { learnedFor } from './learned-examples.ts'
 import { afterMove } from './notify.ts'
 import type { OrderRow } from './order-store.ts'
+import { closeQuestion, type OpenQuestion } from './questions.ts'
 import { routeUnit } from './route.ts'
 
 export type PlaceResult =
@@ -28,7 +32,11 @@ export type PlaceResult =
       classified: Classification | undefined
       handlingUnit: Unit
       assignee?: string
+      /** Placed as the fallback, unannounced: the resident is asked which of these they meant. */
+      asking?: Category[]
     }
+  /** A new description while asked did not settle it either: asked again with these. */
+  | { kind: 'asking'; code: string; choices: Category[] }
   | { kind: 'duplicate'; code: string }
   | { kind: 'limited'; max: number; minutes: number }
 
@@ -67,15 +75,37 @@ export async function prepareOrder(
   const text = storableText(input.text)
   const residentName = storableText(input.residentName, MAX_NAME) || '居民'
   const categories = await listCategories(services)
-  const classified = choice.category ? undefined : classify(choice.about ?? text, categories)
-  const category =
-    choice.category ?? classified?.category ?? categories.find((c) => c.code === FALLBACK_CATEGORY)
-  if (!category) throw new Error(`service catalogue has no ${FALLBACK_CATEGORY} category`)
   const chain = await unitChainsOf(services).of(input.unitId)
+  const district = chain.at(-1)
+  const learned = district ? await learnedFor(services, district.id) : []
+  // A category the caller chose (an Open311 service_code) is not second-guessed.
+  const classified = choice.category
+    ? undefined
+    : classify(choice.about ?? text, categories, learned)
+  // Only where the resident can answer (a group) is there a question to ask; text that looks
+  // most like 其他求助 goes there, as the station sorts those anyway.
+  const asking =
+    classified &&
+    unsure(classified) &&
+    classified.category.code !== FALLBACK_CATEGORY &&
+    input.groupId !== null
+      ? menuOf(classified)
+      : undefined
+  const fallback = categories.find((c) => c.code === FALLBACK_CATEGORY)
+  const category = choice.category ?? (asking ? undefined : classified?.category) ?? fallback
+  if (!category) throw new Error(`service catalogue has no ${FALLBACK_CATEGORY} category`)
   const handlingUnit = routeUnit(chain, category.tier)
   if (!handlingUnit) throw new Error(`unit ${input.unitId} not found for an order`)
-  const need = choice.about === undefined ? {} : { need: storableText(choice.about) }
-  return { ...input, text, residentName, category, classified, handlingUnit, ...need }
+  return {
+    ...input,
+    text,
+    residentName,
+    category,
+    classified,
+    handlingUnit,
+    ...(asking ? { asking } : {}),
+    ...(choice.about === undefined ? {} : { need: storableText(choice.about) }),
+  }
 }
 
 export async function placeOrder(
@@ -83,29 +113,72 @@ export async function placeOrder(
   input: PlaceInput,
   choice: Choice = {},
 ): Promise<PlaceResult> {
+  const open =
+    input.groupId === null
+      ? undefined
+      : await pendingQuestion(services, input.residentRef, input.groupId)
+  if (open) return describe(services, open, input)
   const prepared = await prepareOrder(services, input, choice)
   // Placed in a batch with the orders arriving at the same time (intake-batch.ts).
   const outcome = await submitIntake({ services, prepared })
   if (outcome.kind !== 'placed') return outcome
-  const { category, classified, handlingUnit } = prepared
+  const { category, classified, handlingUnit, asking } = prepared
   const order = outcome.last.order
   services.log.info(
     {
       order: order.code,
       category: category.code,
+      asking: asking?.map((c) => c.code),
       handlingUnitId: handlingUnit.id,
       assignee: outcome.assignee?.name,
-      score: classified?.score ?? 0,
+      confidence: classified?.confidence ?? 0,
+      safety: classified?.safety ?? false,
     },
     'order placed',
   )
-  await afterMove(services, outcome.last, outcome.assignee ? { assignee: outcome.assignee } : {})
+  if (asking) {
+    // Announced to the station only when the resident answers, or nobody does in time.
+    await askBack(services, order, asking)
+  } else {
+    await afterMove(services, outcome.last, outcome.assignee ? { assignee: outcome.assignee } : {})
+  }
   return {
+    ...(asking ? { asking } : {}),
     kind: 'placed',
     order,
     category,
     classified,
     handlingUnit,
     ...(outcome.assignee ? { assignee: outcome.assignee.name } : {}),
+  }
+}
+
+/** The resident's next words while asked which they meant: the answer to that question. */
+async function describe(
+  services: Services,
+  open: OpenQuestion,
+  input: PlaceInput,
+): Promise<PlaceResult> {
+  const chain = await unitChainsOf(services).of(input.unitId)
+  const answer = await answerWithText(
+    services,
+    open,
+    { residentRef: input.residentRef, districtId: chain.at(-1)?.id },
+    storableText(input.text),
+  )
+  if (answer.kind === 'asking') return answer
+  if (!answer.result.ok) {
+    // Staff took or moved it meanwhile: the question is moot, and these words a new order.
+    await closeQuestion(services.db, open.orderId, 'closed')
+    return placeOrder(services, input)
+  }
+  const { moved, handlingUnit, assignee } = answer.result
+  return {
+    kind: 'placed',
+    order: moved.order,
+    category: answer.category,
+    classified: undefined,
+    handlingUnit,
+    ...(assignee ? { assignee } : {}),
   }
 }

@@ -13,6 +13,7 @@ import { sendRef } from '../queues/send-hooks.ts'
 import type { Moved } from './act.ts'
 import { attachmentsOf, type StoredFile } from './attachment-store.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
+import { URGENT } from './classify.ts'
 import { accountOfOrder, candidatesFor } from './dispatch.ts'
 import { findOrderByCode, type OrderRow } from './order-store.ts'
 import { slaMinutes } from './sla-time.ts'
@@ -126,7 +127,8 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
   const { order, event, before } = moved
   const key = String(event.id)
   const category = await categoryById(services, order.categoryId)
-  const categoryName = category?.name ?? ''
+  // A danger named in the order (燃气, 消防通道 …) heads every message about it.
+  const categoryName = `${category?.name ?? ''}${order.priority >= URGENT ? '【紧急】' : ''}`
   const assignee =
     extras.assignee && extras.assignee.memberId === order.assigneeMemberId
       ? extras.assignee
@@ -140,7 +142,9 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
     text: order.text,
   }
   switch (event.type) {
-    case 'placed': {
+    case 'placed':
+    case 'recategorized':
+    case 'unanswered': {
       // Nobody was assigned: the team hears it is up for grabs, or that someone must dispatch.
       const open = orderOptions(services).dispatch === 'open'
       const anyone = open && (await candidatesFor(services.db, order.handlingUnitId)).length > 0

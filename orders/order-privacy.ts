@@ -1,14 +1,14 @@
 /**
  * A resident's personal data in closed orders, kept only as long as configured (PIPL): past the
  * retention, an order keeps its category, units, times and outcome for the statistics, while its
- * resident id and name are replaced and its text and notes lose phone, ID and door numbers (the
- * pictures' files under DATA_DIR are not yet removed: their rows lose the sender only).
+ * resident id and name are replaced and its text and notes lose phone, ID and door numbers, and
+ * its pictures are deleted (purgeOrderAttachments).
  */
 import { and, eq, inArray, like, lt, notLike, sql } from 'drizzle-orm'
 import { maskPersonalData } from '../core/personal-data.ts'
 import type { Db } from '../db/client.ts'
 import { orderAttachments } from '../db/schema/attachments.ts'
-import { orderEvents, orders } from '../db/schema/orders.ts'
+import { orderEvents, orderQuestions, orders } from '../db/schema/orders.ts'
 import { purgeAttachments } from './attachment-store.ts'
 
 /** A closed order is one nobody acts on any more. */
@@ -49,6 +49,10 @@ export async function anonymizeClosedOrders(db: Db, before: Date): Promise<numbe
           .update(orderAttachments)
           .set({ senderRef: anon })
           .where(eq(orderAttachments.orderId, o.id))
+        await tx
+          .update(orderQuestions)
+          .set({ residentRef: anon })
+          .where(eq(orderQuestions.orderId, o.id))
       }
       const events = await tx
         .select({ id: orderEvents.id, note: orderEvents.note })

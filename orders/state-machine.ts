@@ -23,6 +23,8 @@ const EVENT_TYPES = [
   'escalated',
   'cancelled',
   'reopened',
+  'recategorized',
+  'unanswered',
 ] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
@@ -99,6 +101,11 @@ export type OrderAction =
   | { kind: 'rate'; stars: number }
   /** The resident never rated: the system closes the order (the volunteer's points post). */
   | { kind: 'autoClose' }
+  /**
+   * 改类: another category, so another handling unit (`to`), nobody assigned; dispatch follows.
+   * `answer`: the resident choosing from the menu they were asked, while nobody has it yet.
+   */
+  | { kind: 'recategorize'; to: UnitRef; answer?: boolean }
 
 export interface Policy {
   maxReopens: number
@@ -253,6 +260,26 @@ export function transition(
         return { ok: true, to: 'dispatched', event: 'reopened' }
       }
       return { ok: true, to: 'rated', event: 'rated' }
+    }
+    case 'recategorize': {
+      if (!isOpen(order.status)) return refuse(closedReason(order) ?? refusals.cannot(code))
+      if (action.answer) {
+        if (!isResident(order, actor) || order.status !== 'placed') {
+          return refuse(refusals.cannot(code))
+        }
+      } else if (
+        // Staff answer for the order where it is and where it goes: both must be theirs.
+        !(covers(actor, STAFF_ROLES, unitPath) && covers(actor, STAFF_ROLES, action.to.path))
+      ) {
+        return refuse(refusals.recategorizeNotStaff(code))
+      }
+      return {
+        ok: true,
+        to: 'placed',
+        event: 'recategorized',
+        assigneeMemberId: null,
+        handlingUnit: action.to,
+      }
     }
     case 'autoClose': {
       if (actor.kind !== 'system') return refuse(refusals.cannot(code))

@@ -27,6 +27,8 @@ const eventName: Readonly<Record<string, string>> = {
   escalated: '上报',
   cancelled: '撤单',
   reopened: '重新办理',
+  recategorized: '改类',
+  unanswered: '未选类别，转站点分派',
 }
 
 const BODY_SUFFIX: Readonly<Record<string, string>> = {
@@ -66,6 +68,8 @@ export const refusals = {
   notYourArea: (code: string) => `单号 ${code} 不在您负责的范围内。`,
   dispatchNotStaff: (code: string) => `只有负责该单的站点人员可以派 ${code}。`,
   escalateNotStaff: (code: string) => `只有负责该单的站点人员可以上报 ${code}。`,
+  recategorizeNotStaff: (code: string) =>
+    `只有负责该单、也负责新类别办理单位的站点人员可以给 ${code} 改类。`,
   atTop: (code: string) => `单号 ${code} 已在区文明实践中心，无法再上报。`,
   notAWorkerHere: (name: string) => `${name} 不是该单所在单位的网格员或志愿者，不能派给 ta。`,
   ownOrderAssignee: (code: string, name: string) =>
@@ -105,6 +109,13 @@ export const replies = {
   rated: (code: string, stars: number) => `感谢您的评价！${code} 已评 ${stars} 星，本单已办结。`,
   reopened: (code: string) => `抱歉没让您满意，${code} 已交回重新办理。`,
   dispatched: (code: string, name: string) => `已将 ${code} 派给${name}。`,
+  /** The classifier was unsure: the order is kept, the resident picks. */
+  asking: (code: string, names: readonly string[]) =>
+    `您要办的是：${names.map((n, i) => `${i + 1} ${n}`).join(' ')}，回复数字即可（单号 ${code} 已记下）。`,
+  recategorized: (code: string, category: string, unit: string, assignee?: string) =>
+    `${code} 已改为「${category}」，由${unit}办理${assignee ? `，已派给${assignee}` : ''}。`,
+  unknownCategory: (name: string) => `没有「${name}」这个服务类别，发送「菜单」可看全部类别。`,
+  sameCategory: (code: string, category: string) => `${code} 已是「${category}」。`,
   escalated: (code: string, unit: string) => `已将 ${code} 上报至${unit}。`,
   unknownAssignee: (name: string) => `未找到成员「${name}」，请用通讯录里的姓名或微信号。`,
   ambiguousAssignee: (name: string, n: number) =>

@@ -1,6 +1,7 @@
 import type { Services } from '../core/services.ts'
 import type { Stoppable } from '../core/stoppable.ts'
 import { createSlaWorker } from '../queues/sla-worker.ts'
+import { expireQuestion } from './ask-back.ts'
 import { reloadCatalog } from './catalogue.ts'
 import { sendDigest } from './digest.ts'
 import { onStepDue, sweepOverdue } from './sla.ts'
@@ -8,7 +9,7 @@ import { closeSlaQueue } from './sla-timer.ts'
 
 /**
  * The order side's background work, run by `quanqun worker`: SLA escalation, the daily digest,
- * the re-arming sweep. Start-up loads the catalogue (idempotent) and re-arms overdue steps once,
+ * the re-arming sweep, ask-back timeouts. Start-up loads the catalogue (idempotent) and re-arms overdue steps once,
  * so a worker starting after Redis lost its data catches up at once.
  */
 export async function startOrderWorkers(services: Services): Promise<Stoppable[]> {
@@ -22,6 +23,7 @@ export async function startOrderWorkers(services: Services): Promise<Stoppable[]
       digest: async ({ day }) => {
         await sendDigest(services, day)
       },
+      askExpired: ({ code }) => expireQuestion(services, code),
       sweep: async () => {
         const n = await sweepOverdue(services)
         if (n > 0) services.log.info({ rearmed: n }, 'overdue SLA timers re-armed')

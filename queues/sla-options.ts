@@ -10,6 +10,8 @@ export const SLA_JOBS = {
   digest: 'daily-digest',
   /** Re-arms overdue steps from PostgreSQL, so a Redis that lost its data loses no escalation. */
   sweep: 'sweep',
+  /** A resident asked which category they meant never answered: the station sorts the order. */
+  askExpired: 'ask-expired',
 } as const
 
 export type SlaJobName = (typeof SLA_JOBS)[keyof typeof SLA_JOBS]

@@ -14,10 +14,12 @@ export const StepDueSchema = z.object({
 })
 export const DigestSchema = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) })
 export const SweepSchema = z.object({ tick: z.number().int().positive() })
+export const AskExpiredSchema = z.object({ code: z.string().regex(/^[A-MO-Z]\d{4,6}$/) })
 
 export type StepDue = z.infer<typeof StepDueSchema>
 export type Digest = z.infer<typeof DigestSchema>
 export type Sweep = z.infer<typeof SweepSchema>
+export type AskExpired = z.infer<typeof AskExpiredSchema>
 
 export type SlaQueue = Queue<unknown, void, SlaJobName>
 
@@ -67,4 +69,17 @@ export async function enqueueDigest(queue: SlaQueue, payload: Digest): Promise<v
 export async function enqueueSweep(queue: SlaQueue, payload: Sweep): Promise<void> {
   const data = SweepSchema.parse(payload)
   await queue.add(SLA_JOBS.sweep, data, { jobId: `sweep-${data.tick}` })
+}
+
+/** The ask-back timeout of one order: `ask-<code>`, so asking again never arms a second one. */
+export async function enqueueAskExpiry(
+  queue: SlaQueue,
+  payload: AskExpired,
+  delayMs: number,
+): Promise<void> {
+  const data = AskExpiredSchema.parse(payload)
+  await queue.add(SLA_JOBS.askExpired, data, {
+    jobId: `ask-${data.code}`,
+    delay: Math.max(0, delayMs),
+  })
 }

@@ -4,6 +4,8 @@ import type { Logger } from '../core/logger.ts'
 import { payloadOf } from './payload.ts'
 import { SLA_JOBS, SLA_QUEUE, type SlaJobName } from './sla-options.ts'
 import {
+  type AskExpired,
+  AskExpiredSchema,
   type Digest,
   DigestSchema,
   type StepDue,
@@ -18,6 +20,7 @@ interface SlaProcessors {
   stepDue(payload: StepDue): Promise<{ retryAt: number } | undefined>
   digest(payload: Digest): Promise<void>
   sweep(payload: Sweep): Promise<void>
+  askExpired(payload: AskExpired): Promise<void>
 }
 
 export interface SlaWorkerOptions {
@@ -50,6 +53,8 @@ export function createSlaWorker(opts: SlaWorkerOptions): Worker<unknown, void, S
           return processors.digest(payloadOf(DigestSchema, job.data))
         case SLA_JOBS.sweep:
           return processors.sweep(payloadOf(SweepSchema, job.data))
+        case SLA_JOBS.askExpired:
+          return processors.askExpired(payloadOf(AskExpiredSchema, job.data))
         default:
           throw new UnrecoverableError(`unknown job name "${String(job.name)}"`)
       }

@@ -2,6 +2,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HandlerTable, Incoming, SomeHandlers } from '../bot/context.ts'
 import { handleMessage, type MessageDeps } from '../bot/handle-message.ts'
+import { orderRequestHandlers } from '../bot/handlers/order-requests.ts'
 import { BUSY, InFlight } from '../bot/in-flight.ts'
 import { CooldownGate } from '../bot/system-notice.ts'
 import { TalkerLimit } from '../bot/talker-limit.ts'
@@ -53,6 +54,16 @@ describe('handleMessage', () => {
     expect(logged).toContainEqual(
       expect.objectContaining({ msg: 'command failed', intent: 'help', roomId: 'room-1' }),
     )
+  })
+
+  it('keeps a bare digit silent in a room nobody bound (the menu answer is chat there)', async () => {
+    const d = deps({ answer: orderRequestHandlers.answer, progress: async () => 'progress' })
+    expect(await handleMessage(d, say('1'))).toEqual({ kind: 'silent' })
+    // Any other command there hears that the room is unbound.
+    expect(await handleMessage(d, say('进度 A0042'))).toEqual({
+      kind: 'reply',
+      text: `@居民甲 ${botTexts.unbound}`,
+    })
   })
 
   it('answers the same person at most five times a minute', async () => {

@@ -197,6 +197,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   myTasks: [],
   dispatch: ['code', 'assignee'],
   escalate: ['code', 'reason'],
+  recategorize: ['code', 'category'],
   notice: ['scope', 'tiers', 'text'],
   confirmNotice: ['code'],
   cancelNotice: ['code'],

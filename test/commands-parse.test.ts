@@ -409,6 +409,31 @@ describe('parseCommand: bind paths', () => {
   })
 })
 
+describe('a menu answer and 改类', () => {
+  it.each([
+    ['1', 1],
+    ['２', 2],
+    ['3。', 3],
+    [' 3 ', 3],
+  ] as const)('%j answers a question with %i', (text, answer) => {
+    expect(parse(text)).toMatchObject({ kind: 'command', command: { intent: 'answer', answer } })
+  })
+
+  it.each(['1号楼停水了', '12', '0', '3楼的灯', '3 楼的灯坏了'])('%j is no answer', (text) => {
+    expect(parse(text)).not.toMatchObject({ kind: 'command', command: { intent: 'answer' } })
+  })
+
+  it('reads 改类 with the code and the category as typed', () => {
+    expect(parse('改类 A0042 法律咨询')).toEqual(
+      ok({ intent: 'recategorize', code: 'A0042', category: '法律咨询' }),
+    )
+    expect(parse('改类a0042 legal-advice')).toEqual(
+      ok({ intent: 'recategorize', code: 'A0042', category: 'legal-advice' }),
+    )
+    expect(parse('改类 A0042')).toMatchObject({ kind: 'invalid', intent: 'recategorize' })
+  })
+})
+
 describe('grammar table', () => {
   const sampleArgs: { [I in Intent]: string } = {
     order: '修水管',
@@ -424,6 +449,7 @@ describe('grammar table', () => {
     myTasks: '',
     dispatch: 'A0042 @张三',
     escalate: 'A0042 需协调',
+    recategorize: 'A0042 法律咨询',
     notice: '明天停水',
     confirmNotice: 'N12',
     cancelNotice: 'N12',

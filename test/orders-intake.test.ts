@@ -55,7 +55,8 @@ describe('intake: 点单 into one transaction', () => {
     expect(placed.kind).toBe('placed')
     if (placed.kind !== 'placed') return
     expect(placed.category.code).toBe('general')
-    expect(placed.classified).toBeUndefined()
+    // Nothing clear enough to place it elsewhere: the resident is asked, the order kept.
+    expect(placed.asking).toHaveLength(3)
     expect(await unitPath(placed.order.handlingUnitId)).toBe(KEYUAN)
     const events = await o.t.db
       .select()

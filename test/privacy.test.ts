@@ -7,7 +7,7 @@ import { recordAudit } from '../audit/record-audit.ts'
 import { privacyExport, privacyPurge } from '../cli/commands/privacy.ts'
 import { orderAttachments } from '../db/schema/attachments.ts'
 import { auditLog } from '../db/schema/audit.ts'
-import { orderEvents, orders } from '../db/schema/orders.ts'
+import { orderEvents, orderQuestions, orders } from '../db/schema/orders.ts'
 import { attachmentPath, storeFile } from '../orders/attachment-store.ts'
 import { placeOrder } from '../orders/intake.ts'
 import { runCli } from './support/cli.ts'
@@ -120,5 +120,21 @@ describe('residents’ personal data: kept only as long as configured, exported 
     ).rejects.toThrow('用法')
     const audits = await o.t.db.select().from(auditLog).where(eq(auditLog.action, 'privacy.export'))
     expect(audits).toHaveLength(1)
+  })
+
+  it('anonymises the resident of an order they were asked about (ask-back), with the order', async () => {
+    const asked = await order('帮我问问那个补贴的事情', 'wxid_asked')
+    const [question] = await o.t.db
+      .select()
+      .from(orderQuestions)
+      .where(eq(orderQuestions.orderId, asked.id))
+    expect(question?.residentRef).toBe('wxid_asked')
+    await age(asked.id, 200, 'cancelled')
+    await runCli(privacyPurge, { DATABASE_URL: o.t.url }, [], { days: '180' })
+    const [after] = await o.t.db
+      .select()
+      .from(orderQuestions)
+      .where(eq(orderQuestions.orderId, asked.id))
+    expect(after?.residentRef).toBe(`purged:${asked.id}`)
   })
 })

@@ -151,6 +151,15 @@ export const grammar: readonly GrammarEntry[] = [
     args: [{ kind: 'orderCode', name: 'code' }, reason('reason')],
     glue: 'code',
   },
+  {
+    intent: 'recategorize',
+    keywords: ['改类', '改分类', '更改类别'],
+    args: [
+      { kind: 'orderCode', name: 'code' },
+      { kind: 'text', name: 'category', optional: false, max: 40 },
+    ],
+    glue: 'code',
+  },
   // propaganda staff
   {
     intent: 'notice',
@@ -215,6 +224,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   myTasks: 'worker',
   dispatch: 'station_staff',
   escalate: 'station_staff',
+  recategorize: 'station_staff',
   notice: 'propagandist',
   confirmNotice: 'propagandist',
   cancelNotice: 'propagandist',

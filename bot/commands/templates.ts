@@ -20,6 +20,7 @@ export const usageHints: { readonly [I in Intent]: string } = {
   myTasks: '格式：我的任务',
   dispatch: '格式：派单 单号 @接单人，例如「派单 A0042 @张三」',
   escalate: '格式：上报 单号 原因，例如「上报 A0042 需要街道协调」',
+  recategorize: '格式：改类 单号 类别名称，例如「改类 A0042 法律咨询」',
   notice: '格式：通知 [范围] [仅层级] 正文，例如「通知 【石桥铺街道】 仅网格和楼栋 明天上午停水」',
   confirmNotice: '格式：确认 通知号，例如「确认 N12」',
   cancelNotice: '格式：取消 通知号，例如「取消 N12」（撤销服务单请用「撤单 A0042」）',

@@ -43,6 +43,8 @@ export type Command =
   // station staff
   | { intent: 'dispatch'; code: OrderCode; assignee: string }
   | { intent: 'escalate'; code: OrderCode; reason: string }
+  /** 改类: the category by its name or code. */
+  | { intent: 'recategorize'; code: OrderCode; category: string }
   // propaganda staff
   | { intent: 'notice'; scope?: string; tiers?: Tier[]; text: string }
   | { intent: 'confirmNotice'; code: NoticeCode }

@@ -18,6 +18,7 @@ import {
 } from '../pending-answers.ts'
 import { rememberOrder } from '../recent-orders.ts'
 import { botTexts } from '../templates.ts'
+import { answerCategoryMenu, menuReply } from './orders.ts'
 
 type Draft = PendingQuestion['order']
 
@@ -46,9 +47,13 @@ async function place(ctx: ChatContext, group: BoundGroup, draft: Draft): Promise
       return replies.duplicate(placed.code)
     case 'limited':
       return replies.rateLimited(placed.max, placed.minutes)
+    case 'asking':
+      return menuReply(placed.code, placed.choices)
     case 'placed': {
       // A picture sent right after belongs to this order (attachments.ts).
       if (incoming.roomId) await rememberOrder(services, whereOf(ctx), placed.order.code)
+      // The classifier was unsure: recorded, and the resident asked which they meant.
+      if (placed.asking) return menuReply(placed.order.code, placed.asking)
       const unit = unitLabel(placed.handlingUnit)
       return placed.category.code === FALLBACK_CATEGORY
         ? replies.placedUnsorted(placed.order.code, unit)
@@ -99,7 +104,10 @@ const order: Handler<'order'> = async (ctx, command) => {
 const answer: Handler<'answer'> = async (ctx, command) => {
   const where = whereOf(ctx)
   const question = await takeQuestion(ctx.services, where)
-  if (!question) return undefined
+  if (!question) {
+    // No question of this file's: a digit may answer the classifier's menu (ask-back.ts).
+    return typeof command.answer === 'number' ? answerCategoryMenu(ctx, command.answer) : undefined
+  }
   if (question.kind === 'confirmOrder') {
     if (command.answer !== 'yes') {
       // A digit is not the answer to 是: the question keeps waiting for it.

@@ -8,11 +8,18 @@ import { recordAudit } from '../../audit/record-audit.ts'
 import { ancestors, unitById } from '../../network/queries.ts'
 import { findMembersByNameOrId } from '../../network/roles.ts'
 import { type ActResult, applyAction } from '../../orders/act.ts'
-import { FALLBACK_CATEGORY, listCategories } from '../../orders/catalogue.ts'
+import { type Answer, answerWithDigit } from '../../orders/ask-back.ts'
+import {
+  type Category,
+  categoryNamed,
+  FALLBACK_CATEGORY,
+  listCategories,
+} from '../../orders/catalogue.ts'
 import { hoursFromNote } from '../../orders/hours.ts'
 import { afterMove } from '../../orders/notify.ts'
 import { findOrderByCode } from '../../orders/order-store.ts'
 import { rateOrder } from '../../orders/rating.ts'
+import { recategorize } from '../../orders/recategorize.ts'
 import type { OrderActor } from '../../orders/state-machine.ts'
 import { WORKER_ROLES } from '../../orders/state-machine.ts'
 import { replies, unitLabel } from '../../orders/templates.ts'
@@ -220,6 +227,69 @@ const escalate: Handler<'escalate'> = async (ctx, { code, reason }) =>
     },
   )
 
+/** A digit from a resident who was asked which category they meant; silence from anyone else. */
+/**
+ * A resident's digit, when the question it answers is "您要办的是：1 … 2 … 3 …" (ask-back.ts):
+ * undefined when they were asked no such thing in this group, so everyday digits stay silent.
+ */
+export async function answerCategoryMenu(
+  ctx: ChatContext,
+  choice: number,
+): Promise<string | undefined> {
+  const { group, incoming, services } = ctx
+  if (!group?.active) return undefined
+  const answer = await answerWithDigit(
+    services,
+    { residentRef: incoming.talkerId, groupId: group.id },
+    choice,
+  )
+  return answer && answered(ctx, answer)
+}
+
+export const menuReply = (code: string, choices: readonly Category[]) =>
+  replies.asking(
+    code,
+    choices.map((c) => c.name),
+  )
+
+async function answered(ctx: ChatContext, answer: Answer): Promise<string> {
+  if (answer.kind === 'asking') return menuReply(answer.code, answer.choices)
+  const { result, category, code } = answer
+  if (!result.ok) return refused(ctx, 'answer', code, result.reason)
+  await audited(ctx, 'answer', { code, category: category.code })
+  return replies.placed(code, category.name, unitLabel(result.handlingUnit), result.assignee)
+}
+
+async function audited(ctx: ChatContext, intent: Intent, detail: Record<string, unknown>) {
+  await recordAudit(ctx.services.db, {
+    memberId: ctx.member?.id ?? null,
+    actorRef: ctx.incoming.talkerId,
+    action: `order.${intent}`,
+    unitId: ctx.group?.unitId ?? null,
+    groupId: ctx.group?.id ?? null,
+    allowed: true,
+    detail,
+  })
+}
+
+/** 改类: staff over the order and over the new category's unit (the state machine checks both). */
+const recategorizeOrder: Handler<'recategorize'> = async (ctx, { code, category: name }) => {
+  const category = categoryNamed(await listCategories(ctx.services), name)
+  if (!category) return refused(ctx, 'recategorize', code, replies.unknownCategory(name))
+  const result = await recategorize(ctx.services, { code, category, ...who(ctx) })
+  if (!result.ok) return refused(ctx, 'recategorize', code, result.reason)
+  ctx.services.log.info(
+    { order: code, category: category.code, actor: ctx.incoming.talkerId },
+    'order recategorized',
+  )
+  await audited(ctx, 'recategorize', {
+    code,
+    category: category.code,
+    ...(result.learnedId !== undefined ? { learned: result.learnedId } : {}),
+  })
+  return replies.recategorized(code, category.name, unitLabel(result.handlingUnit), result.assignee)
+}
+
 const menu: Handler<'menu'> = async (ctx) =>
   menuText(await listCategories(ctx.services), FALLBACK_CATEGORY)
 
@@ -234,5 +304,6 @@ export const orderHandlers = {
   myTasks,
   dispatch,
   escalate,
+  recategorize: recategorizeOrder,
   menu,
 } satisfies SomeHandlers

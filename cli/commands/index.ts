@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command.ts'
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-key.ts'
+import { classifyCli } from './classify.ts'
 import { dbMigrate } from './db-migrate.ts'
 import { doctor } from './doctor.ts'
 import { networkGenerate } from './network-generate.ts'
@@ -43,6 +44,7 @@ export const commands: readonly CliCommand[] = [
   ordersList,
   ordersRates,
   ordersCatalog,
+  classifyCli,
   pointsBalance,
   pointsReverse,
   pointsReview,

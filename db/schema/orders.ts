@@ -27,6 +27,10 @@ export const serviceCatalog = pgTable(
     name: text('name').notNull(),
     platform: text('platform').notNull(),
     keywords: text('keywords').array().notNull(),
+    /** Sentences as residents write them: the classifier compares a message's n-grams with these. */
+    examples: text('examples').array().notNull().default(sql`'{}'::text[]`),
+    /** Words of danger: a message holding one lands here whatever else it says, and is urgent. */
+    urgent: text('urgent').array().notNull().default(sql`'{}'::text[]`),
     tier: smallint('tier').notNull(),
     acceptSlaMinutes: integer('accept_sla_minutes').notNull(),
     completeSlaMinutes: integer('complete_sla_minutes').notNull(),
@@ -84,6 +88,8 @@ export const orders = pgTable(
       .references(() => units.id),
     assigneeMemberId: integer('assignee_member_id').references(() => members.id),
     rating: smallint('rating'),
+    /** 0 normal, 1 urgent (the text named a danger: 燃气, 消防通道 …); the dispatch says so. */
+    priority: smallint('priority').notNull().default(0),
     /**
      * When the running SLA step (accept or complete) runs out; null when no step runs (done,
      * rated, cancelled). The SLA job compares its own due time with this one, so a stale timer
@@ -203,4 +209,55 @@ export const pointsPending = pgTable(
     index('points_pending_status_idx').on(t.status, t.id),
     check('points_pending_amount_positive', sql`${t.amount} > 0`),
   ],
+)
+
+/**
+ * Order texts staff moved to another category with 改类: examples the classifier weighs for the
+ * orders of that district, so the same phrasing lands right next time. Never deleted: `quanqun
+ * classify --forget <id>` stamps `forgottenAt`, and a forgotten row is no longer read.
+ */
+export const learnedExamples = pgTable(
+  'learned_examples',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    /** The district (tier-1 unit) whose orders learn from it. */
+    districtId: integer('district_id')
+      .notNull()
+      .references(() => units.id),
+    categoryId: integer('category_id')
+      .notNull()
+      .references(() => serviceCatalog.id),
+    text: text('text').notNull(),
+    orderId: integer('order_id').references(() => orders.id),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    forgottenAt: timestamp('forgotten_at', { withTimezone: true }),
+    forgottenBy: text('forgotten_by'),
+  },
+  (t) => [index('learned_examples_district_idx').on(t.districtId, t.id)],
+)
+
+/**
+ * A resident asked which category they meant (the classifier was unsure): the order is already
+ * placed, as 其他求助 at the community station and not yet announced, while the question is open.
+ * Their digit or a new description settles it (`settledAt`, `outcome`); no answer in time and it
+ * goes to the station's staff as it is.
+ */
+export const orderQuestions = pgTable(
+  'order_questions',
+  {
+    orderId: integer('order_id')
+      .primaryKey()
+      .references(() => orders.id),
+    residentRef: text('resident_ref').notNull(),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id),
+    /** The categories offered, in menu order (1, 2, 3). */
+    choices: integer('choices').array().notNull(),
+    askedAt: timestamp('asked_at', { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp('settled_at', { withTimezone: true }),
+    outcome: text('outcome', { enum: ['chosen', 'described', 'expired', 'closed'] }),
+  },
+  (t) => [index('order_questions_open_idx').on(t.residentRef, t.groupId, t.settledAt)],
 )

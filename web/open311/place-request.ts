@@ -120,6 +120,8 @@ export async function placeRequest(
   if (result.kind === 'duplicate') {
     return { kind: 'duplicate', code: result.code, notice: open311Texts.duplicate(result.code) }
   }
+  // Only a resident in a group is asked back (intake.ts): a request has no group to ask in.
+  if (result.kind !== 'placed') throw new Error(`open311 request not placed: ${result.kind}`)
   const { order } = result
   try {
     await services.db.insert(open311Requests).values({
