@@ -1,6 +1,6 @@
 import { type BotFleet, startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
-import { buildWechaty } from '../bot/puppet.ts'
+import { buildWechaty, endpointAnswers } from '../bot/puppet.ts'
 import { type Config, MOCK_PUPPET } from '../core/config.ts'
 import type { Stoppable } from '../core/stoppable.ts'
 import { until } from '../core/until.ts'
@@ -44,14 +44,23 @@ export async function startBotRole(
           account: r.name,
           puppet: config.puppet,
           token: config.puppetToken,
+          endpoint: config.puppetEndpoint,
+          noTls: config.puppetNoTls,
           dataDir: config.dataDir,
         }),
       }))
+  const endpoint = network ? undefined : config.puppetEndpoint
   const bots = await startBots({
     ...botWiring(app.services),
     services: app.services,
     puppetName: config.puppet,
     pacing: config.pacing,
+    retryFirstMs: config.accountRun.retryFirstMs,
+    startRetries: config.accountRun.startRetries,
+    startTimeoutMs: config.accountRun.startTimeoutMs,
+    // The mock's simulated accounts live in this process: nothing to share, nothing to lease.
+    ...(network ? {} : { leaseMs: config.accountRun.leaseMs }),
+    ...(endpoint ? { reachable: () => endpointAnswers(endpoint) } : {}),
     accounts: accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
   })
   if (network) {

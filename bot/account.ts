@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts'
 import { ensureBotAccount, setBotAccountState } from '../network/bot-accounts.ts'
 import { findCoveringGrant } from '../network/permissions.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
+import { AccountLease } from '../queues/account-lease.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import type { AroundSend } from '../queues/send-hooks.ts'
@@ -17,7 +18,12 @@ import { INVITER_ROLES } from './authorize.ts'
 import type { BotAccountRef, HandlerTable, Incoming } from './context.ts'
 import { assertHandlersComplete, handleMessage, type Reaction } from './handle-message.ts'
 import { HomeRooms } from './home-rooms.ts'
-import { classifyPuppetError, type PuppetError } from './puppet-errors.ts'
+import {
+  classifyPuppetError,
+  gaveUpHint,
+  lostConnection,
+  type PuppetError,
+} from './puppet-errors.ts'
 import { RoomRegistry } from './room-registry.ts'
 import { CooldownGate } from './system-notice.ts'
 import { TalkerLimit } from './talker-limit.ts'
@@ -37,13 +43,42 @@ export interface BotAccountOptions {
   printQr?: (text: string) => void
   /** How soon the send job in hand of a killed process is taken over (tests shorten it). */
   takeover?: Takeover
-  /** The first pause before a failed puppet start is tried again (tests shorten it). */
+  /** The first pause before a failed puppet start is tried again (PUPPET_RETRY_FIRST_MS). */
   retryFirstMs?: number
+  /** How many times a puppet that never started is tried again (PUPPET_START_RETRIES). */
+  startRetries?: number
+  /** A start not finished by then failed (PUPPET_START_TIMEOUT_MS). */
+  startTimeoutMs?: number
+  /**
+   * The account's lease (ACCOUNT_LEASE_MS): how soon another process takes over a dead one. Unset,
+   * no lease is taken: the mock puppet's world lives in its process, so nothing is shared.
+   */
+  leaseMs?: number
+  /**
+   * Whether the provider answers at all, asked before each try (bot/puppet.ts endpointAnswers):
+   * a try against a provider that is down costs seconds to fail, this a few milliseconds.
+   */
+  reachable?: () => Promise<boolean>
 }
 
-/** A puppet that failed to start is tried again after 5 s, 10 s, 20 s … up to 5 minutes. */
-const RETRY_FIRST_MS = 5_000
-const RETRY_MAX_MS = 5 * 60_000
+/**
+ * A start that failed is tried again after 2 s, 4 s, 8 s … (PUPPET_START_RETRIES times); a lost
+ * connection after 0.5 s, 1 s, then every 2 s for as long as it takes.
+ */
+const RETRY_FIRST_MS = 2_000
+const START_RETRIES = 3
+/**
+ * A start that has not finished by then failed: an endpoint that accepts connections and never
+ * answers would otherwise hold it for good.
+ */
+const START_TIMEOUT_MS = 10_000
+/** A stop after a failed start waits no longer than this: a hung start can hold it ~20 s. */
+const STOP_WAIT_MS = 3_000
+const RECONNECT_FIRST_MS = 500
+const RECONNECT_MAX_MS = 2_000
+/** While the provider does not answer at all, it is asked this often (a TCP connect). */
+const PROBE_EVERY_MS = 250
+const RETRY_MAX_MS = 30_000
 
 /** The account cannot start until someone changes a setting or the account itself. */
 export class PuppetStartError extends Error {
@@ -51,8 +86,10 @@ export class PuppetStartError extends Error {
   constructor(
     readonly account: string,
     readonly why: PuppetError,
+    /** Set when the start was tried this many more times before giving up. */
+    retries?: number,
   ) {
-    super(`${account}：${why.hint}`)
+    super(`${account}：${retries === undefined ? why.hint : gaveUpHint(why, retries)}`)
   }
 }
 
@@ -73,8 +110,20 @@ export class BotAccount {
   private readonly cooldowns: CooldownGate
   private registry: RoomRegistry | undefined
   private stopping = false
-  private retry: NodeJS.Timeout | undefined
+  /** The puppet runs in this process: only then does stop() stop it (and the provider's). */
   private started = false
+  /** Set while a lost connection is being restored: the puppet's errors then are expected. */
+  private reconnecting = false
+  /**
+   * Rooms are synced once per session: providers signal `ready` more than once. Cleared by a
+   * logout or a lost connection (Wechaty's own `login` may come after `ready`, so not by that).
+   */
+  private synced = false
+  private lease: AccountLease | undefined
+  /** Who held the lease when we last said so, so standing by is one line, not one per try. */
+  private holder: string | undefined
+  private standBy: NodeJS.Timeout | undefined
+  private wake: (() => void) | undefined
 
   private readonly db: Db
   /** The process's services with this account's logger, so every log names the account. */
@@ -99,64 +148,195 @@ export class BotAccount {
     return this.ref.id
   }
 
+  /**
+   * Starts the account if this process can own it: with its lease taken, the send worker and the
+   * puppet start; resolves once the puppet runs. Held by another process, it says so once, starts
+   * neither, and takes over when that lease is released or expires. Throws PuppetStartError when
+   * the puppet cannot start (a bad token at once; an endpoint that never answers after the retries).
+   */
   async start(): Promise<void> {
     const { db } = this
-    const { wechaty } = this.opts
     const row = await ensureBotAccount(db, this.name, this.opts.puppetName)
     this.ref = { id: row.id, name: this.name, names: [] }
     this.registry = new RoomRegistry(db, this.log, row.id)
+    const { connection, queuePrefix } = this.services
+    if (this.opts.leaseMs !== undefined) {
+      this.lease = new AccountLease(connection, queuePrefix, this.name, this.opts.leaseMs)
+    }
+    this.attach(this.opts.wechaty)
+    if (await this.takeLease()) await this.run()
+    else this.waitForLease()
+  }
+
+  /** True when this process owns the account now; one line when another one does. */
+  private async takeLease(): Promise<boolean> {
+    if (!this.lease) return true
+    const state = await this.lease.acquire()
+    if (state.owned) return true
+    if (state.holder !== this.holder) {
+      this.holder = state.holder
+      this.log.warn(
+        { holder: state.holder },
+        `${this.name}：已由另一进程（${state.holder}）运行，本进程不启动它、不发送；它停止或失联后接管`,
+      )
+    }
+    return false
+  }
+
+  /** Asks for the lease again every third of its life, and runs the account once it has it. */
+  private waitForLease(): void {
+    this.standBy = setTimeout(() => {
+      if (this.stopping) return
+      this.takeLease()
+        .then(async (owned) => {
+          if (!owned) return this.waitForLease()
+          this.log.info({ previous: this.holder }, 'account taken over')
+          await this.run()
+        })
+        .catch((error: unknown) => {
+          // A takeover that cannot start is one line (run said it); keep asking on a Redis error.
+          if (error instanceof PuppetStartError) return
+          this.log.warn({ err: error }, 'lease check failed')
+          this.waitForLease()
+        })
+    }, this.lease!.everyMs)
+  }
+
+  /** With the lease held: renew it, start the send worker, then the puppet. */
+  private async run(): Promise<void> {
+    this.lease?.keep(() => this.leaseLost())
     this.sends = new AccountSends({
       name: this.name,
-      accountId: row.id,
-      wechaty,
+      accountId: this.accountId,
+      wechaty: this.opts.wechaty,
       services: this.services,
       log: this.log,
       pacing: this.opts.pacing,
       aroundSend: this.opts.aroundSend,
       ...(this.opts.takeover ? { takeover: this.opts.takeover } : {}),
     })
-    this.attach(wechaty)
-    await this.startPuppet(0)
+    try {
+      await this.startPuppet()
+    } catch (error) {
+      await this.sends.close()
+      this.sends = undefined
+      await this.lease?.release().catch(() => {})
+      throw error
+    }
+  }
+
+  /**
+   * Another process took the lease (this one stalled past its expiry): stop sending at once, and
+   * stand by like any process that does not own the account.
+   */
+  private leaseLost(): void {
+    this.log.error(`${this.name}：租约被另一进程接管，本进程停止该账号`)
+    const sends = this.sends
+    this.sends = undefined
+    const wasStarted = this.started
+    this.started = false
+    void (async () => {
+      await sends?.close()
+      if (wasStarted) await this.opts.wechaty.stop().catch(() => {})
+      if (!this.stopping) this.waitForLease()
+    })().catch((error: unknown) => this.log.error({ err: error }, 'could not stand down'))
   }
 
   /**
    * Starts the puppet. A failure is one line for the operator with what to do, and recorded for
-   * `quanqun status`; what may pass (the network, a logout) is tried again with a growing pause,
-   * what cannot (a bad token, a banned account) throws PuppetStartError.
+   * `quanqun status`; what may pass (the network, a logout) is tried again with a growing pause
+   * up to `startRetries` times; what cannot (a bad token, a banned account), or what still fails
+   * after the retries, throws PuppetStartError.
    */
-  private async startPuppet(attempt: number): Promise<void> {
+  private async startPuppet(): Promise<void> {
     const { wechaty } = this.opts
-    // Wechaty reports a puppet that fails to start as an 'error' event and resolves start()
-    // all the same, so both are watched; a puppet left inactive is a failed start.
-    let failure: unknown
-    const onError = (error: unknown) => {
-      failure ??= error
-    }
-    wechaty.on('error', onError)
-    try {
-      await wechaty.start()
-    } catch (error) {
-      failure ??= error
-    } finally {
-      wechaty.off('error', onError)
-    }
-    if (failure === undefined || puppetRunning(wechaty)) {
-      this.started = true
-      if (attempt > 0) {
-        await setBotAccountState(this.db, this.accountId, 'offline', { lastError: null })
-      }
-      return
-    }
-    if (this.stopping) return
-    // Stopped, so that the next start() starts the puppet again instead of finding it "started".
-    await wechaty.stop().catch(() => {})
-    const why = await this.puppetFailed(failure)
-    if (why.fatal) throw new PuppetStartError(this.name, why)
+    const retries = this.opts.startRetries ?? START_RETRIES
     const first = this.opts.retryFirstMs ?? RETRY_FIRST_MS
-    const pause = Math.min(first * 2 ** attempt, RETRY_MAX_MS)
-    this.retry = setTimeout(() => {
-      this.startPuppet(attempt + 1).catch(() => {})
-    }, pause)
+    for (let attempt = 0; ; attempt++) {
+      const failure = await this.attempt(() => wechaty.start())
+      if (failure === undefined) {
+        this.started = true
+        if (attempt > 0) {
+          await setBotAccountState(this.db, this.accountId, 'offline', { lastError: null })
+        }
+        return
+      }
+      if (this.stopping) return
+      // Stopped, so that the next start() starts the puppet again instead of finding it "started".
+      await settled(wechaty.stop(), STOP_WAIT_MS)
+      const why = await this.puppetFailed(failure)
+      if (why.fatal) throw new PuppetStartError(this.name, why)
+      if (attempt >= retries) throw new PuppetStartError(this.name, why, retries)
+      await this.pause(Math.min(first * 2 ** attempt, RETRY_MAX_MS))
+      if (this.stopping) return
+    }
+  }
+
+  /**
+   * The running puppet lost its provider (a gRPC stream that ended, a provider restarted): its
+   * puppet is restarted at once, then with a growing pause, for as long as it takes; messages
+   * said meanwhile are the provider's to hand over once the stream is back.
+   */
+  private async reconnect(): Promise<void> {
+    if (this.reconnecting || this.stopping || !this.started) return
+    this.reconnecting = true
+    const { puppet } = this.opts.wechaty
+    const since = Date.now()
+    // Rooms may have changed while the connection was down: the next `ready` syncs them.
+    this.synced = false
+    this.log.warn(`${this.name}：与 puppet 服务的连接断开，正在重连`)
+    // Shown by `quanqun status` until the login that follows the reconnect clears it.
+    await setBotAccountState(this.db, this.accountId, 'offline', { lastError: 'network' }).catch(
+      (e: unknown) => this.log.debug({ err: e }, 'could not record the disconnect'),
+    )
+    // The client is torn down at once, while the provider is away: a stop sent to a provider that
+    // is back would stop its puppet too (and a real account's session with it).
+    await settled(puppet.stop(), STOP_WAIT_MS)
+    try {
+      for (let attempt = 0; !this.stopping && this.started; attempt++) {
+        if (attempt > 0) {
+          await this.pause(Math.min(RECONNECT_FIRST_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS))
+        }
+        // Asking is cheap: the provider is tried within a moment of its coming back.
+        while (this.opts.reachable && !this.stopping && !(await this.opts.reachable())) {
+          await this.pause(PROBE_EVERY_MS)
+        }
+        if (this.stopping || !this.started) return
+        const failure = await this.attempt(() => puppet.start())
+        if (failure === undefined) {
+          // The gap: what residents said in it reaches the bot only if the provider kept it.
+          this.log.info({ attempt, offlineMs: Date.now() - since }, 'reconnected')
+          return
+        }
+        await settled(puppet.stop(), STOP_WAIT_MS)
+        const why = classifyPuppetError(failure)
+        this.log.debug({ err: failure, attempt }, 'reconnect failed')
+        if (why.fatal) {
+          await this.puppetFailed(failure)
+          return
+        }
+      }
+    } finally {
+      this.reconnecting = false
+    }
+  }
+
+  /** One try at starting the puppet, after asking whether the provider answers at all. */
+  private async attempt(start: () => Promise<void>): Promise<unknown> {
+    const { reachable } = this.opts
+    if (reachable && !(await reachable())) return new Error('14 UNAVAILABLE: 服务地址无应答')
+    return attemptStart(this.opts.wechaty, start, this.opts.startTimeoutMs ?? START_TIMEOUT_MS)
+  }
+
+  /** Sleeps `ms`, or less when the account is stopped meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
   }
 
   /** One human line, the category in the row; the stack only at debug level. */
@@ -176,13 +356,23 @@ export class BotAccount {
     await this.services.messenger.queues.say(this.name, msg, jobId)
   }
 
+  /**
+   * Stops what this process runs of the account. A process standing by never started the puppet,
+   * so it leaves the owner's puppet (and the provider's) alone.
+   */
   async stop(): Promise<void> {
     this.stopping = true
-    clearTimeout(this.retry)
+    clearTimeout(this.standBy)
+    this.wake?.()
     await this.sends?.close()
-    if (!this.started) return
-    await this.opts.wechaty.stop()
-    if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
+    if (this.started) {
+      await this.opts.wechaty.stop()
+      if (this.ref) await setBotAccountState(this.db, this.ref.id, 'offline')
+    }
+    // Unreleased (Redis away), the lease still expires by itself.
+    await this.lease
+      ?.release()
+      .catch((error: unknown) => this.log.warn({ err: error }, 'lease not released'))
   }
 
   /** Every event handler runs inside `guard`: one failing message never stops the bot. */
@@ -214,31 +404,42 @@ export class BotAccount {
     wechaty.on(
       'logout',
       this.guard('logout', async () => {
+        this.synced = false
         await setBotAccountState(db, this.accountId, 'offline')
-        // Logged out by our own shutdown is routine; any other logout needs a re-scan.
-        if (this.stopping) this.log.info('logged out')
+        // Logged out by our own shutdown or a reconnect is routine; any other needs a re-scan.
+        if (this.stopping || this.reconnecting) this.log.info('logged out')
         else this.log.warn('logged out')
       }),
     )
     wechaty.on(
       'error',
       this.guard('error', async (error: unknown) => {
-        // While starting, the failed start itself answers (startPuppet), once. Later, a running
-        // puppet's error is one line; the account's state follows its logout or login events.
-        if (!this.started) return
+        // While starting, the failed start itself answers (startPuppet), once; while reconnecting,
+        // the reconnect does. A running puppet's error is one line; a lost connection is restored
+        // at once rather than at the puppet's watchdog a minute later.
+        if (!this.started || this.reconnecting) return
         const why = classifyPuppetError(error)
         this.log.warn({ kind: why.kind }, `${this.name}：${why.hint}`)
         this.log.debug({ err: error }, 'puppet error')
+        if (lostConnection(error)) await this.reconnect()
       }),
     )
     wechaty.on(
       'ready',
       this.guard('ready', async () => {
-        const rooms = await wechaty.Room.findAll()
-        const summary = await this.registry!.sync(
-          await Promise.all(rooms.map(async (r) => ({ roomId: r.id, topic: await r.topic() }))),
-        )
-        this.log.info(summary, 'rooms synced')
+        if (this.synced) return
+        this.synced = true
+        try {
+          const rooms = await wechaty.Room.findAll()
+          const summary = await this.registry!.sync(
+            await Promise.all(rooms.map(async (r) => ({ roomId: r.id, topic: await r.topic() }))),
+          )
+          this.log.info(summary, 'rooms synced')
+        } catch (error) {
+          // The next `ready` tries again.
+          this.synced = false
+          throw error
+        }
       }),
     )
     wechaty.on(
@@ -364,6 +565,52 @@ function puppetRunning(wechaty: Wechaty): boolean {
   } catch {
     return false
   }
+}
+
+/** Waits for `promise` to settle, or `ms`, whichever comes first; never throws. */
+async function settled(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
+}
+
+/**
+ * Runs a start and returns why it failed, or undefined when the puppet runs. Wechaty reports a
+ * puppet that fails to start as an 'error' event and resolves start() all the same, so both are
+ * watched; a puppet left inactive is a failed start.
+ */
+async function attemptStart(
+  wechaty: Wechaty,
+  start: () => Promise<void>,
+  timeoutMs: number,
+): Promise<unknown> {
+  let failure: unknown
+  const onError = (error: unknown) => {
+    failure ??= error
+  }
+  wechaty.on('error', onError)
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`DEADLINE_EXCEEDED: 启动 ${timeoutMs} ms 无应答`)),
+      timeoutMs,
+    )
+  })
+  try {
+    await Promise.race([start(), timeout])
+  } catch (error) {
+    failure ??= error
+  } finally {
+    clearTimeout(timer)
+    wechaty.off('error', onError)
+  }
+  if (failure === undefined || puppetRunning(wechaty)) return undefined
+  return failure
 }
 
 /** The Wechaty edge: a message becomes plain data, with the talker's name trimmed. */

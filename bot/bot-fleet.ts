@@ -17,6 +17,14 @@ export interface BotFleetOptions {
   takeover?: Takeover
   /** See BotAccountOptions. */
   retryFirstMs?: number
+  /** See BotAccountOptions. */
+  startRetries?: number
+  /** See BotAccountOptions. */
+  startTimeoutMs?: number
+  /** See BotAccountOptions. */
+  leaseMs?: number
+  /** See BotAccountOptions. */
+  reachable?: () => Promise<boolean>
 }
 
 export interface BotFleet {
@@ -39,16 +47,24 @@ export async function startBots(opts: BotFleetOptions): Promise<BotFleet> {
         aroundSend: opts.aroundSend,
         ...(opts.takeover ? { takeover: opts.takeover } : {}),
         ...(opts.retryFirstMs === undefined ? {} : { retryFirstMs: opts.retryFirstMs }),
+        ...(opts.startRetries === undefined ? {} : { startRetries: opts.startRetries }),
+        ...(opts.startTimeoutMs === undefined ? {} : { startTimeoutMs: opts.startTimeoutMs }),
+        ...(opts.leaseMs === undefined ? {} : { leaseMs: opts.leaseMs }),
+        ...(opts.reachable ? { reachable: opts.reachable } : {}),
       }),
   )
   // An account that cannot start (a bad token, a ban) leaves the others running; only when none
-  // can, the role fails with every account's reason, one line each.
+  // can, the role fails with every account's reason, one line each. Accounts start side by side:
+  // one retrying an unreachable provider does not hold up the others.
   const refused: PuppetStartError[] = []
-  for (const account of accounts) {
-    await account.start().catch((error: unknown) => {
-      if (!(error instanceof PuppetStartError)) throw error
-      refused.push(error)
-    })
+  const results = await Promise.allSettled(accounts.map((account) => account.start()))
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue
+    if (!(result.reason instanceof PuppetStartError)) {
+      for (const account of accounts) await account.stop().catch(() => {})
+      throw result.reason
+    }
+    refused.push(result.reason)
   }
   if (accounts.length > 0 && refused.length === accounts.length) {
     for (const account of accounts) await account.stop().catch(() => {})

@@ -63,3 +63,25 @@ export function classifyPuppetError(error: unknown): PuppetError {
   const kind = rule?.kind ?? 'unknown'
   return { kind, fatal: rule?.fatal ?? false, hint: PUPPET_HINTS[kind] }
 }
+
+/** The line for a start given up after `retries` more tries: what was wrong and what to fix. */
+export function gaveUpHint(why: PuppetError, retries: number): string {
+  const fix =
+    why.kind === 'network'
+      ? '连不上 puppet 服务：检查 WECHATY_PUPPET_SERVICE_ENDPOINT、网络和服务商状态'
+      : why.hint
+  return `${fix}（重试 ${retries} 次仍失败，已放弃；修正后重启 quanqun bot）`
+}
+
+// gRPC's own words for a channel or stream that is gone, as @grpc/grpc-js reports them.
+const CONNECTION_LOST =
+  /^(\w+: )*(14 UNAVAILABLE|13 INTERNAL: Received RST_STREAM|1 CANCELLED)\b|Connection dropped|ECONNRESET/
+
+/**
+ * Whether a running puppet's error says its connection to the provider is gone, so the client
+ * must be rebuilt. Errors the provider merely relays (its own timeouts, network words in a
+ * message) are not: a reconnect would restart a puppet that works. Pure.
+ */
+export function lostConnection(error: unknown): boolean {
+  return CONNECTION_LOST.test(errorText(error))
+}

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs'
+import { connect } from 'node:net'
 import { dirname, join } from 'node:path'
 import { type PuppetModuleName, type Wechaty, WechatyBuilder } from 'wechaty'
 import { type mock, PuppetMock } from 'wechaty-puppet-mock'
@@ -12,6 +13,9 @@ export interface WechatyOptions {
   /** A puppet package name (WECHATY_PUPPET): the mock for demo and tests, a real one in production. */
   puppet: string
   token?: string | undefined
+  /** wechaty-puppet-service: the provider's host:port, and plain gRPC instead of TLS. */
+  endpoint?: string | undefined
+  noTls?: boolean
   /** Where a real puppet keeps its login session (Wechaty's memory card). */
   dataDir: string
   /** The mock's world; required with the mock puppet. */
@@ -36,6 +40,31 @@ export function buildWechaty(opts: WechatyOptions): Wechaty {
     // The name is the memory card's file path: the session survives restarts without a re-scan.
     name: sessionOf(opts.dataDir, opts.account).name,
     puppet: opts.puppet as PuppetModuleName,
-    ...(opts.token ? { puppetOptions: { token: opts.token } } : {}),
+    puppetOptions: {
+      ...(opts.token ? { token: opts.token } : {}),
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.noTls ? { tls: { disable: true } } : {}),
+    },
+  })
+}
+
+/**
+ * Whether anything accepts a TCP connection at `endpoint` (host:port) within `ms`. A puppet-service
+ * start against a provider that is down takes ~5 s to fail (the client waits that long for its
+ * event stream), so retries ask this first and stay seconds apart, not tens of seconds.
+ */
+export function endpointAnswers(endpoint: string, ms = 1_000): Promise<boolean> {
+  const at = endpoint.lastIndexOf(':')
+  const host = endpoint.slice(0, at).replace(/^\[|\]$/g, '')
+  const port = Number(endpoint.slice(at + 1))
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: ms })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once('connect', () => done(true))
+    socket.once('timeout', () => done(false))
+    socket.once('error', () => done(false))
   })
 }

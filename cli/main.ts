@@ -59,5 +59,8 @@ main(process.argv.slice(2)).then(
     if (process.env.QUANQUN_DEBUG && error instanceof Error)
       process.stderr.write(`${error.stack}\n`)
     process.exitCode = error instanceof UsageError ? 2 : 1
+    // A role that failed to start may leave a client behind that never lets go (a puppet's gRPC
+    // channel to an endpoint that never answers): the process ends all the same.
+    setTimeout(() => process.exit(), 1_000).unref()
   },
 )

@@ -26,6 +26,19 @@ const EnvSchema = z.object({
     .default('qq'),
   WECHATY_PUPPET: z.string().min(1).default(MOCK_PUPPET),
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+  // host:port of the provider; unset, the puppet looks the token up on the internet (discovery).
+  WECHATY_PUPPET_SERVICE_ENDPOINT: z
+    .string()
+    .regex(/^[\w.:[\]-]+:\d+$/, 'must be host:port')
+    .optional(),
+  WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: z.enum(['true', 'false']).default('false'),
+  // A puppet that never started is tried this many more times, then the role gives up.
+  PUPPET_START_RETRIES: intFromEnv(3),
+  PUPPET_RETRY_FIRST_MS: intFromEnv(2_000, 1),
+  // A start not done by then failed (an endpoint that accepts and never answers).
+  PUPPET_START_TIMEOUT_MS: intFromEnv(10_000, 100),
+  // One process per account: the lease another process waits out when this one dies.
+  ACCOUNT_LEASE_MS: intFromEnv(30_000, 300),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TIMEZONE: z.string().min(1).default('Asia/Shanghai'),
   PACING_PER_MINUTE: intFromEnv(30, 1),
@@ -54,6 +67,14 @@ export interface PacingConfig {
   cooldownMs: number
 }
 
+/** How hard an account's puppet start is tried, and how one process owns an account. */
+interface AccountRunConfig {
+  startRetries: number
+  retryFirstMs: number
+  startTimeoutMs: number
+  leaseMs: number
+}
+
 export interface Config {
   databaseUrl: string | undefined
   dataDir: string
@@ -63,6 +84,11 @@ export interface Config {
   queuePrefixFromEnv: boolean
   puppet: string
   puppetToken: string | undefined
+  /** The provider's host:port for wechaty-puppet-service (no discovery when set). */
+  puppetEndpoint: string | undefined
+  /** Plain gRPC to the provider (WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true). */
+  puppetNoTls: boolean
+  accountRun: AccountRunConfig
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL']
   timezone: string
   pacing: PacingConfig
@@ -98,6 +124,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queuePrefixFromEnv: present.QUEUE_PREFIX !== undefined,
     puppet: e.WECHATY_PUPPET,
     puppetToken: e.WECHATY_PUPPET_SERVICE_TOKEN,
+    puppetEndpoint: e.WECHATY_PUPPET_SERVICE_ENDPOINT,
+    puppetNoTls: e.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT === 'true',
+    accountRun: {
+      startRetries: e.PUPPET_START_RETRIES,
+      retryFirstMs: e.PUPPET_RETRY_FIRST_MS,
+      startTimeoutMs: e.PUPPET_START_TIMEOUT_MS,
+      leaseMs: e.ACCOUNT_LEASE_MS,
+    },
     logLevel: e.LOG_LEVEL,
     timezone: e.TIMEZONE,
     pacing: {

@@ -80,9 +80,10 @@ export function nextSendAt(input: PacingInput): number {
 }
 
 /**
- * The in-memory send history of one account: the only state pacing needs. It lives in the process
- * that owns the account's puppet (only that process sends for the account), and is bounded: the
- * last `perMinute` send times and the rooms still inside their gap.
+ * The send history of one account: the only state pacing needs. It lives in the process that owns
+ * the account (only that process sends for it), copied to Redis after each send so the process
+ * that takes the account over goes on from it (pacing-store.ts), and is bounded: the last
+ * `perMinute` send times and the rooms still inside their gap.
  */
 export class SendLog {
   readonly #rules: PacingRules
@@ -125,4 +126,33 @@ export class SendLog {
   get recentSends(): readonly number[] {
     return this.#sends
   }
+
+  /** Takes a predecessor's sends in, merged with this log's own (usually none yet). */
+  restore(snapshot: PacingSnapshot): void {
+    this.#sends = [...snapshot.sends, ...this.#sends]
+      .sort((a, b) => a - b)
+      .slice(-this.#rules.perMinute)
+    const last = new Map(snapshot.rooms)
+    for (const [room, at] of this.#rooms) last.set(room, Math.max(at, last.get(room) ?? at))
+    // Oldest first, as record() keeps them, so its pruning stops at the first room still in its gap.
+    this.#rooms.clear()
+    for (const [room, at] of [...last].sort((a, b) => a[1] - b[1])) this.#rooms.set(room, at)
+  }
+
+  /** How long a send matters: past this, no limit looks at it (ms). */
+  get memoryMs(): number {
+    const r = this.#rules
+    return Math.max(r.windowMs ?? DEFAULT_WINDOW_MS, r.roomGapMs, r.minGapMs + r.jitterMs)
+  }
+
+  /** How many of the latest sends any limit looks at. */
+  get keeps(): number {
+    return this.#rules.perMinute
+  }
+}
+
+/** An account's recent sends: times in ms, ascending, and each room's last send. */
+export interface PacingSnapshot {
+  sends: number[]
+  rooms: [string, number][]
 }

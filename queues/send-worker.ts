@@ -12,6 +12,7 @@ import {
   priorityOf,
 } from './outbound-message.ts'
 import { type PacingRules, SendLog } from './pacing.ts'
+import { PacingStore } from './pacing-store.ts'
 import { PageProgress } from './page-progress.ts'
 import { payloadOf } from './payload.ts'
 import { InfrastructureError } from './send-failures.ts'
@@ -97,6 +98,16 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
   const name = sendQueueName(account)
   const log = opts.log.child({ account, queue: name })
   const sendLog = new SendLog(pacing)
+  // A previous owner's sends (this account's process died, or moved): pacing goes on from them.
+  const store = new PacingStore(opts.connection, opts.prefix, account)
+  const restored = store.load(sendLog).then(
+    (snapshot) => sendLog.restore(snapshot),
+    (err: unknown) => log.warn({ err }, 'pacing state not read: starting from none'),
+  )
+  const remember = (roomId: string, at: number) => {
+    sendLog.record(roomId, at)
+    store.add(sendLog, roomId, at).catch((err: unknown) => log.warn({ err }, 'pacing not saved'))
+  }
   if (!Number.isFinite(pacing.cooldownMs) || pacing.cooldownMs < 0) {
     throw new RangeError(`pacing: cooldownMs must be a number >= 0, got ${pacing.cooldownMs}`)
   }
@@ -159,6 +170,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     roomId: string,
     ctx: object,
   ) => {
+    await restored
     const now = Date.now()
     if (cooldownUntil > now) return putBack(0)
     const slot = sendLog.slot(roomId, now, jitter)
@@ -200,7 +212,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
       // Nothing was said (a hook before the say could not reach its infrastructure).
       if (error instanceof InfrastructureError) throw error
       // A refused send still counts: WeChat may have seen it, and counting errs on the safe side.
-      sendLog.record(msg.roomId, Date.now())
+      remember(msg.roomId, Date.now())
       jitterRoll = random()
       const text = errorText(error)
       if (isThrottleSignal(text)) {
@@ -212,7 +224,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     }
     outageSince = undefined
     // Recorded when say returns, not when it started: later is the safe side for every limit.
-    sendLog.record(msg.roomId, Date.now())
+    remember(msg.roomId, Date.now())
     jitterRoll = random()
     log.debug(ctx, 'said')
   }

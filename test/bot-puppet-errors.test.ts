@@ -10,7 +10,7 @@ import { mock, PuppetMock } from 'wechaty-puppet-mock'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { buildWechaty } from '../bot/puppet.ts'
-import { classifyPuppetError } from '../bot/puppet-errors.ts'
+import { classifyPuppetError, lostConnection } from '../bot/puppet-errors.ts'
 import { botAccounts } from '../db/schema/network.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 import { createTestRedis, type TestRedis } from './support/redis.ts'
@@ -49,6 +49,21 @@ describe('classifyPuppetError', () => {
     ["Cannot find package 'wechaty-puppet-wechat4u' imported from …", 'not-installed', true],
   ])('%s → %s', (text, kind, fatal) => {
     expect(classifyPuppetError(new Error(text))).toMatchObject({ kind, fatal })
+  })
+})
+
+describe('lostConnection', () => {
+  it.each([
+    ['14 UNAVAILABLE: Connection dropped', true],
+    ['13 INTERNAL: Received RST_STREAM with code 2 triggered by internal client error', true],
+    ['Error: 1 CANCELLED: Call cancelled', true],
+    ['read ECONNRESET', true],
+    // Relayed by the provider from its puppet: the connection itself is fine.
+    ['monitorHeartbeat$() TIMEOUT(60000)', false],
+    ['network request to the WeChat server timed out', false],
+    ['16 UNAUTHENTICATED: Invalid Wechaty TOKEN', false],
+  ])('%s → %s', (text, lost) => {
+    expect(lostConnection(new Error(text))).toBe(lost)
   })
 })
 
@@ -113,12 +128,15 @@ describe('a bot whose puppet fails to start', () => {
       expect((await row('bot-network'))?.lastError).toBeNull()
       expect((await row('bot-logout'))?.lastError).toBeNull()
       const errors = lines.filter((l) => l.level === 50)
-      expect(errors.map((l) => l.msg)).toEqual([
-        'bot-token：token 缺失或无效：检查 WECHATY_PUPPET_SERVICE_TOKEN（向服务商核对）',
-        'bot-logout：账号已退出登录：运行 quanqun bot 后用该账号的微信重新扫码',
-        'bot-network：连不上微信服务：检查网络或服务商地址，稍后自动重试',
-        'bot-network：连不上微信服务：检查网络或服务商地址，稍后自动重试',
-      ])
+      // The accounts start side by side: their lines interleave.
+      expect(errors.map((l) => l.msg).sort()).toEqual(
+        [
+          'bot-token：token 缺失或无效：检查 WECHATY_PUPPET_SERVICE_TOKEN（向服务商核对）',
+          'bot-logout：账号已退出登录：运行 quanqun bot 后用该账号的微信重新扫码',
+          'bot-network：连不上微信服务：检查网络或服务商地址，稍后自动重试',
+          'bot-network：连不上微信服务：检查网络或服务商地址，稍后自动重试',
+        ].sort(),
+      )
       // One line each: no stack traces at error level.
       for (const l of errors) expect(l).not.toHaveProperty('err')
     } finally {
@@ -151,7 +169,8 @@ describe('a bot whose puppet fails to start', () => {
       )
       expect(existsSync(join(dataDir, 'wechaty'))).toBe(true)
       const errors = lines.filter((l) => l.level === 50).map((l) => l.msg)
-      expect(errors).toEqual([
+      // Side by side, so in either order.
+      expect(errors.sort()).toEqual([
         'bot-real-a：WECHATY_PUPPET 指定的 puppet 未安装：用 npm install 安装它，或改正包名',
         'bot-real-b：WECHATY_PUPPET 指定的 puppet 未安装：用 npm install 安装它，或改正包名',
       ])

@@ -11,7 +11,11 @@ async function runRole(
   start: (app: App) => Promise<Stoppable>,
 ): Promise<number> {
   const app = await openApp(ctx.config, ctx.log)
-  const running = await start(app)
+  // A role that cannot start (no account could log in) must not keep the process alive.
+  const running = await start(app).catch(async (error: unknown) => {
+    await app.close().catch(() => {})
+    throw error
+  })
   ctx.log.info({ role }, 'role started')
   await onShutdown(ctx.log, async () => {
     await running.close()

@@ -55,6 +55,9 @@ export function useSendQueues(): SendQueueHarness {
       await q.obliterate({ force: true })
       await q.close()
     }
+    // The accounts' pacing state (queues/pacing-store.ts) outlives a queue by design.
+    const pacing = await connection().keys(`${prefix}:pacing:*`)
+    if (pacing.length > 0) await connection().del(...pacing)
   })
 
   return {
