@@ -46,5 +46,8 @@ export type HandlerTable = { readonly [I in Intent]: Handler<I> }
 /** Part of the table: the handlers of one concern (orders, notices). */
 export type SomeHandlers = Partial<HandlerTable>
 
-/** Intents a handler may run without a bound group (private chat or a room not yet bound). */
-export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu'])
+/**
+ * Intents a handler may run without a bound group (private chat or a room not yet bound); their
+ * handlers check the talker themselves.
+ */
+export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu', 'login'])

@@ -25,4 +25,7 @@ export const botTexts = {
   // No 请稍后再试 here: WeChat's own throttle notices use those words.
   failed: '系统繁忙，刚才的指令没有办成，请稍后再发一次。',
   busy: '现在消息太多，这条没能处理，请过一分钟再发一次。',
+  loginLink: (url: string) => `控制台登录链接（10 分钟内有效，只能使用一次，请勿转发）：\n${url}`,
+  loginSentPrivately: '登录链接已私信发给您，请查看与我的私聊。',
+  consoleOff: '控制台未开启，请联系管理员。',
 } as const

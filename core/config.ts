@@ -37,6 +37,19 @@ const EnvSchema = z.object({
   PRIVACY_RETENTION_DAYS: intFromEnv(180, 1),
   // Eight hours of service: more in one day waits for a station's approval.
   POINTS_PER_DAY: intFromEnv(80, 1),
+  // The staff console: loopback by default, so exposing it is a decision (a reverse proxy, TLS).
+  WEB_HOST: z.string().min(1).default('127.0.0.1'),
+  WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  // 双人审核: scope tiers whose notices need a second member's approval ("1,2": district and
+  // township); none by default.
+  NOTICE_APPROVAL_TIERS: z
+    .string()
+    .regex(/^\s*([1-5](\s*,\s*[1-5])*)?\s*$/, 'tiers 1-5, comma separated, e.g. 1,2')
+    .default(''),
+  WEB_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'must start with http:// or https://')
+    .optional(),
 })
 
 export interface PacingConfig {
@@ -63,6 +76,17 @@ export interface Config {
   retentionDays: number
   /** A volunteer's love-bank points per day before postings wait for approval. */
   pointsPerDay: number
+  web: WebConfig
+  /** Scope tiers (1 district … 5 building) whose notices need a second member's approval. */
+  noticeApprovalTiers: number[]
+}
+
+export interface WebConfig {
+  host: string
+  /** 0 picks a free port (tests). */
+  port: number
+  /** The address staff open, as login links spell it; http://host:port when unset. */
+  publicUrl: string | undefined
 }
 
 class ConfigError extends Error {
@@ -99,5 +123,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     retentionDays: e.PRIVACY_RETENTION_DAYS,
     pointsPerDay: e.POINTS_PER_DAY,
+    noticeApprovalTiers: [
+      ...new Set(
+        e.NOTICE_APPROVAL_TIERS.split(',')
+          .filter((t) => t.trim() !== '')
+          .map(Number),
+      ),
+    ],
+    web: { host: e.WEB_HOST, port: e.WEB_PORT, publicUrl: e.WEB_URL?.replace(/\/+$/, '') },
   }
+}
+
+/**
+ * The console's address as staff open it: WEB_URL, or the address it listens on; unknown before
+ * it listens when the port is picked at start (0).
+ */
+export function consoleUrlOf(web: WebConfig): string | undefined {
+  if (web.publicUrl) return web.publicUrl
+  if (web.port === 0) return undefined
+  const host = web.host === '0.0.0.0' || web.host === '::' ? 'localhost' : web.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${web.port}`
 }

@@ -201,6 +201,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   resendNotice: ['code'],
   receipt: ['code'],
   bind: ['path'],
+  login: [],
 }
 const noticeIntents = new Set(['confirmNotice', 'cancelNotice', 'resendNotice', 'receipt'])
 

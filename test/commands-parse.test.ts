@@ -425,6 +425,7 @@ describe('grammar table', () => {
     resendNotice: 'N12',
     receipt: 'N12',
     bind: '九龙坡区/石桥铺街道',
+    login: '',
   }
   const traditional = new Map(Object.entries(keywordVariants).map(([from, to]) => [to, from]))
   const cases = grammar.flatMap((entry) =>

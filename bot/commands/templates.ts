@@ -24,6 +24,7 @@ export const usageHints: { readonly [I in Intent]: string } = {
   resendNotice: '格式：重发 通知号，例如「重发 N12」（只重发发送失败的群，每个群一次）',
   receipt: '格式：回执 通知号，例如「回执 N12」',
   bind: '格式：绑定 单位路径，例如「绑定 九龙坡区/石桥铺街道/和平村社区」',
+  login: '格式：登录（机器人私信回复控制台登录链接）',
 }
 
 export const hints = {

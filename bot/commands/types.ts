@@ -43,6 +43,8 @@ export type Command =
   | { intent: 'receipt'; code: NoticeCode }
   // any staff: bind this group to a unit, path names joined by '/'
   | { intent: 'bind'; path: string }
+  // any staff: a one-time link to the staff console, answered privately
+  | { intent: 'login' }
 
 export type Intent = Command['intent']
 

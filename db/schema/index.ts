@@ -1,4 +1,5 @@
 export * from './audit.ts'
 export * from './broadcasts.ts'
+export * from './console.ts'
 export * from './network.ts'
 export * from './orders.ts'
