@@ -5,7 +5,8 @@
 //   floor 1  tree     network/
 //   floor 2  domains  broadcasts/  orders/            (independent of each other)
 //   floor 3  edges    bot/                           (bot/commands/ is pure grammar: core/ only)
-//   floor 4  top      app/  cli/  demo/  bin/  web/  (web/: imported by app/ and cli/ only)
+//   floor 4  top      app/  cli/  demo/  web/  bin/  (web/: the staff console; only app/ and cli/
+//                                                     import it)
 //   beside   fixtures/ (data + generators for the top floor, tests and bench), test/, bench/
 // Type-only imports count: tsPreCompilationDeps keeps them in the graph, so a cycle or an upward
 // import is reported even when it would vanish from the emitted JavaScript.
@@ -13,7 +14,7 @@
 /** Every project folder above (or beside) a floor, for "to" patterns. */
 const ABOVE_GROUND = 'network|broadcasts|orders|bot|web|app|cli|demo|bin|fixtures|test|bench'
 const ABOVE_TREE = 'broadcasts|orders|bot|web|app|cli|demo|bin|fixtures|test|bench'
-const ABOVE_EDGES = 'web|app|cli|demo|bin|fixtures|test|bench'
+const ABOVE_EDGES = 'app|cli|demo|web|bin|fixtures|test|bench'
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -108,7 +109,7 @@ module.exports = {
       severity: 'error',
       comment:
         'broadcasts/ and orders/ (floor 2) may import ground and network/ only, never the ' +
-        'edges (bot/, web/) or the top; the edges call the domains, not the other way round.',
+        'edge (bot/) or the top (app/, cli/, demo/, web/); they call the domains, not the other way round.',
       from: { path: '^(broadcasts|orders)/' },
       to: { path: '^(bot|web|app|cli|demo|bin|fixtures|test|bench)/' },
     },
@@ -117,28 +118,28 @@ module.exports = {
       severity: 'error',
       comment:
         'bot/ (Wechaty) is the edge on floor 3: it may use floors 0-2 but not the top that ' +
-        'wires it (web/, app/, cli/, demo/), nor fixtures, tests or bench.',
+        'wires it (app/, cli/, demo/, web/), nor fixtures, tests or bench.',
       from: { path: '^bot/' },
       to: { path: `^(${ABOVE_EDGES})/` },
     },
     {
-      name: 'web-only-below-and-itself',
+      name: 'web-only-from-app-cli',
       severity: 'error',
       comment:
-        'web/ (the staff console and the Open311 API) sits on the top floor: it may use ' +
-        'everything below it, but not the rest of the top (app/ composes it, cli/ runs its ' +
-        'commands), nor fixtures, tests or bench.',
-      from: { path: '^web/' },
-      to: { path: '^(app|cli|demo|bin|fixtures|test|bench)/' },
-    },
-    {
-      name: 'web-only-from-app-and-cli',
-      severity: 'error',
-      comment:
-        'Only app/ (which mounts the web role) and cli/ (api-key and login-link commands) may ' +
-        'import web/; tests and bench may too. Below the top nothing knows there is a web.',
+        'web/ (the staff console, and the Open311 API under web/open311/) is a top-floor folder ' +
+        'like app/ and cli/: it stands on every floor below, and only app/ and cli/, which ' +
+        'compose processes, may import it (tests and bench aside).',
       from: { pathNot: '^(web|app|cli|test|bench)/' },
       to: { path: '^web/' },
+    },
+    {
+      name: 'web-not-top-or-bot',
+      severity: 'error',
+      comment:
+        'web/ calls the domains as chat does, never chat itself (bot/: what both share belongs ' +
+        'in a domain or in ground), nor the top floor that starts it, fixtures, tests or bench.',
+      from: { path: '^web/' },
+      to: { path: '^(bot|app|cli|demo|bin|fixtures|test|bench)/' },
     },
     {
       name: 'commands-pure-grammar',

@@ -1,4 +1,4 @@
-# One image for every role; the command picks it (bot, worker, scheduler, start).
+# One image for every role; the command picks it (bot, worker, scheduler, web, start).
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production

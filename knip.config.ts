@@ -14,8 +14,11 @@ export default {
     // `npm run bench` runs bench/run.ts; the other bench files are run or forked by path.
     'bench/*.ts',
   ],
-  project: ['**/*.ts', 'bin/**/*.js'],
+  project: ['**/*.{ts,tsx}', 'bin/**/*.js'],
   // app/redis-server.ts starts the system `redis-server` (Debian package) for the demo when no
   // Redis answers; it is not an npm binary, so it cannot be listed in package.json.
   ignoreBinaries: ['redis-server'],
+  // web/assets.ts serves htmx's file, found with require.resolve('htmx.org/dist/htmx.min.js'),
+  // which knip does not read as a use of the package.
+  ignoreDependencies: ['htmx.org'],
 } satisfies KnipConfig

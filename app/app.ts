@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { Caches } from '../core/caches.ts'
-import type { Config } from '../core/config.ts'
+import { type Config, consoleUrlOf } from '../core/config.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Services } from '../core/services.ts'
 import { type Database, openDatabase } from '../db/client.ts'
@@ -67,7 +67,10 @@ export async function openApp(
       ...(config.noticeSignature && { signature: config.noticeSignature }),
       ...(config.noticeReminderOffsetsMs && { reminderOffsetsMs: config.noticeReminderOffsetsMs }),
     },
+    noticeApprovalTiers: config.noticeApprovalTiers,
   }
+  const consoleUrl = consoleUrlOf(config.web)
+  services.staffConsole = consoleUrl ? { url: consoleUrl } : {}
   const app: App = {
     services,
     database,

@@ -1,5 +1,6 @@
 import type { HandlerTable } from '../bot/context.ts'
 import { bindHandler } from '../bot/handlers/bind.ts'
+import { loginHandler } from '../bot/handlers/login.ts'
 import { noticeHandlers } from '../bot/handlers/notices.ts'
 import { orderRequestHandlers } from '../bot/handlers/order-requests.ts'
 import { orderHandlers } from '../bot/handlers/orders.ts'
@@ -10,6 +11,7 @@ import { botTexts } from '../bot/templates.ts'
 export const chatHandlers: HandlerTable = {
   bind: bindHandler,
   help: async () => botTexts.help,
+  login: loginHandler,
   ...noticeHandlers,
   ...orderHandlers,
   ...verifyHandlers,

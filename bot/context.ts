@@ -55,8 +55,17 @@ export type HandlerTable = { readonly [I in Intent]: Handler<I> }
 /** Part of the table: the handlers of one concern (orders, notices). */
 export type SomeHandlers = Partial<HandlerTable>
 
-/** Intents a handler may run without a bound group (private chat or a room not yet bound). */
-export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set(['bind', 'help', 'menu', 'answer'])
+/**
+ * Intents a handler may run without a bound group (private chat or a room not yet bound); their
+ * handlers check the talker themselves.
+ */
+export const UNBOUND_INTENTS: ReadonlySet<Intent> = new Set([
+  'bind',
+  'help',
+  'menu',
+  'answer',
+  'login',
+])
 
 /** Intents a resident may send the bot privately: the handler finds their home group. */
 export const PRIVATE_INTENTS: ReadonlySet<Intent> = new Set(['order'])

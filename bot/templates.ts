@@ -35,4 +35,7 @@ export const botTexts = {
   pickAgain: (count: number) => `请回复 1 到 ${count} 之间的数字。`,
   attached: (code: string) => `已把您发的图片附到点单 ${code}，并转给办理人员。`,
   attachmentTooLarge: (mb: number) => `文件太大（超过 ${mb}MB），请发小一点的图片。`,
+  loginLink: (url: string) => `控制台登录链接（10 分钟内有效，只能使用一次，请勿转发）：\n${url}`,
+  loginSentPrivately: '登录链接已私信发给您，请查看与我的私聊。',
+  consoleOff: '控制台未开启，请联系管理员。',
 } as const

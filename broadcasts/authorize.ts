@@ -13,7 +13,7 @@ export type NoticeActor =
   | { kind: 'operator'; ref: string }
 
 /** Roles that may push notices down their subtree. */
-const AUTHOR_ROLES: readonly Role[] = ['propagandist', 'admin']
+export const AUTHOR_ROLES: readonly Role[] = ['propagandist', 'admin']
 
 export function memberIdOf(actor: NoticeActor): number | null {
   return actor.kind === 'member' ? (actor.member?.id ?? null) : null
@@ -54,6 +54,29 @@ export function mayManage(actor: NoticeActor, notice: NoticeOwnership): boolean 
   if (notice.authorMemberId !== null && notice.authorMemberId === member.id) return true
   if (notice.authorRef === actor.ref) return true
   return findCoveringGrant(member.grants, ['admin'], notice.scopePath) !== undefined
+}
+
+function isAuthor(actor: NoticeActor, notice: NoticeOwnership): boolean {
+  if (actor.kind !== 'member') return false
+  const id = actor.member?.id
+  return (id !== undefined && notice.authorMemberId === id) || notice.authorRef === actor.ref
+}
+
+/**
+ * 双人审核: whether a member's 确认 of a notice to this scope only asks for a second person's
+ * approval. Scope tiers in `tiers` need it; operators (the CLI, schedules) are trusted as ever.
+ */
+export function needsApproval(
+  tiers: readonly number[] | undefined,
+  actor: NoticeActor,
+  scopePath: string,
+): boolean {
+  return actor.kind === 'member' && (tiers ?? []).includes(scopePath.split('/').length)
+}
+
+/** Who approves: a member other than the author who may author for the whole scope. */
+export function mayApprove(actor: NoticeActor, notice: NoticeOwnership): boolean {
+  return actor.kind === 'member' && !isAuthor(actor, notice) && mayAuthor(actor, notice.scopePath)
 }
 
 /** The receipt: whoever may manage it, and any propagandist over its whole scope. */

@@ -1,11 +1,12 @@
 import { formatLocalTime } from '../core/local-time.ts'
 import type { Services } from '../core/services.ts'
-import { mayManage, type NoticeActor } from './authorize.ts'
+import { mayApprove, mayManage, type NoticeActor, needsApproval } from './authorize.ts'
 import { startFanout } from './fan-out.ts'
 import { auditNotice, type NoticeAuditAction, type NoticeAuditScene } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
 import {
   findNotice,
+  markApprovalRequested,
   markCancelled,
   markConfirmed,
   type NoticeWithScope,
@@ -34,6 +35,7 @@ export interface ConfirmOptions {
 
 export type ConfirmOutcome =
   | 'confirmed'
+  | 'awaitingApproval'
   | 'alreadyConfirmed'
   | 'alreadyDone'
   | 'cancelled'
@@ -90,8 +92,60 @@ export async function confirmNotice(
   action: NoticeAction,
   opts: ConfirmOptions = {},
 ): Promise<ActionResult<ConfirmOutcome>> {
+  const draft = await findNotice(services.db, action.id)
+  if (
+    draft?.status === 'draft' &&
+    needsApproval(services.noticeApprovalTiers, action.actor, draft.scopePath)
+  ) {
+    return confirmWithApproval(services, action, draft, opts)
+  }
   const found = await findManageable(services, action, 'notice.confirm')
   if (!found.ok) return found.result
+  return confirmFound(services, action, found, opts)
+}
+
+/**
+ * 双人审核: the author's 确认 records the request; then a second member who may author for the
+ * scope confirms it, and only that sends it. The author alone, twice, sends nothing.
+ */
+async function confirmWithApproval(
+  services: Services,
+  action: NoticeAction,
+  notice: NoticeWithScope,
+  opts: ConfirmOptions,
+): Promise<ActionResult<ConfirmOutcome>> {
+  const code = noticeCode(notice.id)
+  const audit: NoticeAuditScene = {
+    actor: action.actor,
+    action: 'notice.confirm',
+    unitId: notice.scopeUnitId,
+    groupId: action.groupId,
+  }
+  if (mayApprove(action.actor, notice)) {
+    if (!notice.approvalRequestedAt) {
+      return { outcome: 'awaitingApproval', message: noticeTexts.approvalNotRequested(code) }
+    }
+    const approver = action.actor.kind === 'member' ? action.actor.member?.id : undefined
+    return confirmFound(services, action, { ok: true, notice, code, audit }, opts, approver)
+  }
+  if (!mayManage(action.actor, notice)) {
+    await auditNotice(services.db, audit, false, { notice: code })
+    return { outcome: 'refused', message: noticeTexts.notAuthor(code) }
+  }
+  if (!(await markApprovalRequested(services.db, notice.id))) {
+    return { outcome: 'awaitingApproval', message: noticeTexts.awaitingApproval(code) }
+  }
+  await auditNotice(services.db, audit, true, { notice: code, approval: 'requested' })
+  return { outcome: 'awaitingApproval', message: noticeTexts.approvalRequested(code) }
+}
+
+async function confirmFound(
+  services: Services,
+  action: NoticeAction,
+  found: Extract<Found, { ok: true }>,
+  opts: ConfirmOptions,
+  approvedBy?: number,
+): Promise<ActionResult<ConfirmOutcome>> {
   const { notice, code, audit } = found
   if (
     notice.status === 'draft' &&
@@ -103,7 +157,7 @@ export async function confirmNotice(
       return { outcome: 'expired', message: noticeTexts.expired(code) }
     }
   }
-  const confirmed = await markConfirmed(services.db, notice.id)
+  const confirmed = await markConfirmed(services.db, notice.id, approvedBy)
   if (!confirmed) {
     const now = await findNotice(services.db, notice.id)
     switch (now?.status) {
@@ -115,7 +169,10 @@ export async function confirmNotice(
         return { outcome: 'cancelled', message: noticeTexts.alreadyCancelled(code) }
     }
   }
-  await auditNotice(services.db, audit, true, { notice: code })
+  await auditNotice(services.db, audit, true, {
+    notice: code,
+    ...(approvedBy === undefined ? {} : { approved: true }),
+  })
   const queued = opts.queueFanout === false ? false : await startFanout(services, confirmed)
   const reminders = await scheduleReminders(services, notice, action.actor)
   const { totals } = await noticeProgress(services.db, notice.id)

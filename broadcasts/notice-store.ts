@@ -1,8 +1,22 @@
-import { and, asc, count, eq, getTableColumns, inArray, isNull, notExists, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  isNull,
+  like,
+  notExists,
+  or,
+  sql,
+} from 'drizzle-orm'
 import { intArray } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
-import { groups, units } from '../db/schema/network.ts'
+import { botAccounts, groups, units } from '../db/schema/network.ts'
+import { descendantsPattern } from '../network/names.ts'
 import type { Tier } from '../network/types.ts'
 import { type AudiencePlan, chunk } from './audience.ts'
 import { deliveryOpen } from './delivery-store.ts'
@@ -64,11 +78,31 @@ export async function findNotice(db: Db, id: number): Promise<NoticeWithScope | 
   return row
 }
 
+/** 双人审核: the author's 确认 of a draft that needs approval; false when already asked. */
+export async function markApprovalRequested(db: Db, id: number): Promise<boolean> {
+  const rows = await db
+    .update(notices)
+    .set({ approvalRequestedAt: sql`now()` })
+    .where(
+      and(eq(notices.id, id), eq(notices.status, 'draft'), isNull(notices.approvalRequestedAt)),
+    )
+    .returning({ id: notices.id })
+  return rows.length > 0
+}
+
 /** draft → confirmed; undefined when it was not a draft (already confirmed, a replayed 确认). */
-export async function markConfirmed(db: Db, id: number): Promise<Notice | undefined> {
+export async function markConfirmed(
+  db: Db,
+  id: number,
+  approvedByMemberId?: number,
+): Promise<Notice | undefined> {
   const [row] = await db
     .update(notices)
-    .set({ status: 'confirmed', confirmedAt: sql`now()` })
+    .set({
+      status: 'confirmed',
+      confirmedAt: sql`now()`,
+      ...(approvedByMemberId === undefined ? {} : { approvedByMemberId }),
+    })
     .where(and(eq(notices.id, id), eq(notices.status, 'draft')))
     .returning()
   return row
@@ -276,4 +310,39 @@ export async function resendRound(db: Db, id: number): Promise<number> {
     .from(deliveries)
     .where(eq(deliveries.noticeId, id))
   return Number(row?.n ?? 0)
+}
+
+/** Groups of the notice per bot account ('' for groups without one): the preview's estimate. */
+export async function deliveriesPerAccount(
+  db: Db,
+  id: number,
+): Promise<{ account: string; groups: number }[]> {
+  const rows = await db
+    .select({ account: botAccounts.name, n: count() })
+    .from(deliveries)
+    .leftJoin(botAccounts, eq(botAccounts.id, deliveries.botAccountId))
+    .where(eq(deliveries.noticeId, id))
+    .groupBy(botAccounts.name)
+  return rows.map((r) => ({ account: r.account ?? '', groups: Number(r.n) }))
+}
+
+/**
+ * The latest notices a member may see: authored by them, or scoped within a unit where they may
+ * author (the same rule as 回执, `mayView`, read as SQL over the grants' paths).
+ */
+export async function visibleNotices(
+  db: Db,
+  who: { memberId: number; ref: string; authorPaths: readonly string[] },
+  limit = 50,
+): Promise<NoticeWithScope[]> {
+  const within = who.authorPaths.map((p) =>
+    or(eq(units.path, p), like(units.path, descendantsPattern(p))),
+  )
+  return db
+    .select({ ...getTableColumns(notices), scopePath: units.path })
+    .from(notices)
+    .innerJoin(units, eq(units.id, notices.scopeUnitId))
+    .where(or(eq(notices.authorMemberId, who.memberId), eq(notices.authorRef, who.ref), ...within))
+    .orderBy(desc(notices.id))
+    .limit(limit)
 }

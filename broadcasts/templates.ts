@@ -144,6 +144,10 @@ export const noticeTexts = {
   alreadyResent: (code: string, n: number) =>
     `通知 ${code} 的 ${formatCount(n)} 个失败群已重发过一次，不再重发。发送「回执 ${code}」查看详情。`,
   cannotResend: (code: string) => `通知 ${code} 尚未发布或已撤销，无法重发。`,
+  approvalRequested: (code: string) =>
+    `通知 ${code} 需要双人审核：已记录您的确认，请另一位有权发布的同事发送「确认 ${code}」（或在控制台审核）后发布。`,
+  awaitingApproval: (code: string) => `通知 ${code} 正在等待另一位同事审核，审核通过后发布。`,
+  approvalNotRequested: (code: string) => `通知 ${code} 需要发起人先确认，再由另一位同事审核。`,
 } as const
 
 function countsLine(t: Totals): string {

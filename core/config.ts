@@ -57,6 +57,19 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\s*\d{1,4}\s*[dhm](\s*,\s*\d{1,4}\s*[dhm]){0,4}\s*$/, 'like 3d,1d (d, h or m)')
     .optional(),
+  // The staff console: loopback by default, so exposing it is a decision (a reverse proxy, TLS).
+  WEB_HOST: z.string().min(1).default('127.0.0.1'),
+  WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  // 双人审核: scope tiers whose notices need a second member's approval ("1,2": district and
+  // township); none by default.
+  NOTICE_APPROVAL_TIERS: z
+    .string()
+    .regex(/^\s*([1-5](\s*,\s*[1-5])*)?\s*$/, 'tiers 1-5, comma separated, e.g. 1,2')
+    .default(''),
+  WEB_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'must start with http:// or https://')
+    .optional(),
 })
 
 export interface PacingConfig {
@@ -99,6 +112,17 @@ export interface Config {
   noticeSignature: string | undefined
   /** NOTICE_REMINDERS in ms, longest first; undefined for the default. */
   noticeReminderOffsetsMs: number[] | undefined
+  web: WebConfig
+  /** Scope tiers (1 district … 5 building) whose notices need a second member's approval. */
+  noticeApprovalTiers: number[]
+}
+
+export interface WebConfig {
+  host: string
+  /** 0 picks a free port (tests). */
+  port: number
+  /** The address staff open, as login links spell it; http://host:port when unset. */
+  publicUrl: string | undefined
 }
 
 class ConfigError extends Error {
@@ -146,6 +170,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     noticeSignature: e.NOTICE_SIGNATURE,
     noticeReminderOffsetsMs:
       e.NOTICE_REMINDERS === undefined ? undefined : durationsMs(e.NOTICE_REMINDERS),
+    noticeApprovalTiers: [
+      ...new Set(
+        e.NOTICE_APPROVAL_TIERS.split(',')
+          .filter((t) => t.trim() !== '')
+          .map(Number),
+      ),
+    ],
+    web: { host: e.WEB_HOST, port: e.WEB_PORT, publicUrl: e.WEB_URL?.replace(/\/+$/, '') },
   }
 }
 
@@ -157,4 +189,15 @@ function durationsMs(list: string): number[] {
     const m = /(\d+)\s*([dhm])/.exec(item)!
     return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]
   })
+}
+
+/**
+ * The console's address as staff open it: WEB_URL, or the address it listens on; unknown before
+ * it listens when the port is picked at start (0).
+ */
+export function consoleUrlOf(web: WebConfig): string | undefined {
+  if (web.publicUrl) return web.publicUrl
+  if (web.port === 0) return undefined
+  const host = web.host === '0.0.0.0' || web.host === '::' ? 'localhost' : web.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${web.port}`
 }

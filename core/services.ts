@@ -32,4 +32,12 @@ export interface Services {
    * (NOTICE_REMINDERS); broadcasts/ has the defaults.
    */
   notices?: { signature?: string; reminderOffsetsMs?: readonly number[] }
+  /**
+   * The staff console's address, for the login links the bot sends (unset: no console). One
+   * object shared by every copy of Services (each bot account holds one), so a console started
+   * on a port picked at start can fill it in afterwards.
+   */
+  staffConsole?: { url?: string }
+  /** 双人审核: scope tiers whose notices need a second member's approval (none when unset). */
+  noticeApprovalTiers?: readonly number[]
 }

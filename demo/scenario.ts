@@ -12,7 +12,8 @@ export interface DemoOptions {
 }
 
 const STAFF_ROOM = '九龙坡区文明实践中心工作群'
-const PROPAGANDIST = 'wxid_wangfang'
+/** The demo district's propagandist: the notice in the scenario is hers, and so is `npm start`'s console link. */
+export const PROPAGANDIST = 'wxid_wangfang'
 
 /** The residents' orders of the day; the last one nobody touches, so it climbs the tiers. */
 const ORDERS = [

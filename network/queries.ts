@@ -1,9 +1,27 @@
-import { and, asc, count, eq, getTableColumns, inArray, like, or, type SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  count,
+  eq,
+  getTableColumns,
+  inArray,
+  like,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm'
 import { normalizeName } from '../core/text.ts'
 import { anyInt } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { groups, units } from '../db/schema/network.ts'
-import { ancestorPaths, descendantsPattern, normalizePath, PATH_SEPARATOR } from './names.ts'
+import {
+  ancestorPaths,
+  descendantsPattern,
+  escapeLike,
+  normalizePath,
+  PATH_SEPARATOR,
+} from './names.ts'
 import {
   emptyTierCounts,
   type GroupKind,
@@ -174,4 +192,28 @@ export function chainsFrom(
     )
   }
   return chains
+}
+
+/**
+ * Units under any of `paths` (a staff member's scopes), by path: the console's scope picker. A
+ * `name` narrows to units whose name contains it; without one, only the upper tiers are listed.
+ */
+export async function unitsWithin(
+  db: Db,
+  paths: readonly string[],
+  opts: { name?: string; maxTier: number; limit: number },
+): Promise<Unit[]> {
+  if (paths.length === 0) return []
+  const name = opts.name ? normalizeName(opts.name) : ''
+  return db
+    .select()
+    .from(units)
+    .where(
+      and(
+        or(...paths.map(inSubtree)),
+        name === '' ? lte(units.tier, opts.maxTier) : like(units.name, `%${escapeLike(name)}%`),
+      ),
+    )
+    .orderBy(asc(units.path))
+    .limit(opts.limit)
 }

@@ -68,6 +68,14 @@ export const TIER_LABELS: Readonly<Record<Tier, string>> = {
 const numberFormat = new Intl.NumberFormat('en-US')
 export const formatCount = (n: number) => numberFormat.format(n)
 
+/** A bot account's state (bot_accounts.state), as `quanqun status` and the console show it. */
+export const ACCOUNT_STATE_NAMES = {
+  online: '在线',
+  offline: '离线',
+  cooling: '冷却中',
+  banned: '已封禁',
+} as const
+
 export function errorLine(error: { line: number; reason: string }): string {
   return `第 ${error.line} 行: ${error.reason}`
 }

@@ -8,6 +8,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { botAccounts, groups, members, roles } from '../db/schema/network.ts'
 import { type OrderRow, openLoads, type Tx } from './order-store.ts'
+import { WORKER_ROLES } from './state-machine.ts'
 
 export interface Candidate {
   memberId: number
@@ -34,6 +35,26 @@ export async function candidatesFor(db: Db | Tx, unitId: number): Promise<Candid
     .from(roles)
     .innerJoin(members, eq(members.id, roles.memberId))
     .where(and(eq(roles.unitId, unitId), inArray(roles.role, ['grid_worker', 'volunteer'])))
+    .orderBy(asc(members.id))
+  const loads = await openLoads(
+    db,
+    rows.map((r) => r.memberId),
+  )
+  return rows.map((r) => ({ ...r, load: loads.get(r.memberId) ?? 0 }))
+}
+
+/**
+ * Everyone 派单 may hand the order to: a worker role (state-machine.ts WORKER_ROLES) on the
+ * handling unit or a unit above it (`chain`, the unit first), with their open load; the console
+ * lists them to pick from. The state machine still decides each dispatch.
+ */
+export async function workersCovering(db: Db | Tx, chain: readonly number[]): Promise<Candidate[]> {
+  if (chain.length === 0) return []
+  const rows = await db
+    .selectDistinct({ memberId: members.id, name: members.name, wechatId: members.wechatId })
+    .from(roles)
+    .innerJoin(members, eq(members.id, roles.memberId))
+    .where(and(inArray(roles.unitId, [...chain]), inArray(roles.role, [...WORKER_ROLES])))
     .orderBy(asc(members.id))
   const loads = await openLoads(
     db,

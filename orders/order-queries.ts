@@ -113,6 +113,10 @@ export interface ListFilter {
   unitPath?: string
   /** Closed orders too (done, rated, cancelled). */
   all?: boolean
+  /** Only orders in this status (the console's board). */
+  status?: OrderStatus
+  /** Only orders of this catalogue category, by its code. */
+  category?: string
   now: Date
   limit?: number
 }
@@ -140,6 +144,8 @@ export async function listOrders(db: Db, filter: ListFilter): Promise<ListedOrde
       ? and(inArray(orders.status, [...OPEN_ORDER_STATUSES]), lte(orders.dueAt, filter.now))
       : undefined,
     filter.unitPath ? inSubtree(filter.unitPath) : undefined,
+    filter.status ? eq(orders.status, filter.status) : undefined,
+    filter.category ? eq(serviceCatalog.code, filter.category) : undefined,
   ]
   const rows = await db
     .select({

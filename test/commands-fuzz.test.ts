@@ -205,6 +205,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   receipt: ['code'],
   bind: ['path'],
   answer: ['answer'],
+  login: [],
 }
 const noticeIntents = new Set([
   'confirmNotice',

@@ -458,6 +458,7 @@ describe('grammar table', () => {
     correctNotice: 'N12 停水时间改为周日上午',
     bind: '九龙坡区/石桥铺街道',
     answer: '',
+    login: '',
   }
   const traditional = new Map(Object.entries(keywordVariants).map(([from, to]) => [to, from]))
   const cases = grammar.flatMap((entry) =>

@@ -28,6 +28,8 @@ describe('quanqun start with zero configuration', () => {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DATA_DIR: join(dir, 'data'),
+    // The console on a free port: tests run side by side.
+    WEB_PORT: '0',
     ...extra,
   })
 
@@ -42,6 +44,11 @@ describe('quanqun start with zero configuration', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('已在本机启动 redis-server')
     expect(result.stdout).toContain('已导入示例街区')
+    // The console's address and a one-time link for the demo's propagandist, one click away.
+    expect(result.stdout).toMatch(/控制台：http:\/\/127\.0\.0\.1:\d+\n/)
+    expect(result.stdout).toMatch(
+      /王芳（示例街区宣传员）的一次性登录链接.*http:\/\/127\.0\.0\.1:\d+\/login\?t=\S{40,}/,
+    )
     const lines = result.stdout.split('\n')
     // Every one of the sample district's 27 groups got the notice exactly once.
     const notice = lines.filter((l) => /^\[[^\]]+\] 圈群助手: 本周六上午9点/.test(l))

@@ -207,6 +207,7 @@ export const grammar: readonly GrammarEntry[] = [
     args: [{ kind: 'unitPath', name: 'path' }],
     glue: 'unit',
   },
+  { intent: 'login', keywords: ['登录', '登陆', '登录控制台'], args: [], glue: 'nothing' },
 ]
 
 /** The role a member needs for each intent; checked by the caller, not the parser. */
@@ -233,6 +234,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   correctNotice: 'propagandist',
   bind: 'staff',
   answer: 'resident',
+  login: 'staff',
 }
 
 /**
@@ -272,6 +274,8 @@ export const keywordVariants: Readonly<Record<string, string>> = {
   迴: '回',
   況: '况',
   達: '达',
+  錄: '录',
+  陸: '陆',
   區: '区',
   鎮: '镇',
   網: '网',

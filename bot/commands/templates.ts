@@ -30,6 +30,7 @@ export const usageHints: { readonly [I in Intent]: string } = {
     '格式：更正 通知号 更正内容，例如「更正 N12 停水时间改为周日上午」（只发给收到 N12 的群）',
   bind: '格式：绑定 单位路径，例如「绑定 九龙坡区/石桥铺街道/和平村社区」',
   answer: '请回复「是」或列表里的数字',
+  login: '格式：登录（机器人私信回复控制台登录链接）',
 }
 
 export const hints = {

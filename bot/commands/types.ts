@@ -56,6 +56,8 @@ export type Command =
   | { intent: 'bind'; path: string }
   // anyone: a short answer (是, a digit) to a question the bot asked this talker
   | { intent: 'answer'; answer: Answer }
+  // any staff: a one-time link to the staff console, answered privately
+  | { intent: 'login' }
 
 export type Intent = Command['intent']
 

@@ -3,6 +3,7 @@ import { apiKeyCreate, apiKeyList, apiKeyRevoke } from './api-key.ts'
 import { classifyCli } from './classify.ts'
 import { dbMigrate } from './db-migrate.ts'
 import { doctor } from './doctor.ts'
+import { loginLink } from './login-link.ts'
 import { networkGenerate } from './network-generate.ts'
 import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
@@ -19,7 +20,7 @@ import { pointsBalance } from './points-balance.ts'
 import { pointsReverse } from './points-reverse.ts'
 import { pointsApprove, pointsReject, pointsReview } from './points-review.ts'
 import { privacyExport, privacyPurge } from './privacy.ts'
-import { botCli, schedulerCli, workerCli } from './roles.ts'
+import { botCli, schedulerCli, webCli, workerCli } from './roles.ts'
 import { startCli } from './start.ts'
 import { statusCli } from './status.ts'
 
@@ -29,6 +30,8 @@ export const commands: readonly CliCommand[] = [
   botCli,
   workerCli,
   schedulerCli,
+  webCli,
+  loginLink,
   statusCli,
   doctor,
   dbMigrate,

@@ -54,3 +54,17 @@ export const botCli: CliCommand = {
     })
   },
 }
+
+export const webCli: CliCommand = {
+  name: 'web',
+  service: true,
+  usage: 'web',
+  summary: '运行工作人员控制台（网页，默认 http://127.0.0.1:3000）',
+  run: (ctx) =>
+    runRole(ctx, 'web', async (app) => {
+      const { startWebRole } = await import('../../app/web-role.ts')
+      const server = await startWebRole(app, ctx.config)
+      ctx.log.info({ url: server.url }, 'console listening')
+      return server
+    }),
+}

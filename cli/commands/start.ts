@@ -3,12 +3,15 @@ import { count } from 'drizzle-orm'
 import { openApp } from '../../app/app.ts'
 import { startSchedulerRole, startWorkerRole } from '../../app/process-roles.ts'
 import { ensureRedis } from '../../app/redis-server.ts'
+import { startWebRole } from '../../app/web-role.ts'
 import { MOCK_PUPPET, type PacingConfig } from '../../core/config.ts'
 import { onShutdown } from '../../core/shutdown.ts'
 import { units } from '../../db/schema/network.ts'
-import { runDemo } from '../../demo/scenario.ts'
+import { PROPAGANDIST, runDemo } from '../../demo/scenario.ts'
 import { sampleResidents } from '../../fixtures/sample-residents.ts'
 import { importNetwork } from '../../network/import.ts'
+import { issueLoginLink } from '../../network/login-links.ts'
+import { findMemberByWechatId } from '../../network/roles.ts'
 import type { CliCommand } from '../command.ts'
 
 const SAMPLE_CSV = new URL('../../fixtures/sample-district.csv', import.meta.url)
@@ -68,10 +71,23 @@ export const startCli: CliCommand = {
       stopAll.unshift(() => workers.close())
       const scheduler = startSchedulerRole(app)
       stopAll.unshift(() => scheduler.close())
+      const web = await startWebRole(app, config)
+      stopAll.unshift(() => web.close())
       const { startBotRole } = await import('../../app/bot-role.ts')
       const bot = await startBotRole(app, config, { residents: sampleResidents })
       stopAll.unshift(() => bot.close())
       out(`圈群已启动：${bot.bots.accounts.length} 个机器人账号（${puppet}）`)
+      out(`控制台：${web.url}`)
+      const propagandist = mock && (await findMemberByWechatId(app.services.db, PROPAGANDIST))
+      if (propagandist) {
+        const link = await issueLoginLink(app.services.db, {
+          memberId: propagandist.id,
+          issuedBy: 'start',
+          consoleUrl: app.services.staffConsole?.url ?? web.url,
+          now: app.services.now(),
+        })
+        out(`${propagandist.name}（示例街区宣传员）的一次性登录链接，10 分钟内有效：${link.url}`)
+      }
 
       if (bot.network && !flags.quiet) {
         const ok = await runDemo({ network: bot.network, services: app.services, out })

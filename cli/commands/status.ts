@@ -5,10 +5,9 @@ import { noticeCode } from '../../broadcasts/notice-code.ts'
 import { noticeProgress } from '../../broadcasts/notice-store.ts'
 import { notices } from '../../db/schema/broadcasts.ts'
 import { listBotAccounts } from '../../network/bot-accounts.ts'
+import { ACCOUNT_STATE_NAMES } from '../../network/templates.ts'
 import { listOrders } from '../../orders/order-queries.ts'
 import type { CliCommand } from '../command.ts'
-
-const STATE_TEXT = { online: '在线', offline: '离线', cooling: '冷却中', banned: '已封禁' } as const
 
 export const statusCli: CliCommand = {
   name: 'status',
@@ -32,7 +31,7 @@ export const statusCli: CliCommand = {
           ? `（${PUPPET_HINTS[account.lastError as PuppetErrorKind] ?? account.lastError}）`
           : ''
         out(
-          `  ${account.name}  ${STATE_TEXT[account.state]}${until}${why}  待发 ${queued}，发送中 ${counts.active ?? 0}，失败 ${counts.failed ?? 0}`,
+          `  ${account.name}  ${ACCOUNT_STATE_NAMES[account.state]}${until}${why}  待发 ${queued}，发送中 ${counts.active ?? 0}，失败 ${counts.failed ?? 0}`,
         )
       }
       const inFlight = await db

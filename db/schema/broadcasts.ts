@@ -47,6 +47,13 @@ export const notices = pgTable(
      * done notice means it is still owed: the reconciler queues it under the same job id.
      */
     summarizedAt: timestamp('summarized_at', { withTimezone: true }),
+    /**
+     * 双人审核: a notice to a tier that needs a second person's approval (NOTICE_APPROVAL_TIERS)
+     * is confirmed by its author first (`approval_requested_at`), then sent only when another
+     * member who may author for its scope confirms it too (`approved_by_member_id`).
+     */
+    approvalRequestedAt: timestamp('approval_requested_at', { withTimezone: true }),
+    approvedByMemberId: integer('approved_by_member_id').references(() => members.id),
   },
   (t) => [
     uniqueIndex('notices_dedupe_key').on(t.dedupeKey),

@@ -1,6 +1,7 @@
 export * from './attachments.ts'
 export * from './audit.ts'
 export * from './broadcasts.ts'
+export * from './console.ts'
 export * from './network.ts'
 export * from './open311.ts'
 export * from './orders.ts'

@@ -35,6 +35,8 @@ export function testServices(
     timezone: 'Asia/Shanghai',
     caches: new Caches(),
     now: () => new Date(),
+    // Filled in by a test that starts the console (support/web-console.ts).
+    staffConsole: {},
     ...extra,
   }
 }

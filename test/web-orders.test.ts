@@ -1,0 +1,121 @@
+import { and, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditLog } from '../db/schema/audit.ts'
+import { members } from '../db/schema/network.ts'
+import { serviceCatalog } from '../db/schema/orders.ts'
+import type { WebServer } from '../web/server.ts'
+import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
+import { type SampleDistrict, startSampleDistrict } from './support/sample-district.ts'
+import { browserPerFile, credentialsOf, signedIn, startConsole } from './support/web-console.ts'
+
+const BUILDING = '科园社区第一网格1栋居民群'
+const WORKERS = '科园社区志愿服务工作群'
+
+describe('the order board in Chromium', () => {
+  let d: SampleDistrict
+  let server: WebServer
+  let code = ''
+  const browser = browserPerFile()
+  beforeAll(async () => {
+    d = await startSampleDistrict()
+    server = await startConsole(d.services)
+    const placed = botSays(d.network, BUILDING, '已收到您的点单')
+    const dispatched = botSays(d.network, WORKERS, '【派单】')
+    d.network.say('wxid_linxiuying', BUILDING, '点单 楼道灯坏了，电话13912345678')
+    code = codeIn((await placed).text)
+    await dispatched
+  })
+  afterAll(async () => {
+    await server?.close()
+    await d?.stop()
+  })
+
+  it("the station's staff sees the order with its SLA clock, masked, and re-dispatches it to a volunteer", async () => {
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_zhangwei')
+    await page.getByRole('link', { name: '工单' }).click()
+    const row = page.locator(`tr[data-code="${code}"]`)
+    await expect(row.textContent()).resolves.toContain('孙丽')
+    // The board masks the resident's name; the SLA clock runs.
+    await expect(row.textContent()).resolves.toContain('林*')
+    await expect(row.textContent()).resolves.not.toContain('林秀英')
+    await expect(row.textContent()).resolves.toMatch(/剩 \d+/)
+    const csv = await (
+      await fetch(`${server.url}/orders/export.csv`, {
+        headers: { cookie: (await credentialsOf(page)).cookie },
+      })
+    ).text()
+    expect(csv).toContain(code)
+    expect(csv).not.toContain('林秀英')
+
+    // The filters: status, category, overdue; the board follows them.
+    const order = await orderByCode(d.t.db, code)
+    const [category] = await d.t.db
+      .select({ code: serviceCatalog.code })
+      .from(serviceCatalog)
+      .where(eq(serviceCatalog.id, order!.categoryId!))
+    const listed = async (query: string) => {
+      await page.goto(`${server.url}/orders?${query}`)
+      return page
+        .locator('tr[data-code]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-code')))
+    }
+    expect(await listed('status=dispatched')).toEqual([code])
+    expect(await listed('status=cancelled')).toEqual([])
+    expect(await listed(`category=${category!.code}`)).toEqual([code])
+    expect(await listed('category=no-such-category')).toEqual([])
+    expect(await listed('overdue=1')).toEqual([])
+    expect(await listed('unit=九龙坡区/石桥铺街道/科园社区/第一网格')).toEqual([code])
+    await page.goto(`${server.url}/orders`)
+
+    await row.getByRole('link', { name: code }).click()
+    // The handling station's staff needs the phone number: shown in full, as 进度 shows it.
+    await expect(page.locator('#timeline').textContent()).resolves.toContain('13912345678')
+    const told = botSays(d.network, WORKERS, '【派单】')
+    await page.locator('select[name=assignee]').selectOption('wxid_lina')
+    await page.getByRole('button', { name: '改派' }).click()
+    await expect(page.locator('main').textContent()).resolves.toContain('已派给 李娜')
+    expect((await told).text).toContain('@李娜')
+
+    const [lina] = await d.t.db.select().from(members).where(eq(members.wechatId, 'wxid_lina'))
+    expect((await orderByCode(d.t.db, code))?.assigneeMemberId).toBe(lina!.id)
+    expect((await eventsOf(d.t.db, code)).at(-1)).toMatchObject({
+      type: 'dispatched',
+      actorRef: 'wxid_zhangwei',
+      note: '李娜',
+    })
+    await context.close()
+  })
+
+  it('another township cannot see or dispatch it; a propagandist over it sees it masked and may not dispatch', async () => {
+    const other = await signedIn(browser(), d.services, 'wxid_zhoujie')
+    await other.page.goto(`${server.url}/orders`)
+    await expect(other.page.locator('main').textContent()).resolves.not.toContain(code)
+    expect((await other.page.goto(`${server.url}/orders/${code}`))?.status()).toBe(404)
+    const { cookie, csrf } = await credentialsOf(other.page)
+    const post = (body: Record<string, string>) =>
+      fetch(`${server.url}/orders/${code}/dispatch`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body),
+      })
+    expect((await post({ assignee: 'wxid_hujun' })).status).toBe(403)
+    expect((await post({ assignee: 'wxid_hujun', _csrf: csrf })).status).toBe(404)
+    await other.context.close()
+
+    const township = await signedIn(browser(), d.services, 'wxid_liuyang')
+    await township.page.goto(`${server.url}/orders/${code}`)
+    const timeline = await township.page.locator('#timeline').textContent()
+    expect(timeline).toContain('139****5678')
+    expect(timeline).not.toContain('13912345678')
+    await township.page.getByRole('button', { name: '改派' }).click()
+    await expect(township.page.locator('main .error').textContent()).resolves.toBeTruthy()
+    const [lina] = await d.t.db.select().from(members).where(eq(members.wechatId, 'wxid_lina'))
+    expect((await orderByCode(d.t.db, code))?.assigneeMemberId).toBe(lina!.id)
+    const refused = await d.t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'order.dispatch'), eq(auditLog.actorRef, 'wxid_liuyang')))
+    expect(refused.map((r) => r.allowed)).toEqual([false])
+    await township.context.close()
+  })
+})

@@ -1,0 +1,323 @@
+/**
+ * The order board: open orders under the staff member's units, filtered by unit, status,
+ * category and overdue, each with its SLA clock; an order's timeline; dispatch or re-dispatch
+ * through the same `applyAction` as chat's 派单 (the state machine checks the station role and
+ * the assignee); a CSV of what the filters show. Residents' names are masked on the board; the
+ * order page shows what `readView` allows, as 进度 does in chat.
+ */
+import type { Context } from 'hono'
+import { Hono } from 'hono'
+import { recordAudit } from '../../audit/record-audit.ts'
+import type { Services } from '../../core/services.ts'
+import { ORDER_STATUSES, type OrderStatus } from '../../db/schema/orders.ts'
+import { isWithin } from '../../network/permissions.ts'
+import { ancestors, unitById } from '../../network/queries.ts'
+import { findMemberByWechatId } from '../../network/roles.ts'
+import { applyAction } from '../../orders/act.ts'
+import { listCategories } from '../../orders/catalogue.ts'
+import { workersCovering } from '../../orders/dispatch.ts'
+import { afterMove } from '../../orders/notify.ts'
+import { type ListedOrder, listOrders } from '../../orders/order-queries.ts'
+import { findOrderByCode } from '../../orders/order-store.ts'
+import { statusName } from '../../orders/templates.ts'
+import { readView, renderProgress } from '../../orders/views.ts'
+import { type Staff, staffOf, type WebEnv } from '../auth.ts'
+import { CsrfField, Page } from '../layout.tsx'
+
+/** Rows on one board page and in one CSV. */
+const BOARD_LIMIT = 500
+
+interface BoardFilter {
+  unitPath: string
+  status: OrderStatus | undefined
+  category: string | undefined
+  overdue: boolean
+}
+
+/** The member's units, broadest first: the board's scope choices. */
+function scopesOf(staff: Staff): string[] {
+  const paths = [...new Set(staff.member.grants.map((g) => g.unitPath))]
+  return paths.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))
+}
+
+/** The filters from the query string; a unit outside the member's scopes is refused. */
+function parseFilter(c: Context<WebEnv>): BoardFilter | undefined {
+  const scopes = scopesOf(staffOf(c))
+  const unit = (c.req.query('unit') ?? '').slice(0, 500)
+  if (unit !== '' && !scopes.some((s) => isWithin(unit, s))) return undefined
+  const status = c.req.query('status')
+  const category = (c.req.query('category') ?? '').slice(0, 100)
+  return {
+    unitPath: unit || scopes[0] || '',
+    status: (ORDER_STATUSES as readonly string[]).includes(status ?? '')
+      ? (status as OrderStatus)
+      : undefined,
+    category: category || undefined,
+    overdue: c.req.query('overdue') === '1',
+  }
+}
+
+const maskName = (name: string) => (name ? `${[...name][0]}*` : '')
+
+/** "剩 25 分钟", "超时 1 小时 5 分钟". */
+function slaClock(dueAt: Date | null, now: Date): string {
+  if (!dueAt) return '—'
+  const minutes = Math.round((dueAt.getTime() - now.getTime()) / 60_000)
+  const abs = Math.abs(minutes)
+  const span = abs < 60 ? `${abs} 分钟` : `${Math.floor(abs / 60)} 小时 ${abs % 60} 分钟`
+  return minutes >= 0 ? `剩 ${span}` : `超时 ${span}`
+}
+
+export function csvCell(value: string): string {
+  // A leading = + - @ would run as a formula in Excel or WPS: quote it as text.
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}
+
+async function boardRows(services: Services, f: BoardFilter): Promise<ListedOrder[]> {
+  return listOrders(services.db, {
+    unitPath: f.unitPath,
+    all: f.status !== undefined,
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.category ? { category: f.category } : {}),
+    overdue: f.overdue,
+    now: services.now(),
+    limit: BOARD_LIMIT,
+  })
+}
+
+export function orderRoutes(services: Services) {
+  const app = new Hono<WebEnv>()
+  const forbidden = (c: Context<WebEnv>) =>
+    c.html(
+      <Page title="无权查看" staff={staffOf(c)}>
+        <p class="error">没有这个单位或工单，或你无权查看。</p>
+      </Page>,
+      404,
+    )
+
+  app.get('/', async (c) => {
+    const f = parseFilter(c)
+    if (!f) return forbidden(c)
+    const staff = staffOf(c)
+    const [rows, categories] = await Promise.all([boardRows(services, f), listCategories(services)])
+    const now = services.now()
+    const query = new URL(c.req.url).search
+    return c.html(
+      <Page title="工单" staff={staff}>
+        <form method="get" action="/orders" class="filters">
+          <label>
+            单位
+            <select name="unit">
+              {scopesOf(staff).map((p) => (
+                <option value={p} selected={p === f.unitPath}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            状态
+            <select name="status">
+              <option value="">未结的全部</option>
+              {ORDER_STATUSES.map((s) => (
+                <option value={s} selected={s === f.status}>
+                  {statusName[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            类别
+            <select name="category">
+              <option value="">全部</option>
+              {categories.map((cat) => (
+                <option value={cat.code} selected={cat.code === f.category}>
+                  {cat.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="choice">
+            <input type="checkbox" name="overdue" value="1" checked={f.overdue} />
+            只看超时
+          </label>
+          <button type="submit">筛选</button>
+        </form>
+        <p>
+          共 {rows.length} 单 · <a href={`/orders/export.csv${query}`}>导出 CSV</a>
+        </p>
+        <table class="wide">
+          <thead>
+            <tr>
+              <th>单号</th>
+              <th>类别</th>
+              <th>状态</th>
+              <th>承办单位</th>
+              <th>处理人</th>
+              <th>居民</th>
+              <th>时限</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((o) => (
+              <tr data-code={o.code}>
+                <td>
+                  <a href={`/orders/${o.code}`}>{o.code}</a>
+                </td>
+                <td>{o.category}</td>
+                <td>{statusName[o.status]}</td>
+                <td>{o.handlingPath}</td>
+                <td>{o.assignee ?? '—'}</td>
+                <td>{maskName(o.resident)}</td>
+                <td class={o.overdue ? 'overdue' : ''}>{slaClock(o.dueAt, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Page>,
+    )
+  })
+
+  app.get('/export.csv', async (c) => {
+    const f = parseFilter(c)
+    if (!f) return forbidden(c)
+    const now = services.now()
+    const rows = await boardRows(services, f)
+    const lines = [
+      ['单号', '类别', '状态', '承办单位', '处理人', '居民', '下单时间', '时限', '是否超时'],
+      ...rows.map((o) => [
+        o.code,
+        o.category,
+        statusName[o.status],
+        o.handlingPath,
+        o.assignee ?? '',
+        maskName(o.resident),
+        o.createdAt.toISOString(),
+        o.dueAt?.toISOString() ?? '',
+        o.overdue ? '是' : '否',
+      ]),
+    ]
+    // The BOM makes Excel read the UTF-8 as such.
+    const body = `\uFEFF${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`
+    return c.body(body, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="orders-${now.toISOString().slice(0, 10)}.csv"`,
+    })
+  })
+
+  /** The order, if the member may read it (readView, as 进度), with how much of it. */
+  const readable = async (c: Context<WebEnv>) => {
+    const code = (c.req.param('code') ?? '').toUpperCase()
+    if (!/^[A-Z]\d{4,6}$/.test(code)) return undefined
+    const order = await findOrderByCode(services.db, code)
+    if (!order) return undefined
+    const { member } = staffOf(c)
+    const [unit, handling] = await Promise.all([
+      unitById(services.db, order.unitId),
+      unitById(services.db, order.handlingUnitId),
+    ])
+    const view = readView(
+      order,
+      { ref: member.wechatId, memberId: member.id, groupId: undefined, grants: member.grants },
+      { unit: unit?.path ?? '', handling: handling?.path ?? '' },
+    )
+    return view === 'none' ? undefined : { order, view }
+  }
+
+  const orderPage = async (
+    c: Context<WebEnv>,
+    code: string,
+    message?: string,
+    status: 200 | 403 = 200,
+  ) => {
+    const found = await readable(c)
+    if (!found) return forbidden(c)
+    const staff = staffOf(c)
+    const { order, view } = found
+    const chain = await ancestors(services.db, order.handlingUnitId)
+    const candidates = await workersCovering(
+      services.db,
+      chain.map((u) => u.id),
+    )
+    return c.html(
+      <Page title={`工单 ${code}`} staff={staff}>
+        {message && <p class={status === 200 ? 'card ok' : 'card error'}>{message}</p>}
+        <pre class="card" style="white-space:pre-wrap" id="timeline">
+          {await renderProgress(services, order, view)}
+        </pre>
+        <form method="post" action={`/orders/${order.code}/dispatch`} class="card">
+          <CsrfField staff={staff} />
+          <label>
+            派给
+            <select name="assignee">
+              {candidates.map((w) => (
+                <option value={w.wechatId} selected={w.memberId === order.assigneeMemberId}>
+                  {w.name}（在办 {w.load} 单）
+                </option>
+              ))}
+            </select>
+          </label>
+          <p>
+            <button type="submit">{order.assigneeMemberId ? '改派' : '派单'}</button>
+          </p>
+        </form>
+      </Page>,
+      status,
+    )
+  }
+
+  app.get('/:code', async (c) => orderPage(c, c.req.param('code').toUpperCase()))
+
+  app.post('/:code/dispatch', async (c) => {
+    const found = await readable(c)
+    if (!found) return forbidden(c)
+    const { member } = staffOf(c)
+    const code = found.order.code
+    const body = await c.req.parseBody()
+    const assigneeId = typeof body.assignee === 'string' ? body.assignee.slice(0, 200) : ''
+    const target = assigneeId ? await findMemberByWechatId(services.db, assigneeId) : undefined
+    const result = target
+      ? await applyAction(services, {
+          code,
+          action: {
+            kind: 'dispatch',
+            assignee: {
+              memberId: target.id,
+              ref: target.wechatId,
+              name: target.name,
+              grants: target.grants,
+            },
+          },
+          actor: {
+            kind: 'person',
+            ref: member.wechatId,
+            memberId: member.id,
+            grants: member.grants,
+          },
+          actorRef: member.wechatId,
+          actorMemberId: member.id,
+          note: target.name,
+        })
+      : ({ ok: false, reason: '没有这个处理人。' } as const)
+    if (!result.ok) {
+      await recordAudit(services.db, {
+        memberId: member.id,
+        actorRef: member.wechatId,
+        action: 'order.dispatch',
+        unitId: found.order.handlingUnitId,
+        allowed: false,
+        detail: { code, reason: result.reason, via: 'web' },
+      })
+      return orderPage(c, code, result.reason, 403)
+    }
+    services.log.info(
+      { order: code, event: result.event.type, actor: member.wechatId },
+      'order moved',
+    )
+    await afterMove(services, result)
+    return orderPage(c, code, `已派给 ${target?.name ?? ''}`)
+  })
+
+  return app
+}
