@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis'
 import { Caches } from '../core/caches.ts'
 import { type Config, consoleUrlOf } from '../core/config.ts'
 import type { Logger } from '../core/logger.ts'
@@ -46,9 +45,7 @@ export async function openApp(
     }
   }
   const redis = opts.redis ?? true
-  const connection = redis
-    ? createRedis(config.redisUrl)
-    : new Redis(config.redisUrl, { lazyConnect: true })
+  const connection = createRedis(config, { lazy: !redis })
   connection.on('error', (error) => log.error({ err: error }, 'redis connection error'))
   const messenger = new Messenger(database.db, connection, config.queuePrefix)
   const services: Services = {

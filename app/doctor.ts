@@ -5,12 +5,12 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import type { Redis } from 'ioredis'
 import { sessionOf } from '../bot/puppet.ts'
 import { type Config, MOCK_PUPPET } from '../core/config.ts'
 import { type Db, migrationsFolder } from '../db/client.ts'
 import { rowsOf } from '../db/rows.ts'
 import { listBotAccounts } from '../network/bot-accounts.ts'
+import { type RedisClient, redisMasters } from '../queues/connection.ts'
 
 export interface CheckResult {
   ok: boolean
@@ -24,7 +24,8 @@ export interface DoctorContext {
   config: Config
   /** Undefined when PostgreSQL could not be opened: the checks that need it say so. */
   db: Db | undefined
-  redis: Redis
+  /** A cluster's masters are each checked. */
+  redis: RedisClient
 }
 
 export interface Check {
@@ -138,28 +139,44 @@ const checks: readonly Check[] = [
     name: 'Redis',
     async run({ redis }) {
       try {
-        const info = infoOf(await redis.info())
-        const version = info.get('redis_version') ?? '?'
+        const masters = redisMasters(redis)
+        if (masters.length === 0) throw new Error('集群没有可用的主节点')
+        const infos = await Promise.all(masters.map(async (m) => infoOf(await m.info())))
+        const version = infos[0]!.get('redis_version') ?? '?'
+        const cluster = infos[0]!.get('cluster_enabled') === '1'
+        // On a cluster each master keeps its own jobs: every one of them must be set up.
+        const lacking = (has: (info: Map<string, string>) => boolean) => {
+          const n = infos.filter((i) => !has(i)).length
+          return cluster && n > 0 ? `（${n}/${infos.length} 个主节点）` : ''
+        }
         const results: CheckResult[] = [
-          ok(`版本 ${version}${info.get('cluster_enabled') === '1' ? '，集群模式' : ''}`),
+          ok(`版本 ${version}${cluster ? `，集群模式，${infos.length} 个主节点` : ''}`),
         ]
+        const aof = (i: Map<string, string>) => i.get('aof_enabled') === '1'
         results.push(
-          info.get('aof_enabled') === '1'
+          infos.every(aof)
             ? ok('AOF 已开启')
-            : bad('AOF 未开启：重启会丢失排队中的消息', '在 redis.conf 设置 appendonly yes'),
+            : bad(
+                `AOF 未开启${lacking(aof)}：重启会丢失排队中的消息`,
+                '在 redis.conf 设置 appendonly yes',
+              ),
         )
-        const policy = info.get('maxmemory_policy') ?? '?'
+        const noeviction = (i: Map<string, string>) => i.get('maxmemory_policy') === 'noeviction'
+        const policy = infos.find((i) => !noeviction(i))?.get('maxmemory_policy') ?? '?'
         results.push(
-          policy === 'noeviction'
+          infos.every(noeviction)
             ? ok('maxmemory-policy noeviction')
             : bad(
-                `maxmemory-policy ${policy}：内存满时会删掉排队中的任务`,
+                `maxmemory-policy ${policy}${lacking(noeviction)}：内存满时会删掉排队中的任务`,
                 '设置 maxmemory-policy noeviction',
               ),
         )
         return results
       } catch (error) {
-        return bad(`无法连接：${errorLine(error)}`, '检查 REDIS_URL，确认 Redis 在运行')
+        return bad(
+          `无法连接：${errorLine(error)}`,
+          '检查 REDIS_URL（集群：REDIS_CLUSTER_NODES），确认 Redis 在运行',
+        )
       }
     },
   },

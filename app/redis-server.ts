@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { redisAnswers } from '../queues/connection.ts'
+import { type RedisTarget, redisAnswers } from '../queues/connection.ts'
 
 const REDIS_HINT =
-  '需要 Redis：运行 `docker compose up -d redis`，或安装 Debian 包 `apt-get install redis-server`，或设置 REDIS_URL'
+  '需要 Redis：运行 `docker compose up -d redis`，或安装 Debian 包 `apt-get install redis-server`，或设置 REDIS_URL（Redis Cluster：检查 REDIS_CLUSTER_NODES 的节点是否都在运行）'
 
 class RedisUnavailable extends Error {
   override name = 'RedisUnavailable'
@@ -24,11 +24,14 @@ function hasBinary(name: string): boolean {
 }
 
 /**
- * The demo's Redis: the one at `url` when it answers; otherwise a `redis-server` child on that
- * port with its data (AOF) under `dataDir`, when the binary is installed; otherwise a clear error.
+ * The demo's Redis: the one configured when it answers; otherwise a `redis-server` child on
+ * REDIS_URL's port with its data (AOF) under `dataDir`, when the binary is installed; otherwise
+ * (and always for a cluster, which is the operator's to run) a clear error.
  */
-export async function ensureRedis(url: string, dataDir: string): Promise<LocalRedis> {
-  if (await redisAnswers(url)) return { child: undefined, stop: async () => {} }
+export async function ensureRedis(target: RedisTarget, dataDir: string): Promise<LocalRedis> {
+  if (await redisAnswers(target)) return { child: undefined, stop: async () => {} }
+  if (typeof target !== 'string' && target.redisClusterNodes) throw new RedisUnavailable()
+  const url = typeof target === 'string' ? target : target.redisUrl
   const u = new URL(url)
   const local = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(u.hostname)
   if (!local || !hasBinary('redis-server')) throw new RedisUnavailable()

@@ -67,7 +67,9 @@ export async function reportProgress(
   if (finishedTiers.length === 0) return
   const code = noticeCode(noticeId)
   const notice = await findNotice(services.db, noticeId)
-  if (notice?.status === 'confirmed') {
+  // 'done' too: another caller may have finished the notice between this one's look at its tiers
+  // and here; its tier lines are still owed (their job ids keep each to one).
+  if (notice?.status === 'confirmed' || notice?.status === 'done') {
     const progress = await noticeProgress(services.db, noticeId)
     const bottom = progress.tiers.at(-1)?.tier
     const allDone = progress.totals.pending === 0

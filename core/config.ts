@@ -20,6 +20,19 @@ const EnvSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default('redis://127.0.0.1:6379'),
+  // Seed nodes of a Redis Cluster; when set, every connection is a cluster client (REDIS_URL then
+  // lends only its user, password and rediss://).
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .max(2_000)
+    .regex(
+      /^\s*[\w.-]+:\d{1,5}(\s*,\s*[\w.-]+:\d{1,5})*\s*$/,
+      'host:port,host:port,… (at least one)',
+    )
+    .refine((list) => clusterNodesOf(list).every((n) => n.port >= 1 && n.port <= 65_535), {
+      message: 'ports 1-65535',
+    })
+    .optional(),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[\w{}:-]{1,64}$/, 'letters, digits, _ - : { } only')
@@ -88,10 +101,18 @@ interface AccountRunConfig {
   leaseMs: number
 }
 
+/** One node of a Redis Cluster, as REDIS_CLUSTER_NODES lists it. */
+export interface HostPort {
+  host: string
+  port: number
+}
+
 export interface Config {
   databaseUrl: string | undefined
   dataDir: string
   redisUrl: string
+  /** REDIS_CLUSTER_NODES: set, every Redis connection is a cluster client seeded with these. */
+  redisClusterNodes: readonly HostPort[] | undefined
   queuePrefix: string
   /** False when QUEUE_PREFIX fell back to its default (see instance-prefix.ts). */
   queuePrefixFromEnv: boolean
@@ -140,10 +161,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`配置错误 ${String(issue.path[0])}: ${issue.message}`)
   }
   const e = parsed.data
+  // Queue names carry their own hash tags (queues/); a tag in the prefix would win over them and
+  // put every queue of the cluster on one node.
+  if (e.REDIS_CLUSTER_NODES !== undefined && /[{}]/.test(e.QUEUE_PREFIX)) {
+    throw new ConfigError(
+      '配置错误 QUEUE_PREFIX: 集群模式下不要用 { }（队列名已自带哈希标签，前缀带标签会把所有队列挤到一个节点）',
+    )
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes:
+      e.REDIS_CLUSTER_NODES === undefined ? undefined : clusterNodesOf(e.REDIS_CLUSTER_NODES),
     queuePrefix: e.QUEUE_PREFIX,
     queuePrefixFromEnv: present.QUEUE_PREFIX !== undefined,
     puppet: e.WECHATY_PUPPET,
@@ -179,6 +209,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ],
     web: { host: e.WEB_HOST, port: e.WEB_PORT, publicUrl: e.WEB_URL?.replace(/\/+$/, '') },
   }
+}
+
+/** "a:7000, b:7001" → [{ host: 'a', port: 7000 }, …]: the shape is checked by the schema. */
+function clusterNodesOf(list: string): HostPort[] {
+  return list.split(',').map((item) => {
+    const [host, port] = item.trim().split(':') as [string, string]
+    return { host, port: Number(port) }
+  })
 }
 
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000 } as const

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis'
 import type { Db } from '../db/client.ts'
+import type { RedisClient } from '../queues/connection.ts'
 import type { Messenger } from '../queues/messenger.ts'
 import type { Caches } from './caches.ts'
 import type { Config } from './config.ts'
@@ -14,7 +14,7 @@ import type { OrderOptions } from './order-options.ts'
 export interface Services {
   db: Db
   log: Logger
-  connection: Redis
+  connection: RedisClient
   queuePrefix: string
   messenger: Messenger
   timezone: Config['timezone']

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connection.ts'
 
 // Compare-and-extend and compare-and-delete: only the owner's token may renew or release, so a
 // process that lost its lease (paused past expiry) can never cut short its successor's.
@@ -27,7 +27,7 @@ export class AccountLease {
   private owned = false
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     prefix: string,
     account: string,
     /** How long the account stays owned without a renewal (ms): ACCOUNT_LEASE_MS. */

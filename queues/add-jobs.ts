@@ -1,4 +1,5 @@
 import type { Job, JobsOptions, Queue } from 'bullmq'
+import { type RedisClient, redisMasters } from './connection.ts'
 
 interface Corkable {
   cork(): void
@@ -26,9 +27,11 @@ export async function addJobs<D, R, N extends string>(
   jobs: readonly JobSpec<D, N>[],
 ): Promise<Job<D, R, N>[]> {
   if (jobs.length === 0) return []
-  const socket = ((await queue.client) as { stream?: Partial<Corkable> }).stream
-  const corkable = typeof socket?.cork === 'function' && typeof socket.uncork === 'function'
-  if (corkable) {
+  // On a cluster the queue's slot lives on one of the masters: cork them all.
+  // BullMQ hands back its proxy of our ioredis client: properties reach the client itself.
+  for (const node of redisMasters((await queue.client) as unknown as RedisClient)) {
+    const socket = (node as { stream?: Partial<Corkable> }).stream
+    if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') continue
     const stream = socket as Corkable
     stream.cork()
     setImmediate(() => stream.uncork())

@@ -1,10 +1,11 @@
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { z } from 'zod'
+import type { RedisClient } from './connection.ts'
 
 /** The one job name on the fan-out queue; the worker refuses any other. */
 export const FANOUT_JOB = 'fanout-tier'
-export const FANOUT_QUEUE = 'fanout'
+/** Braced: a Redis Cluster hash tag, so the queue's keys share a slot (see sendQueueName). */
+export const FANOUT_QUEUE = '{fanout}'
 
 /** Queue one tier of one notice: its send jobs go on each group's account send queue. */
 export const FanoutPayloadSchema = z.object({
@@ -35,7 +36,7 @@ const fanoutJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const satisfies DefaultJobOptions
 
-export function createFanoutQueue(opts: { connection: Redis; prefix: string }): FanoutQueue {
+export function createFanoutQueue(opts: { connection: RedisClient; prefix: string }): FanoutQueue {
   return new Queue<FanoutPayload, void, typeof FANOUT_JOB>(FANOUT_QUEUE, {
     connection: opts.connection,
     prefix: opts.prefix,

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from '../core/logger.ts'
+import type { RedisClient } from './connection.ts'
 import {
   FANOUT_JOB,
   FANOUT_QUEUE,
@@ -12,7 +12,7 @@ import { payloadOf } from './payload.ts'
 import { type Takeover, takeoverOptions } from './takeover.ts'
 
 export interface FanoutWorkerOptions extends Takeover {
-  connection: Redis
+  connection: RedisClient
   prefix: string
   log: Logger
   /** Does one tier; a throw is retried with backoff (fan-out is idempotent). */

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
-import type { Redis } from 'ioredis'
 import type { Db } from '../db/client.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
+import type { RedisClient } from './connection.ts'
 import type { OutboundMessage } from './outbound-message.ts'
 import type { SendQueue } from './send-queue.ts'
 import { SendQueues } from './send-queues.ts'
@@ -18,7 +18,7 @@ export class Messenger {
 
   constructor(
     private readonly db: Db,
-    connection: Redis,
+    connection: RedisClient,
     prefix: string,
   ) {
     this.queues = new SendQueues(connection, prefix)

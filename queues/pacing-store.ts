@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connection.ts'
 import type { PacingSnapshot, SendLog } from './pacing.ts'
+import { sendQueueName } from './send-queue.ts'
 
 /**
  * An account's pacing state in Redis, so that a process taking an account over (its owner died,
@@ -14,12 +15,15 @@ export class PacingStore {
   private seq = 0
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     prefix: string,
     account: string,
   ) {
-    this.sendsKey = `${prefix}:pacing:${account}:sends`
-    this.roomsKey = `${prefix}:pacing:${account}:rooms`
+    // The account queue's hash tag: one MULTI writes both keys, so on a Redis Cluster they must
+    // share a slot (the queue's, as its own keys do).
+    const tag = sendQueueName(account)
+    this.sendsKey = `${prefix}:${tag}:pacing-sends`
+    this.roomsKey = `${prefix}:${tag}:pacing-rooms`
   }
 
   async load(log: SendLog): Promise<PacingSnapshot> {

@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer'
 import { type DefaultJobOptions, type Job, Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { z } from 'zod'
 import { addJobs } from './add-jobs.ts'
+import type { RedisClient } from './connection.ts'
 import {
   JobIdSchema,
   messageOf,
@@ -21,16 +21,18 @@ export type SendJob = Job<SendJobData, void, SendJobName>
 /**
  * The queue name of one bot account. Account names are WeChat names (any Unicode, spaces, ':'),
  * BullMQ forbids ':' in names and Redis keys are easier to read without spaces, so the name is
- * base64url-encoded: reversible, collision-free and made of [A-Za-z0-9_-] only.
+ * base64url-encoded: reversible, collision-free and made of [A-Za-z0-9_-] only. The braces are a
+ * Redis Cluster hash tag: a queue's keys (`qq:{send-…}:wait`, …) share a slot, as BullMQ's
+ * multi-key scripts need, while each account's queue hashes to a slot of its own.
  */
 export function sendQueueName(account: string): string {
   if (account.length === 0) throw new Error('send queue: account name is empty')
-  return `send-${Buffer.from(account, 'utf8').toString('base64url')}`
+  return `{send-${Buffer.from(account, 'utf8').toString('base64url')}}`
 }
 
 export interface SendQueueOptions {
-  connection: Redis
-  /** QUEUE_PREFIX; tests pass a unique one. A hash tag here keeps a queue on one Cluster slot. */
+  connection: RedisClient
+  /** QUEUE_PREFIX; tests pass a unique one. No hash tag: the queue name carries it. */
   prefix: string
   account: string
   /** Merged over send-options.ts, for tests that need short backoffs. */

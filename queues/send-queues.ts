@@ -1,6 +1,6 @@
 import type { DefaultJobOptions } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { Batcher } from '../core/batcher.ts'
+import type { RedisClient } from './connection.ts'
 import type { OutboundMessage } from './outbound-message.ts'
 import { createSendQueue, enqueueSayBulk, type SayRequest, type SendQueue } from './send-queue.ts'
 
@@ -19,7 +19,7 @@ export class SendQueues {
   private readonly accounts = new Map<string, AccountQueue>()
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly prefix: string,
     /** Merged over send-options.ts for every job added here. */
     private readonly jobOptions?: DefaultJobOptions,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from '../core/logger.ts'
+import type { RedisClient } from './connection.ts'
 import {
   messageOf,
   type OutboundMessage,
@@ -34,7 +34,7 @@ import { errorText, isThrottleSignal } from './throttle.ts'
 const NOTHING_NEXT: Upcoming = () => []
 
 export interface SendWorkerOptions extends Takeover {
-  connection: Redis
+  connection: RedisClient
   prefix: string
   account: string
   /** PacingConfig, optionally with a shorter window (see pacing.ts). */

@@ -1,7 +1,10 @@
 import type { DefaultJobOptions } from 'bullmq'
 
-/** One queue for the order side's timed work: SLA steps, the daily digest, the re-arming sweep. */
-export const SLA_QUEUE = 'orders-sla'
+/**
+ * One queue for the order side's timed work: SLA steps, the daily digest, the re-arming sweep.
+ * Braced: a Redis Cluster hash tag, so the queue's keys share a slot (see sendQueueName).
+ */
+export const SLA_QUEUE = '{orders-sla}'
 
 export const SLA_JOBS = {
   /** A step (accept, complete) of one order runs out: escalate it if nobody acted. */

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import { addJobs } from './add-jobs.ts'
+import type { RedisClient } from './connection.ts'
 import { SLA_JOBS, SLA_QUEUE, type SlaJobName, slaJobOptions } from './sla-options.ts'
 
 /** Payloads, parsed again by the worker: data read back from Redis is untrusted. */
@@ -24,7 +24,7 @@ export type AskExpired = z.infer<typeof AskExpiredSchema>
 export type SlaQueue = Queue<unknown, void, SlaJobName>
 
 export interface SlaQueueOptions {
-  connection: Redis
+  connection: RedisClient
   /** QUEUE_PREFIX; tests pass their own. */
   prefix: string
 }

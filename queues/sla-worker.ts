@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from '../core/logger.ts'
+import type { RedisClient } from './connection.ts'
 import { payloadOf } from './payload.ts'
 import { SLA_JOBS, SLA_QUEUE, type SlaJobName } from './sla-options.ts'
 import {
@@ -24,7 +24,7 @@ interface SlaProcessors {
 }
 
 export interface SlaWorkerOptions {
-  connection: Redis
+  connection: RedisClient
   prefix: string
   processors: SlaProcessors
   log: Logger

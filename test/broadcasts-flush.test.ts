@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { count, eq } from 'drizzle-orm'
@@ -20,14 +19,7 @@ import {
   until,
   untilDone,
 } from './support/broadcasts-district.ts'
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address() as { port: number }
-  await new Promise((r) => server.close(r))
-  return port
-}
+import { freePort } from './support/redis.ts'
 
 describe('Redis loses everything (FLUSHALL) in the middle of a notice', () => {
   // FLUSHALL on the shared test Redis would wipe the other test files' queues: this file runs a

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AccountLease } from '../queues/account-lease.ts'
 import { SendLog } from '../queues/pacing.ts'
 import { PacingStore } from '../queues/pacing-store.ts'
+import { sendQueueName } from '../queues/send-queue.ts'
 import { createTestRedis, type TestRedis } from './support/redis.ts'
 
 let redis: TestRedis
@@ -74,8 +75,8 @@ describe('PacingStore: pacing survives a takeover', () => {
     // A fresh log, as before pacing was kept, would have sent at once.
     expect(new SendLog(rules).slot('r3', t0 + 10, () => 0).at).toBe(t0 + 10)
     await redis.connection.del(
-      `${redis.prefix}:pacing:bot-c:sends`,
-      `${redis.prefix}:pacing:bot-c:rooms`,
+      `${redis.prefix}:${sendQueueName('bot-c')}:pacing-sends`,
+      `${redis.prefix}:${sendQueueName('bot-c')}:pacing-rooms`,
     )
   })
 })

@@ -59,10 +59,11 @@ const notice = (roomId: string, ref: string, tier?: number): OutboundMessage => 
 })
 
 describe('send queue (producer)', () => {
-  it('derives a safe, distinct queue name from any account name', () => {
+  it('derives a safe, distinct, hash-tagged queue name from any account name', () => {
     const names = ['bot-01', '张三:bot 1', '张三:bot 2', 'a/b c', '🤖']
     const encoded = names.map(sendQueueName)
-    for (const name of encoded) expect(name).toMatch(/^send-[\w-]+$/)
+    // The whole name is the Redis Cluster hash tag: one slot per queue, queues spread.
+    for (const name of encoded) expect(name).toMatch(/^\{send-[\w-]+\}$/)
     expect(new Set(encoded).size).toBe(names.length)
     expect(() => sendQueueName('')).toThrow(/empty/)
   })

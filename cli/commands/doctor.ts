@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
-import { Redis } from 'ioredis'
 import { runChecks } from '../../app/doctor.ts'
 import { openDatabase } from '../../db/client.ts'
+import { probeRedis } from '../../queues/connection.ts'
 import type { CliCommand } from '../command.ts'
 
 export const doctor: CliCommand = {
@@ -16,13 +16,7 @@ export const doctor: CliCommand = {
       .execute(sql`select 1`)
       .then(() => database.db)
       .catch(() => undefined)
-    const redis = new Redis(config.redisUrl, {
-      lazyConnect: true,
-      connectTimeout: 2_000,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    redis.on('error', () => {})
+    const redis = probeRedis(config, 2_000)
     await redis.connect().catch(() => {})
     try {
       const results = await runChecks({ config, db, redis })

@@ -36,7 +36,7 @@ export async function withNoticeServices<T>(
   fn: (services: Services, queueUp: boolean) => Promise<T>,
 ): Promise<T> {
   const { config, log } = ctx
-  const queueUp = opts.queue && (await redisAnswers(config.redisUrl))
+  const queueUp = opts.queue && (await redisAnswers(config))
   // Migrating is idempotent and cheap; it lets the command answer on a fresh data directory.
   const app = await openApp(config, log, { migrate: true, max: 2, redis: queueUp })
   try {

@@ -47,7 +47,7 @@ export const startCli: CliCommand = {
     // The demo's chat transcript is the show; info logs would bury it (LOG_LEVEL still wins).
     const demo = mock && !flags.quiet
     const log = demo && base.logLevel === 'info' ? baseLog.child({}, { level: 'warn' }) : baseLog
-    const redis = await ensureRedis(config.redisUrl, config.dataDir)
+    const redis = await ensureRedis(config, config.dataDir)
     if (redis.child) out(`已在本机启动 redis-server（数据在 ${config.dataDir}/redis）`)
     // The demo's day fits in a minute: SLAs shrink 500-fold (30 min to accept → 3.6 s).
     const app = await openApp(config, log, {

@@ -34,7 +34,7 @@ export const FAST_SEND_RETRIES = {
 export const FAST_RECONCILE = { intervalMs: 100, staleMs: 400 } as const
 
 export interface BroadcastDistrictOptions
-  extends Pick<SampleDistrictOptions, 'pacing' | 'redisUrl'> {
+  extends Pick<SampleDistrictOptions, 'pacing' | 'redisUrl' | 'redisClusterNodes'> {
   /** The broadcast workers run in this process; false starts none (a test starts its own). */
   workers?: BroadcastWorkerOptions | false
 }
@@ -152,12 +152,12 @@ export function holdSends(
 }
 
 /** The mock transcript's copies of the notice text, bot lines only, in the order they were said. */
-export function noticeCopies(d: BroadcastDistrict, text: string): Said[] {
+export function noticeCopies(d: SampleDistrict, text: string): Said[] {
   return d.network.transcript.filter((s) => s.fromBot && unsigned(s.text) === text)
 }
 
 /** Waits until the notice is done (nothing pending or sending, summary decided). */
-export async function untilDone(d: BroadcastDistrict, id: number, timeoutMs = 20_000) {
+export async function untilDone(d: SampleDistrict, id: number, timeoutMs = 20_000) {
   await until(async () => {
     const [row] = await d.t.db
       .select({ status: notices.status })
@@ -179,7 +179,7 @@ export interface Agreement {
  * tests end by asserting every sent delivery's room holds exactly one copy, every other target
  * none, and no room outside the audience any.
  */
-export async function agreement(d: BroadcastDistrict, noticeId: number): Promise<Agreement> {
+export async function agreement(d: SampleDistrict, noticeId: number): Promise<Agreement> {
   const [notice] = await d.t.db.select().from(notices).where(eq(notices.id, noticeId))
   const rows = await d.t.db
     .select({
@@ -234,7 +234,7 @@ export async function tierOrderByAccount(
 }
 
 /** Resolves with the bot's reply to `talkerName` in `topic` that includes `includes`. */
-export function replyTo(d: BroadcastDistrict, topic: string, includes: string, timeoutMs = 10_000) {
+export function replyTo(d: SampleDistrict, topic: string, includes: string, timeoutMs = 10_000) {
   return d.network.waitFor(
     (s) => s.fromBot && s.topic === topic && s.text.includes(includes),
     timeoutMs,

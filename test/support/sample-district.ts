@@ -3,6 +3,7 @@ import { startWorkers } from '../../app/workers.ts'
 import { type BotFleet, startBots } from '../../bot/bot-fleet.ts'
 import { MockNetwork } from '../../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../../bot/puppet.ts'
+import type { Config } from '../../core/config.ts'
 import type { OrderOptions } from '../../core/order-options.ts'
 import type { Services } from '../../core/services.ts'
 import type { Stoppable } from '../../core/stoppable.ts'
@@ -13,7 +14,7 @@ import type { PacingRules } from '../../queues/pacing.ts'
 
 export { until }
 
-import { createTestRedis } from './redis.ts'
+import { createTestRedis, redisUrl } from './redis.ts'
 import { importSample, testServices } from './sample-services.ts'
 import type { ScratchDatabase } from './scratch-db.ts'
 
@@ -41,6 +42,8 @@ export interface SampleDistrictOptions {
   redisUrl?: string
   /** Where residents' pictures are kept (DATA_DIR); none are kept when unset. */
   dataDir?: string
+  /** A Redis Cluster of the test's own (its seed nodes): every connection is a cluster client. */
+  redisClusterNodes?: Config['redisClusterNodes']
 }
 
 /** Pacing loose enough that tests run in milliseconds; the pacing tests set their own. */
@@ -62,7 +65,10 @@ export async function startSampleDistrict(
   // Imported lazily: pg.ts reads vitest's run context, which benchmarks do not have.
   const t = await (opts.database ?? (await import('./pg.ts')).createTestDatabase)()
   await importSample(t.db)
-  const redis = await createTestRedis(opts.redisUrl)
+  const redis = await createTestRedis({
+    redisUrl: opts.redisUrl ?? redisUrl(),
+    redisClusterNodes: opts.redisClusterNodes,
+  })
   const network = await MockNetwork.build(t.db, sampleResidents)
   // One object shared by every copy of `services` (each bot account holds one), so a test
   // may change settings after start with Object.assign(d.services.orders, …).

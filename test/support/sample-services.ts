@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
-import type { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { Caches } from '../../core/caches.ts'
 import type { Services } from '../../core/services.ts'
 import type { Db } from '../../db/client.ts'
 import { importNetwork } from '../../network/import.ts'
+import type { RedisClient } from '../../queues/connection.ts'
 import { Messenger } from '../../queues/messenger.ts'
 
 /*
@@ -22,7 +22,7 @@ export async function importSample(db: Db): Promise<void> {
 /** Services on a test's database and queue prefix; silent unless TEST_LOG_LEVEL says otherwise. */
 export function testServices(
   db: Db,
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
   extra: Partial<Services> = {},
 ): Services {

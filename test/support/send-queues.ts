@@ -56,7 +56,7 @@ export function useSendQueues(): SendQueueHarness {
       await q.close()
     }
     // The accounts' pacing state (queues/pacing-store.ts) outlives a queue by design.
-    const pacing = await connection().keys(`${prefix}:pacing:*`)
+    const pacing = await connection().keys(`${prefix}:*:pacing-*`)
     if (pacing.length > 0) await connection().del(...pacing)
   })
 
