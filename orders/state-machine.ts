@@ -79,7 +79,7 @@ export type OrderActor =
   | { kind: 'system' }
   | { kind: 'person'; ref: string; memberId?: number; grants: readonly RoleGrant[] }
 
-interface Assignee {
+export interface Assignee {
   memberId: number
   /**
    * Their 微信号: compared with the order's resident, who never works their own order. Every
@@ -88,6 +88,16 @@ interface Assignee {
   ref?: string
   name: string
   grants: readonly RoleGrant[]
+}
+
+/** A known member as the one a 派单 names (chat and the console pick them the same way). */
+export function assigneeOf(member: {
+  id: number
+  wechatId: string
+  name: string
+  grants: readonly RoleGrant[]
+}): Assignee {
+  return { memberId: member.id, ref: member.wechatId, name: member.name, grants: member.grants }
 }
 
 export type OrderAction =

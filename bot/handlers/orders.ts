@@ -21,7 +21,7 @@ import { findOrderByCode } from '../../orders/order-store.ts'
 import { rateOrder } from '../../orders/rating.ts'
 import { recategorize } from '../../orders/recategorize.ts'
 import type { OrderActor } from '../../orders/state-machine.ts'
-import { WORKER_ROLES } from '../../orders/state-machine.ts'
+import { assigneeOf, WORKER_ROLES } from '../../orders/state-machine.ts'
 import { replies, unitLabel } from '../../orders/templates.ts'
 import { menuText, readView, renderProgress, tasksOf } from '../../orders/views.ts'
 import type { Intent } from '../commands/types.ts'
@@ -44,17 +44,27 @@ function who(ctx: ChatContext) {
   }
 }
 
-/** A refused move: audited with its reason, answered with it. */
-async function refused(ctx: ChatContext, intent: Intent, code: string, reason: string) {
-  await recordAudit(ctx.services.db, {
+/** An order command in the audit log, with the talker and the room it was typed in. */
+function auditOrder(
+  ctx: ChatContext,
+  intent: Intent,
+  allowed: boolean,
+  detail: Record<string, unknown>,
+): Promise<unknown> {
+  return recordAudit(ctx.services.db, {
     memberId: ctx.member?.id ?? null,
     actorRef: ctx.incoming.talkerId,
     action: `order.${intent}`,
     unitId: ctx.group?.unitId ?? null,
     groupId: ctx.group?.id ?? null,
-    allowed: false,
-    detail: { code, reason },
+    allowed,
+    detail,
   })
+}
+
+/** A refused move: audited with its reason, answered with it. */
+async function refused(ctx: ChatContext, intent: Intent, code: string, reason: string) {
+  await auditOrder(ctx, intent, false, { code, reason })
   return reason
 }
 
@@ -190,12 +200,7 @@ const dispatch: Handler<'dispatch'> = async (ctx, { code, assignee }) => {
       code,
       action: {
         kind: 'dispatch',
-        assignee: {
-          memberId: target.id,
-          ref: target.wechatId,
-          name: target.name,
-          grants: target.grants,
-        },
+        assignee: assigneeOf(target),
       },
       ...who(ctx),
       note: target.name,
@@ -256,20 +261,8 @@ async function answered(ctx: ChatContext, answer: Answer): Promise<string> {
   if (answer.kind === 'asking') return menuReply(answer.code, answer.choices)
   const { result, category, code } = answer
   if (!result.ok) return refused(ctx, 'answer', code, result.reason)
-  await audited(ctx, 'answer', { code, category: category.code })
+  await auditOrder(ctx, 'answer', true, { code, category: category.code })
   return replies.placed(code, category.name, unitLabel(result.handlingUnit), result.assignee)
-}
-
-async function audited(ctx: ChatContext, intent: Intent, detail: Record<string, unknown>) {
-  await recordAudit(ctx.services.db, {
-    memberId: ctx.member?.id ?? null,
-    actorRef: ctx.incoming.talkerId,
-    action: `order.${intent}`,
-    unitId: ctx.group?.unitId ?? null,
-    groupId: ctx.group?.id ?? null,
-    allowed: true,
-    detail,
-  })
 }
 
 /** 改类: staff over the order and over the new category's unit (the state machine checks both). */
@@ -282,7 +275,7 @@ const recategorizeOrder: Handler<'recategorize'> = async (ctx, { code, category:
     { order: code, category: category.code, actor: ctx.incoming.talkerId },
     'order recategorized',
   )
-  await audited(ctx, 'recategorize', {
+  await auditOrder(ctx, 'recategorize', true, {
     code,
     category: category.code,
     ...(result.learnedId !== undefined ? { learned: result.learnedId } : {}),

@@ -5,6 +5,7 @@
  * the assignee); a CSV of what the filters show. Residents' names are masked on the board; the
  * order page shows what `readView` allows, as 进度 does in chat.
  */
+
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { recordAudit } from '../../audit/record-audit.ts'
@@ -19,6 +20,7 @@ import { workersCovering } from '../../orders/dispatch.ts'
 import { afterMove } from '../../orders/notify.ts'
 import { type ListedOrder, listOrders } from '../../orders/order-queries.ts'
 import { findOrderByCode } from '../../orders/order-store.ts'
+import { assigneeOf } from '../../orders/state-machine.ts'
 import { statusName } from '../../orders/templates.ts'
 import { readView, renderProgress } from '../../orders/views.ts'
 import { type Staff, staffOf, type WebEnv } from '../auth.ts'
@@ -282,12 +284,7 @@ export function orderRoutes(services: Services) {
           code,
           action: {
             kind: 'dispatch',
-            assignee: {
-              memberId: target.id,
-              ref: target.wechatId,
-              name: target.name,
-              grants: target.grants,
-            },
+            assignee: assigneeOf(target),
           },
           actor: {
             kind: 'person',
