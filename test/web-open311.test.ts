@@ -5,12 +5,14 @@ import type { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiKeyCreate, apiKeyList, apiKeyRevoke } from '../cli/commands/api-key.ts'
 import { createLogger } from '../core/logger.ts'
+import type { Services } from '../core/services.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
 import { apiKeys } from '../db/schema/open311.ts'
 import { orders, serviceCatalog } from '../db/schema/orders.ts'
 import { slaJobId } from '../orders/sla-time.ts'
 import { slaQueueOf } from '../orders/sla-timer.ts'
+import { createWebApp } from '../web/app.ts'
 import { createApiKey } from '../web/open311/api-keys.ts'
 import { open311Routes } from '../web/open311/routes.ts'
 import { runCli } from './support/cli.ts'
@@ -27,6 +29,7 @@ type Open311Error = { code: number; description: string }[]
 describe('the Open311 GeoReport v2 API on the sample district', () => {
   let d: SampleDistrict
   let app: Hono
+  let services: Services
   let districtKey: string
   let townshipKey: string
   const logged: string[] = []
@@ -38,7 +41,8 @@ describe('the Open311 GeoReport v2 API on the sample district', () => {
       { logLevel: 'debug' },
       { write: (line: string) => void logged.push(line) },
     )
-    app = open311Routes({ ...d.services, log })
+    services = { ...d.services, log }
+    app = open311Routes(services)
     const district = await createApiKey(d.t.db, '12345热线')
     const township = await createApiKey(d.t.db, '杨家坪平台', YANGJIAPING)
     if (!district.ok || !township.ok) throw new Error('keys not created')
@@ -423,16 +427,23 @@ describe('the Open311 GeoReport v2 API on the sample district', () => {
     expect([...times].sort().reverse()).toEqual(times)
   })
 
-  it('serves over a real listening socket (@hono/node-server)', async () => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+  it('serves over a real listening socket, mounted in the web role at /open311/v2', async () => {
+    // The console's app, as `quanqun web` serves it: the API sits beside the pages, reached by
+    // its key alone (no session, and a browser integration's Origin is no reason to refuse).
+    const web = createWebApp(services, {
+      pacing: { perMinute: 30, minGapMs: 1500, jitterMs: 1000, roomGapMs: 3000, cooldownMs: 1 },
+      secureCookie: false,
+    })
+    const server = serve({ fetch: web.fetch, port: 0, hostname: '127.0.0.1' })
     await new Promise<void>((resolve) => server.once('listening', () => resolve()))
     try {
       const { port } = server.address() as AddressInfo
-      const base = `http://127.0.0.1:${port}`
-      const res = await fetch(
-        `${base}/requests.json`,
-        form({ api_key: districtKey, description: '小区健身器材坏了', unit: BUILDING }),
-      )
+      const base = `http://127.0.0.1:${port}/open311/v2`
+      const posted = form({ api_key: districtKey, description: '小区健身器材坏了', unit: BUILDING })
+      const res = await fetch(`${base}/requests.json`, {
+        ...posted,
+        headers: { ...(posted.headers as Record<string, string>), origin: 'https://12345.example' },
+      })
       expect(res.status).toBe(201)
       expect(res.headers.get('content-type')).toContain('application/json')
       const [{ service_request_id: code }] = (await res.json()) as [{ service_request_id: string }]
