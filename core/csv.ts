@@ -2,7 +2,7 @@
  * A cell as CSV: quoted when it must be, and a leading = + - @ defused with a quote mark, since
  * Excel would run it as a formula (a group topic or a reason is text somebody typed).
  */
-function csvCell(value: string | number): string {
+export function csvCell(value: string | number): string {
   const text =
     typeof value === 'number' ? String(value) : /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { csvCell } from '../core/csv.ts'
 import { durationText, estimateMinutes, sendsPerMinute } from '../web/notices/estimate.ts'
 import { parseNoticeForm, parseNoticeId } from '../web/notices/form-input.ts'
-import { csvCell } from '../web/orders/board.tsx'
 
 describe('the console parses what a browser (or an attacker) sends', () => {
   it('keeps only real tiers and kinds, one of each, and bounds the text', () => {

@@ -9,6 +9,7 @@
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { recordAudit } from '../../audit/record-audit.ts'
+import { toCsv } from '../../core/csv.ts'
 import type { Services } from '../../core/services.ts'
 import { ORDER_STATUSES, type OrderStatus } from '../../db/schema/orders.ts'
 import { isWithin } from '../../network/permissions.ts'
@@ -68,12 +69,6 @@ function slaClock(dueAt: Date | null, now: Date): string {
   const abs = Math.abs(minutes)
   const span = abs < 60 ? `${abs} 分钟` : `${Math.floor(abs / 60)} 小时 ${abs % 60} 分钟`
   return minutes >= 0 ? `剩 ${span}` : `超时 ${span}`
-}
-
-export function csvCell(value: string): string {
-  // A leading = + - @ would run as a formula in Excel or WPS: quote it as text.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
 
 async function boardRows(services: Services, f: BoardFilter): Promise<ListedOrder[]> {
@@ -186,9 +181,9 @@ export function orderRoutes(services: Services) {
     if (!f) return forbidden(c)
     const now = services.now()
     const rows = await boardRows(services, f)
-    const lines = [
+    const body = toCsv(
       ['单号', '类别', '状态', '承办单位', '处理人', '居民', '下单时间', '时限', '是否超时'],
-      ...rows.map((o) => [
+      rows.map((o) => [
         o.code,
         o.category,
         statusName[o.status],
@@ -199,9 +194,7 @@ export function orderRoutes(services: Services) {
         o.dueAt?.toISOString() ?? '',
         o.overdue ? '是' : '否',
       ]),
-    ]
-    // The BOM makes Excel read the UTF-8 as such.
-    const body = `\uFEFF${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`
+    )
     return c.body(body, 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="orders-${now.toISOString().slice(0, 10)}.csv"`,
