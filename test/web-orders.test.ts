@@ -118,4 +118,59 @@ describe('the order board in Chromium', () => {
     expect(refused.map((r) => r.allowed)).toEqual([false])
     await township.context.close()
   })
+
+  it('三率: a station sees its subtree ranked with the figures worked by hand, the chart and the CSV; not another', async () => {
+    // Two 点单 in a 渝州路社区 building, the first accepted at once (within its SLA), the second
+    // not: for 渝州路社区 and its 第一网格, placed 2, responded 1 (50.0%), completed 0 (0.0%),
+    // rated 0 (满意率 —).
+    const YUZHOU = '渝州路社区第一网格1栋居民群'
+    const first = botSays(d.network, YUZHOU, '已收到您的点单')
+    d.network.say('wxid_xuzhiming', YUZHOU, '点单 楼道灯坏了')
+    const a = codeIn((await first).text)
+    const second = botSays(d.network, YUZHOU, '已收到您的点单')
+    d.network.say('wxid_xuzhiming', YUZHOU, '点单 单元门坏了关不上')
+    await second
+    const order = await orderByCode(d.t.db, a)
+    const [assignee] = await d.t.db
+      .select()
+      .from(members)
+      .where(eq(members.id, order!.assigneeMemberId!))
+    const accepted = botSays(d.network, YUZHOU, a)
+    d.network.say(assignee!.wechatId, YUZHOU, `接单 ${a}`)
+    await accepted
+
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_huangmin')
+    await page.getByRole('link', { name: '三率' }).click()
+    const cells = (unit: string) =>
+      page
+        .locator(`tr[data-unit="${unit}"] td`)
+        .evaluateAll((tds) => tds.map((td) => td.textContent))
+    const expected = ['2', '1', '50.0%', '0', '0.0%', '0', '0', '—']
+    for (const unit of [
+      '九龙坡区/石桥铺街道/渝州路社区',
+      '九龙坡区/石桥铺街道/渝州路社区/第一网格',
+    ]) {
+      expect((await cells(unit)).slice(3)).toEqual(expected)
+    }
+    await expect(page.locator('.chart svg title').textContent()).resolves.toBeTruthy()
+    const { cookie } = await credentialsOf(page)
+    const csv = await (
+      await fetch(
+        `${server.url}/rates/export.csv?unit=${encodeURIComponent('九龙坡区/石桥铺街道/渝州路社区')}`,
+        {
+          headers: { cookie },
+        },
+      )
+    ).text()
+    expect(csv).toContain('九龙坡区/石桥铺街道/渝州路社区/第一网格,网格,2,1,50.0%,0,0.0%,0,0,—')
+    // Another station's subtree, by URL: not shown.
+    expect(
+      (
+        await page.goto(
+          `${server.url}/rates?unit=${encodeURIComponent('九龙坡区/石桥铺街道/科园社区')}`,
+        )
+      )?.status(),
+    ).toBe(404)
+    await context.close()
+  })
 })

@@ -15,6 +15,7 @@ import { composeRoutes } from './notices/compose.tsx'
 import { noticeRoutes } from './notices/notice-page.tsx'
 import { open311Routes } from './open311/routes.ts'
 import { orderRoutes } from './orders/board.tsx'
+import { ratesRoutes } from './orders/rates.tsx'
 
 export interface WebAppOptions {
   /** Current pacing, for the preview's estimate of how long a notice takes. */
@@ -47,7 +48,7 @@ export function createWebApp(services: Services, opts: WebAppOptions): Hono<WebE
   app.route('/', loginRoutes(services, opts))
 
   // Everything below needs a session, and every POST its CSRF token.
-  for (const prefix of ['/notices', '/orders', '/admin']) {
+  for (const prefix of ['/notices', '/orders', '/rates', '/admin']) {
     app.use(prefix, requireStaff(services), requireCsrf())
     app.use(`${prefix}/*`, requireStaff(services), requireCsrf())
   }
@@ -55,6 +56,7 @@ export function createWebApp(services: Services, opts: WebAppOptions): Hono<WebE
   app.route('/notices', composeRoutes(services))
   app.route('/notices', noticeRoutes(services, opts.pacing))
   app.route('/orders', orderRoutes(services))
+  app.route('/rates', ratesRoutes(services))
   app.route('/admin', adminRoutes(services))
 
   return app

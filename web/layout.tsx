@@ -31,6 +31,7 @@ export function Page(props: { title: string; staff?: Staff | undefined; children
             <nav>
               <a href="/notices">通知</a>
               <a href="/orders">工单</a>
+              <a href="/rates">三率</a>
               {staff.member.grants.some((g) => g.role === 'admin') && (
                 <>
                   <a href="/admin/audit">审计日志</a>
