@@ -173,4 +173,34 @@ describe('the order board in Chromium', () => {
     ).toBe(404)
     await context.close()
   })
+
+  it('改类 from the order page: the station re-categorises it (timeline, audit); a made-up category is refused', async () => {
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_zhangwei')
+    await page.goto(`${server.url}/orders/${code}`)
+    await page.locator('select[name=category]').selectOption('environment')
+    await page.getByRole('button', { name: '改类' }).click()
+    await expect(page.locator('main .ok').textContent()).resolves.toContain('环境卫生整治')
+    const [environment] = await d.t.db
+      .select({ id: serviceCatalog.id })
+      .from(serviceCatalog)
+      .where(eq(serviceCatalog.code, 'environment'))
+    expect((await orderByCode(d.t.db, code))?.categoryId).toBe(environment!.id)
+    expect((await eventsOf(d.t.db, code)).map((e) => e.type)).toContain('recategorized')
+    const lines = await d.t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'order.recategorize'), eq(auditLog.actorRef, 'wxid_zhangwei')))
+    expect(lines.map((l) => l.allowed)).toEqual([true])
+
+    // A made-up category by a hand-edited form: refused, audited, nothing moved.
+    const { cookie, csrf } = await credentialsOf(page)
+    const res = await fetch(`${server.url}/orders/${code}/recategorize`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ category: 'no-such', _csrf: csrf }),
+    })
+    expect(res.status).toBe(403)
+    expect((await orderByCode(d.t.db, code))?.categoryId).toBe(environment!.id)
+    await context.close()
+  })
 })

@@ -16,13 +16,14 @@ import { isWithin } from '../../network/permissions.ts'
 import { ancestors, unitById } from '../../network/queries.ts'
 import { findMemberByWechatId } from '../../network/roles.ts'
 import { applyAction } from '../../orders/act.ts'
-import { listCategories } from '../../orders/catalogue.ts'
+import { categoryNamed, listCategories } from '../../orders/catalogue.ts'
 import { workersCovering } from '../../orders/dispatch.ts'
 import { afterMove } from '../../orders/notify.ts'
 import { type ListedOrder, listOrders } from '../../orders/order-queries.ts'
 import { findOrderByCode } from '../../orders/order-store.ts'
-import { assigneeOf } from '../../orders/state-machine.ts'
-import { statusName } from '../../orders/templates.ts'
+import { recategorize } from '../../orders/recategorize.ts'
+import { assigneeOf, type OrderActor } from '../../orders/state-machine.ts'
+import { replies, statusName, unitLabel } from '../../orders/templates.ts'
 import { readView, renderProgress } from '../../orders/views.ts'
 import { type Staff, staffOf, type WebEnv } from '../auth.ts'
 import { CsrfField, Page } from '../layout.tsx'
@@ -83,8 +84,37 @@ async function boardRows(services: Services, f: BoardFilter): Promise<ListedOrde
   })
 }
 
+/** The signed-in member as the orders' state machine sees an actor. */
+function actorOf(member: Staff['member']) {
+  return {
+    actor: {
+      kind: 'person',
+      ref: member.wechatId,
+      memberId: member.id,
+      grants: member.grants,
+    } satisfies OrderActor,
+    actorRef: member.wechatId,
+    actorMemberId: member.id,
+  }
+}
+
 export function orderRoutes(services: Services) {
   const app = new Hono<WebEnv>()
+  const auditRefusal = (
+    member: Staff['member'],
+    action: string,
+    unitId: number,
+    code: string,
+    reason: string,
+  ) =>
+    recordAudit(services.db, {
+      memberId: member.id,
+      actorRef: member.wechatId,
+      action,
+      unitId,
+      allowed: false,
+      detail: { code, reason, via: 'web' },
+    })
   const forbidden = (c: Context<WebEnv>) =>
     c.html(
       <Page title="无权查看" staff={staffOf(c)}>
@@ -231,10 +261,13 @@ export function orderRoutes(services: Services) {
     const staff = staffOf(c)
     const { order, view } = found
     const chain = await ancestors(services.db, order.handlingUnitId)
-    const candidates = await workersCovering(
-      services.db,
-      chain.map((u) => u.id),
-    )
+    const [candidates, categories] = await Promise.all([
+      workersCovering(
+        services.db,
+        chain.map((u) => u.id),
+      ),
+      listCategories(services),
+    ])
     return c.html(
       <Page title={`工单 ${code}`} staff={staff}>
         {message && <p class={status === 200 ? 'card ok' : 'card error'}>{message}</p>}
@@ -255,6 +288,22 @@ export function orderRoutes(services: Services) {
           </label>
           <p>
             <button type="submit">{order.assigneeMemberId ? '改派' : '派单'}</button>
+          </p>
+        </form>
+        <form method="post" action={`/orders/${order.code}/recategorize`} class="card">
+          <CsrfField staff={staff} />
+          <label>
+            改类为
+            <select name="category">
+              {categories.map((cat) => (
+                <option value={cat.code} selected={cat.id === order.categoryId}>
+                  {cat.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p>
+            <button type="submit">改类</button>
           </p>
         </form>
       </Page>,
@@ -279,26 +328,12 @@ export function orderRoutes(services: Services) {
             kind: 'dispatch',
             assignee: assigneeOf(target),
           },
-          actor: {
-            kind: 'person',
-            ref: member.wechatId,
-            memberId: member.id,
-            grants: member.grants,
-          },
-          actorRef: member.wechatId,
-          actorMemberId: member.id,
+          ...actorOf(member),
           note: target.name,
         })
       : ({ ok: false, reason: '没有这个处理人。' } as const)
     if (!result.ok) {
-      await recordAudit(services.db, {
-        memberId: member.id,
-        actorRef: member.wechatId,
-        action: 'order.dispatch',
-        unitId: found.order.handlingUnitId,
-        allowed: false,
-        detail: { code, reason: result.reason, via: 'web' },
-      })
+      await auditRefusal(member, 'order.dispatch', found.order.handlingUnitId, code, result.reason)
       return orderPage(c, code, result.reason, 403)
     }
     services.log.info(
@@ -307,6 +342,39 @@ export function orderRoutes(services: Services) {
     )
     await afterMove(services, result)
     return orderPage(c, code, `已派给 ${target?.name ?? ''}`)
+  })
+
+  // 改类, as in chat: the station responsible for the order (the state machine checks the role
+  // over both the unit it leaves and the one it goes to); re-routed, re-dispatched, learned.
+  app.post('/:code/recategorize', async (c) => {
+    const found = await readable(c)
+    if (!found) return forbidden(c)
+    const { member } = staffOf(c)
+    const code = found.order.code
+    const body = await c.req.parseBody()
+    const wanted = typeof body.category === 'string' ? body.category.slice(0, 100) : ''
+    const category = categoryNamed(await listCategories(services), wanted)
+    const result = category
+      ? await recategorize(services, { code, category, ...actorOf(member) })
+      : ({ ok: false, reason: replies.unknownCategory(wanted) } as const)
+    if (!result.ok || !category) {
+      const reason = result.ok ? '' : result.reason
+      await auditRefusal(member, 'order.recategorize', found.order.handlingUnitId, code, reason)
+      return orderPage(c, code, reason, 403)
+    }
+    await recordAudit(services.db, {
+      memberId: member.id,
+      actorRef: member.wechatId,
+      action: 'order.recategorize',
+      unitId: result.handlingUnit.id,
+      allowed: true,
+      detail: { code, category: category.code, via: 'web' },
+    })
+    return orderPage(
+      c,
+      code,
+      replies.recategorized(code, category.name, unitLabel(result.handlingUnit), result.assignee),
+    )
   })
 
   return app
