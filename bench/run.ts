@@ -3,6 +3,7 @@
 // times, are the result on a noisy machine.
 import { benchBotMemory } from './bot-memory.ts'
 import { benchClassify } from './classify.ts'
+import { benchConsole } from './console.ts'
 import { benchFanout } from './fanout.ts'
 import { benchIntake } from './intake.ts'
 import { benchPacing } from './pacing.ts'
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   intake: benchIntake,
   memory: benchBotMemory,
   pacing: benchPacing,
+  console: benchConsole,
   classify: benchClassify,
 }
 
