@@ -2,6 +2,7 @@
 // benchmark measures quanqun and its baseline side by side in the same run: ratios, not absolute
 // times, are the result on a noisy machine.
 import { benchBotMemory } from './bot-memory.ts'
+import { benchCity } from './city.ts'
 import { benchFanout } from './fanout.ts'
 import { benchIntake } from './intake.ts'
 import { benchPacing } from './pacing.ts'
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   intake: benchIntake,
   memory: benchBotMemory,
   pacing: benchPacing,
+  city: benchCity,
 }
 
 const wanted = process.argv.slice(2)
