@@ -3,7 +3,8 @@ import { groups } from '../db/schema/network.ts'
 import { generatedDistrict } from './district.ts'
 import { type BenchRow, fmt, median, runChild } from './support.ts'
 
-interface Measure {
+/** One bot-memory-child.ts run, as it prints it. */
+export interface MemoryMeasure {
   mode: string
   rooms: number
   /** Seconds from login until every room is registered (quanqun: bound to its group). */
@@ -24,21 +25,21 @@ interface Measure {
 export async function benchBotMemory(): Promise<BenchRow[]> {
   const district = await generatedDistrict()
   try {
-    const quanqun: Measure[] = []
-    const bare: Measure[] = []
+    const quanqun: MemoryMeasure[] = []
+    const bare: MemoryMeasure[] = []
     for (let round = 0; round < 2; round++) {
       const env = {
         BENCH_DATABASE_URL: district.url,
         BENCH_PREFIX: `qqb-${randomBytes(4).toString('hex')}`,
       }
-      bare.push(await runChild<Measure>('./bot-memory-child.ts', ['bare'], env))
+      bare.push(await runChild<MemoryMeasure>('./bot-memory-child.ts', ['bare'], env))
       // Each quanqun run binds the rooms afresh, as a restarted bot process would.
       await district.db.update(groups).set({ roomId: null })
-      quanqun.push(await runChild<Measure>('./bot-memory-child.ts', ['quanqun'], env))
+      quanqun.push(await runChild<MemoryMeasure>('./bot-memory-child.ts', ['quanqun'], env))
     }
     const q = median(quanqun.map((m) => m.rssMB))
     const b = median(bare.map((m) => m.rssMB))
-    const startAndPeak = (ms: Measure[]) =>
+    const startAndPeak = (ms: MemoryMeasure[]) =>
       `${fmt(median(ms.map((m) => m.startupRssMB)))} / ${fmt(median(ms.map((m) => m.peakRssMB)))}`
     return [
       {

@@ -2,16 +2,30 @@ import { and, count, isNotNull, lt, sql } from 'drizzle-orm'
 import type { MockNetwork } from '../bot/mock-network.ts'
 import type { Db } from '../db/client.ts'
 import { groups } from '../db/schema/network.ts'
-import { generateDistrictCsv } from '../fixtures/generate-district.ts'
+import { generateCity, generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
 import { createScratchDatabase, type ScratchDatabase } from '../test/support/scratch-db.ts'
 
 /** A scratch database holding the generated Jiulongpo-sized district (11,181 groups, 22 accounts). */
-export async function generatedDistrict(): Promise<ScratchDatabase> {
+export function generatedDistrict(): Promise<ScratchDatabase> {
+  return imported(generateDistrictCsv())
+}
+
+/** A scratch database holding a generated city of `districts` such districts (10: ~110,000 groups). */
+export function generatedCity(districts: number): Promise<ScratchDatabase> {
+  return imported(generateCity({ districts }).csv)
+}
+
+async function imported(csv: string): Promise<ScratchDatabase> {
   const db = await createScratchDatabase({ prefix: 'quanqun_bench', max: 10 })
-  const result = await importNetwork(db.db, new TextEncoder().encode(generateDistrictCsv()))
-  if (!result.ok) throw new Error(`generated district did not import: ${result.errors[0]?.reason}`)
-  return db
+  try {
+    const result = await importNetwork(db.db, new TextEncoder().encode(csv))
+    if (!result.ok) throw new Error(`generated network did not import: ${result.errors[0]?.reason}`)
+    return db
+  } catch (error) {
+    await db.close()
+    throw error
+  }
 }
 
 /**

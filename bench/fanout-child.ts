@@ -3,14 +3,19 @@
 // for the benchmark. Alternates a raw BullMQ baseline with a notice to the district root, and
 // prints one JSON line (FanoutResult).
 //
+// The notice goes to every district root in the database at once (one notice each, confirmed
+// together): the generated district has one root, a generated city (bench/city.ts) ten.
+//
 // Knobs (env): BENCH_ROUNDS (3); BENCH_PROFILE=dir writes a .cpuprofile per quanqun round;
 // BENCH_SPANS=1 times the delivery hooks and the fan-out's tiers (stderr); BENCH_NO_HOOKS=1 sends
-// without the delivery hooks (rows never marked: the floor of queues + Wechaty alone).
+// without the delivery hooks (rows never marked: the floor of queues + Wechaty alone);
+// BENCH_NO_BASELINE=1 skips the raw BullMQ rounds (the city bench compares quanqun with itself);
+// BENCH_ROOTS=path,… sends to those units only.
 
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
-import { and, count, eq } from 'drizzle-orm'
+import { and, asc, count, eq, inArray } from 'drizzle-orm'
 import { pino } from 'pino'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
@@ -28,6 +33,7 @@ import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
+import { units } from '../db/schema/network.ts'
 import { Messenger } from '../queues/messenger.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import { AroundSend, type SendHooks } from '../queues/send-hooks.ts'
@@ -46,9 +52,8 @@ const UNPACED: PacingRules & { cooldownMs: number } = {
   roomGapMs: 0,
   cooldownMs: 1_000,
 }
-const ROOT = '九龙坡区'
 /** Warms the JIT, the puppets' room caches and the planner's statistics; not measured. */
-const WARM_UP_SCOPE = '杨家坪街道'
+const WARM_UP_SCOPE = '九龙坡区/杨家坪街道'
 const OPERATOR = { kind: 'operator', ref: 'bench' } as const
 /** postgres.js's default pool, as `quanqun start` opens it. */
 const POOL = 10
@@ -56,11 +61,11 @@ const POOL = 10
 const BULK = 500
 
 export interface FanoutRound {
-  /** ms from the first addBulk to the last job completed. */
-  baselineMs: number
+  /** ms from the first addBulk to the last job completed; absent with BENCH_NO_BASELINE. */
+  baselineMs?: number
   /** ms for the same says with nothing around them: the floor of this work (see `floor`). */
   floorMs: number
-  /** ms from confirm to every delivery row sent and every mock room holding the notice. */
+  /** ms from the first confirm to every delivery row sent and every mock room holding the notice. */
   quanqunMs: number
   groups: number
 }
@@ -68,6 +73,8 @@ export interface FanoutRound {
 export interface FanoutResult {
   rounds: FanoutRound[]
   accounts: number
+  /** The district roots each round's notices went to. */
+  roots: number
   setupMs: number
   /** Peak RSS of this process over its whole life (setup, baseline and quanqun rounds), MB. */
   peakRssMB: number
@@ -80,6 +87,15 @@ const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: POOL }
 const redis = await createTestRedis()
 const { connection, prefix } = redis
 const network = await MockNetwork.build(database.db)
+const roots =
+  process.env.BENCH_ROOTS?.split(',') ??
+  (
+    await database.db
+      .select({ path: units.path })
+      .from(units)
+      .where(eq(units.tier, 1))
+      .orderBy(asc(units.id))
+  ).map((u) => u.path)
 const synced = await bindMockRooms(database.db, network)
 const services: Services = {
   db: database.db,
@@ -211,31 +227,42 @@ async function floor(text: string): Promise<number> {
   return performance.now() - t0
 }
 
-async function sentCount(noticeId: number): Promise<number> {
+async function sentCount(noticeIds: number[]): Promise<number> {
   const [row] = await database.db
     .select({ n: count() })
     .from(deliveries)
-    .where(and(eq(deliveries.noticeId, noticeId), eq(deliveries.status, 'sent')))
+    .where(and(inArray(deliveries.noticeId, noticeIds), eq(deliveries.status, 'sent')))
   return Number(row?.n ?? 0)
 }
 
-/** A new notice to `scope`, drafted, then timed from confirm to every room and row done. */
-async function quanqun(scope: string, text: string): Promise<{ ms: number; groups: number }> {
-  const created = await createNotice(services, { actor: OPERATOR, scope, text })
-  if (!created.ok) throw new Error(`notice refused: ${created.message}`)
-  const noticeId = created.notice.id
-  const expected = created.plan.total
+/**
+ * A new notice to each of `scopes`, drafted, then timed from confirming them together to every
+ * room and row done.
+ */
+async function quanqun(scopes: string[], text: string): Promise<{ ms: number; groups: number }> {
+  const noticeIds: number[] = []
+  let expected = 0
+  for (const scope of scopes) {
+    const created = await createNotice(services, { actor: OPERATOR, scope, text })
+    if (!created.ok) throw new Error(`notice refused: ${created.message}`)
+    noticeIds.push(created.notice.id)
+    expected += created.plan.total
+  }
   const rooms = new Set<string>()
   const stop = network.onSaid((s) => {
     if (s.fromBot && unsigned(s.text) === text) rooms.add(s.roomId)
   })
   const t0 = performance.now()
   confirmedAt = t0
-  const confirmed = await confirmNotice(services, { id: noticeId, actor: OPERATOR })
-  if (confirmed.outcome !== 'confirmed') throw new Error(`confirm: ${confirmed.message}`)
+  await Promise.all(
+    noticeIds.map(async (id) => {
+      const confirmed = await confirmNotice(services, { id, actor: OPERATOR })
+      if (confirmed.outcome !== 'confirmed') throw new Error(`confirm: ${confirmed.message}`)
+    }),
+  )
   await until(async () => rooms.size >= expected, 600_000, 10)
   if (!process.env.BENCH_NO_HOOKS) {
-    await until(async () => (await sentCount(noticeId)) === expected, 600_000, 10)
+    await until(async () => (await sentCount(noticeIds)) === expected, 600_000, 10)
   }
   const ms = performance.now() - t0
   stop()
@@ -246,28 +273,35 @@ const noticeText = (label: string) =>
   `【区级通知】${label}：本周六上午九点，各小区开展环境卫生大扫除，请居民朋友积极参与。${randomBytes(3).toString('hex')}`
 
 process.stderr.write(`  fanout setup ${(setupMs / 1000).toFixed(1)} s\n`)
-await quanqun(WARM_UP_SCOPE, noticeText('预热'))
+await quanqun([WARM_UP_SCOPE], noticeText('预热'))
 const rounds: FanoutRound[] = []
 for (let round = 0; round < ROUNDS; round++) {
   const text = noticeText(`第${round + 1}轮`)
   const cpu0 = await cpuSample()
-  const baselineMs = await baseline(text)
+  const baselineMs = process.env.BENCH_NO_BASELINE ? undefined : await baseline(text)
   const cpu1 = await cpuSample()
   const floorMs = await floor(`${text}（基线）`)
   const profile = process.env.BENCH_PROFILE
   const q = await profiled(profile && `${profile}/fanout-${round + 1}.cpuprofile`, () =>
-    quanqun(ROOT, text),
+    quanqun(roots, text),
   )
   const cpu2 = await cpuSample()
-  rounds.push({ baselineMs, floorMs, quanqunMs: q.ms, groups: q.groups })
+  rounds.push({
+    ...(baselineMs === undefined ? {} : { baselineMs }),
+    floorMs,
+    quanqunMs: q.ms,
+    groups: q.groups,
+  })
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
   process.stderr.write(
-    `  fanout round ${round + 1}: baseline ${(baselineMs / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu0, cpu1)}), floor ${(floorMs / 1000).toFixed(1)} s, quanqun ${(q.ms / 1000).toFixed(1)} s (CPU ${cpuSpent(cpu1, cpu2)}; ${q.groups} groups)\n`,
+    `  fanout round ${round + 1}: baseline ${baselineMs === undefined ? 'skipped' : `${seconds(baselineMs)} (CPU ${cpuSpent(cpu0, cpu1)})`}, floor ${seconds(floorMs)}, quanqun ${seconds(q.ms)} (CPU ${cpuSpent(cpu1, cpu2)}; ${q.groups} groups)\n`,
   )
 }
 if (spans) process.stderr.write(`${spans.report()}\n`)
 const result: FanoutResult = {
   rounds,
   accounts: network.accounts.length,
+  roots: roots.length,
   setupMs,
   peakRssMB: process.resourceUsage().maxRSS / 1024,
 }

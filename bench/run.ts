@@ -2,6 +2,7 @@
 // benchmark measures quanqun and its baseline side by side in the same run: ratios, not absolute
 // times, are the result on a noisy machine.
 import { benchBotMemory } from './bot-memory.ts'
+import { benchCity } from './city.ts'
 import { benchClassify } from './classify.ts'
 import { benchConsole } from './console.ts'
 import { benchFanout } from './fanout.ts'
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   pacing: benchPacing,
   console: benchConsole,
   classify: benchClassify,
+  city: benchCity,
 }
 
 const wanted = process.argv.slice(2)

@@ -1,7 +1,7 @@
 import { asc, count, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { botAccounts, groups } from '../db/schema/network.ts'
-import { generateDistrictCsv } from '../fixtures/generate-district.ts'
+import { generateCity, generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
 import {
   countGroupsByTier,
@@ -81,5 +81,20 @@ describe('the generated Jiulongpo-sized district', () => {
     for (const accounts of perCommunity.values()) expect(accounts.size).toBe(1)
     // About 870 groups on accounts of about 500: two or three accounts, never scattered.
     expect(new Set(streetGroups.map((g) => g.botAccountId)).size).toBeLessThanOrEqual(3)
+  })
+})
+
+describe('a generated city (bench/city.ts)', () => {
+  it('starts with the district exactly as generated alone, then districts of their own', () => {
+    expect(generateCity({ districts: 1, groups: 400 }).csv).toBe(
+      generateDistrictCsv({ groups: 400 }),
+    )
+    const lines = generateCity({ districts: 3, groups: 400 }).csv.trim().split('\n').slice(1)
+    const roots = lines.map((l) => l.split(',')[0]!).filter((path) => !path.includes('/'))
+    expect(new Set(roots).size).toBe(3)
+    // No two districts share a group topic or a bot account name.
+    const topics = lines.flatMap((l) => (l.split(',')[2] ?? '').split(';')).filter(Boolean)
+    expect(new Set(topics).size).toBe(topics.length)
+    expect(() => generateCity({ districts: 0 })).toThrow(RangeError)
   })
 })

@@ -110,6 +110,13 @@ export const orders = pgTable(
     index('orders_due_idx').on(t.dueAt),
     // Orders by when they were placed: 三率 over a period, Open311's newest requests first.
     index('orders_created_idx').on(t.createdAt),
+    // Open orders (orders/state-machine.ts OPEN_ORDER_STATUSES) are a sliver of a year's table:
+    // the digest's every open order, the back office's default list and 我的任务's waiting list
+    // read them here instead of scanning the table (the digest at 1,000,000 orders: 466 → 49 ms,
+    // bench/README.md "city").
+    index('orders_open_idx')
+      .on(t.createdAt)
+      .where(sql`${t.status} in ('placed', 'dispatched', 'accepted', 'returned', 'escalated')`),
   ],
 )
 

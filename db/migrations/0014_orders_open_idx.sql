@@ -1,0 +1,1 @@
+CREATE INDEX "orders_open_idx" ON "orders" USING btree ("created_at") WHERE "orders"."status" in ('placed', 'dispatched', 'accepted', 'returned', 'escalated');
