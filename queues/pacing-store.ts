@@ -5,14 +5,21 @@ import { sendQueueName } from './send-queue.ts'
 /**
  * An account's pacing state in Redis, so that a process taking an account over (its owner died,
  * queues/account-lease.ts) does not start from an empty history and send a window's worth at once.
- * Each send is added as it is recorded (a sorted set of send times trimmed to the cap, a hash of
- * rooms' last sends), read once when the send worker starts; both expire once no limit would look
- * at them. A send said and not yet written when its owner died is the one thing it can miss.
+ * Sends are written as they are recorded, gathered for FLUSH_MS into one MULTI (a sorted set of
+ * send times trimmed to the cap, a hash of rooms' last sends): one write a send cost a third of a
+ * district's fan-out time (bench fan-out, 1.7 → 2.8 s). Read once when the send worker starts;
+ * both keys expire once no limit would look at them. The sends of the last FLUSH_MS before its
+ * owner died are what a successor can miss: a lease outlives them many times over.
  */
+/** How long sends are gathered before one write. */
+const FLUSH_MS = 100
+
 export class PacingStore {
   private readonly sendsKey: string
   private readonly roomsKey: string
   private seq = 0
+  private pending: { roomId: string; at: number }[] = []
+  private flushing: Promise<void> | undefined
 
   constructor(
     private readonly connection: RedisClient,
@@ -42,15 +49,31 @@ export class PacingStore {
     }
   }
 
-  /** Adds one send; not awaited by the sender (commands on one connection keep their order). */
-  async add(log: SendLog, roomId: string, at: number): Promise<void> {
+  /**
+   * Adds one send to the next write; resolves once it is written (the sender does not wait: the
+   * promise is for tests and shutdown).
+   */
+  add(log: SendLog, roomId: string, at: number): Promise<void> {
+    this.pending.push({ roomId, at })
+    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS)).then(() =>
+      this.write(log),
+    )
+    return this.flushing
+  }
+
+  private async write(log: SendLog): Promise<void> {
+    const batch = this.pending
+    this.pending = []
+    this.flushing = undefined
     const ttl = log.memoryMs
+    const scored = batch.flatMap(({ at }) => [at, `${at}:${process.pid}:${this.seq++}`])
+    const rooms = batch.flatMap(({ roomId, at }) => [roomId, at])
     await this.connection
       .multi()
-      .zadd(this.sendsKey, at, `${at}:${process.pid}:${this.seq++}`)
+      .zadd(this.sendsKey, ...scored)
       .zremrangebyrank(this.sendsKey, 0, -(log.keeps + 1))
       .pexpire(this.sendsKey, ttl)
-      .hset(this.roomsKey, roomId, at)
+      .hset(this.roomsKey, ...rooms)
       .pexpire(this.roomsKey, ttl)
       .exec()
   }
