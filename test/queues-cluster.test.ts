@@ -222,8 +222,13 @@ describe('on a Redis Cluster of three masters (redis-server children, AOF on)', 
     ])
 
     // status reads each account's queue counts (a script over the queue's keys) on the cluster.
-    const status = (await runCli(statusCli, { ...env, QUEUE_PREFIX: district().prefix })).lines
-    expect(status).toContain('  bot-shiqiaopu  在线  待发 0，发送中 0，失败 0')
+    // The tests before leave the account's last sends and its state to settle: read until they do.
+    let status: string[] = []
+    await until(async () => {
+      status = (await runCli(statusCli, { ...env, QUEUE_PREFIX: district().prefix })).lines
+      return status.includes('  bot-shiqiaopu  在线  待发 0，发送中 0，失败 0')
+    }, 15_000).catch(() => {})
+    expect(status.join('|')).toContain('  bot-shiqiaopu  在线  待发 0，发送中 0，失败 0')
     expect(status).toContain('发布中的通知：0')
   })
 })
