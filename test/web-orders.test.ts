@@ -1,9 +1,12 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice } from '../broadcasts/create-notice.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { members } from '../db/schema/network.ts'
 import { serviceCatalog } from '../db/schema/orders.ts'
 import type { WebServer } from '../web/server.ts'
+import { memberActor, untilDone } from './support/broadcasts-district.ts'
 import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
 import { type SampleDistrict, startSampleDistrict } from './support/sample-district.ts'
 import { browserPerFile, credentialsOf, signedIn, startConsole } from './support/web-console.ts'
@@ -201,6 +204,26 @@ describe('the order board in Chromium', () => {
     })
     expect(res.status).toBe(403)
     expect((await orderByCode(d.t.db, code))?.categoryId).toBe(environment!.id)
+    await context.close()
+  })
+
+  it('三率 shows a propagandist’s latest notices with their reach per tier', async () => {
+    const actor = await memberActor(d.t.db, 'wxid_liuyang')
+    const created = await createNotice(d.services, { actor, scope: '石桥铺街道', text: '周六义诊' })
+    if (!created.ok) throw new Error(created.message)
+    expect((await confirmNotice(d.services, { id: created.notice.id, actor })).outcome).toBe(
+      'confirmed',
+    )
+    await untilDone(d, created.notice.id)
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_liuyang')
+    await page.goto(`${server.url}/rates`)
+    const row = page.locator(`tr[data-notice="N${created.notice.id}"]`)
+    await expect(row.textContent()).resolves.toContain('街道 1/1、社区 4/4、网格 4/4、楼栋 8/8')
+    // A member with no notice of theirs or under them sees none.
+    const station = await signedIn(browser(), d.services, 'wxid_huangmin')
+    await station.page.goto(`${server.url}/rates`)
+    await expect(station.page.locator('tr[data-notice]').count()).resolves.toBe(0)
+    await station.context.close()
     await context.close()
   })
 })

@@ -1,15 +1,21 @@
 /**
  * 三率 per unit and tier over a period — 响应率 (accepted within the SLA), 办结率, 满意率 (ratings
- * ≥ 4) — ranked within each tier, with the chart drawn by the app and a CSV of the same rows.
+ * ≥ 4) — ranked within each tier, with the chart drawn by the app and a CSV of the same rows;
+ * beside them, the member's latest notices with their reach per tier.
  * The numbers are `serviceRates`' (orders/service-rates.ts), the ones `quanqun orders rates`
  * prints; a member sees only the subtrees of their own roles.
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { raw } from 'hono/html'
+import { AUTHOR_ROLES } from '../../broadcasts/authorize.ts'
+import { noticeCode } from '../../broadcasts/notice-code.ts'
+import { noticeProgress, visibleNotices } from '../../broadcasts/notice-store.ts'
+import { excerpt } from '../../broadcasts/templates.ts'
 import { localDay, parseLocalTime } from '../../core/local-time.ts'
 import type { Services } from '../../core/services.ts'
-import { isWithin } from '../../network/permissions.ts'
+import { grantsFor, isWithin } from '../../network/permissions.ts'
+import { TIER_LABELS } from '../../network/templates.ts'
 import { renderRatesChart } from '../../orders/rates-chart.ts'
 import { ratesCsv, ratesTable, serviceRates } from '../../orders/service-rates.ts'
 import { ratesTexts } from '../../orders/templates.ts'
@@ -68,6 +74,26 @@ const refused = (c: Context<WebEnv>) =>
     404,
   )
 
+/** How many of the latest notices the page shows with their reach. */
+const RECENT_NOTICES = 10
+
+/** The member's latest sent notices (as the notice list shows them) with their reach per tier. */
+async function recentReach(services: Services, c: Context<WebEnv>) {
+  const { member } = staffOf(c)
+  const sent = (
+    await visibleNotices(services.db, {
+      memberId: member.id,
+      ref: member.wechatId,
+      authorPaths: grantsFor(member.grants, AUTHOR_ROLES).map((g) => g.unitPath),
+    })
+  )
+    .filter((n) => n.status === 'confirmed' || n.status === 'done')
+    .slice(0, RECENT_NOTICES)
+  return Promise.all(
+    sent.map(async (n) => ({ notice: n, progress: await noticeProgress(services.db, n.id) })),
+  )
+}
+
 export function ratesRoutes(services: Services) {
   const app = new Hono<WebEnv>()
   const rowsOf = (f: RatesFilter) =>
@@ -81,7 +107,7 @@ export function ratesRoutes(services: Services) {
   app.get('/', async (c) => {
     const f = parseFilter(c, services)
     if (!f) return refused(c)
-    const rows = await rowsOf(f)
+    const [rows, reach] = await Promise.all([rowsOf(f), recentReach(services, c)])
     const table = ratesTable(rows)
     const query = new URLSearchParams({ unit: f.unitPath, from: f.from, to: f.to }).toString()
     return c.html(
@@ -108,6 +134,38 @@ export function ratesRoutes(services: Services) {
         </form>
         <p>{ratesTexts.period(f.from, f.to)}</p>
         <div class="chart">{raw(renderRatesChart(rows))}</div>
+        <h2>近期通知的送达</h2>
+        {reach.length === 0 ? (
+          <p>暂无已发布的通知。</p>
+        ) : (
+          <table class="reach">
+            <thead>
+              <tr>
+                <th>通知</th>
+                <th>范围</th>
+                <th>内容</th>
+                <th>各层级送达</th>
+              </tr>
+            </thead>
+            <tbody>
+              {reach.map(({ notice, progress }) => (
+                <tr data-notice={noticeCode(notice.id)}>
+                  <td>
+                    <a href={`/notices/${notice.id}`}>{noticeCode(notice.id)}</a>
+                  </td>
+                  <td>{notice.scopePath}</td>
+                  <td>{excerpt(notice.text, 20)}</td>
+                  <td>
+                    {progress.tiers
+                      .map((t) => `${TIER_LABELS[t.tier]} ${t.sent}/${t.total}`)
+                      .join('、')}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <h2>三率排名</h2>
         <table class="rates">
           <thead>
             <tr>
