@@ -84,19 +84,27 @@ const CatalogSchema = z
 
 export type CatalogFile = z.infer<typeof CatalogSchema>
 
-/** A file's categories as the database would hold them (ids in file order): for pure callers. */
-export function fileCategories(file: CatalogFile): Category[] {
-  return file.categories.map((c, i) => ({
-    id: i + 1,
+/** What a file's category becomes in `service_catalog`, but for how hours are written. */
+function rowOf(c: CatalogFile['categories'][number]) {
+  return {
     code: c.code,
     name: c.name,
     platform: c.platform,
+    // Synonyms are matched like keywords: one list.
     keywords: [...new Set([...c.keywords, ...c.synonyms])],
     examples: c.examples,
     urgent: c.urgent,
     tier: c.tier,
     acceptSlaMinutes: c.sla.acceptMinutes,
     completeSlaMinutes: c.sla.completeMinutes,
+  }
+}
+
+/** A file's categories as the database would hold them (ids in file order): for pure callers. */
+export function fileCategories(file: CatalogFile): Category[] {
+  return file.categories.map((c, i) => ({
+    id: i + 1,
+    ...rowOf(c),
     hours: c.hours,
   }))
 }
@@ -147,15 +155,7 @@ export function parseCatalog(raw: unknown): CatalogFile {
 export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number> {
   const file = catalog ?? (await readCatalogFile())
   const rows = file.categories.map((c) => ({
-    code: c.code,
-    name: c.name,
-    platform: c.platform,
-    keywords: [...new Set([...c.keywords, ...c.synonyms])],
-    examples: c.examples,
-    urgent: c.urgent,
-    tier: c.tier,
-    acceptSlaMinutes: c.sla.acceptMinutes,
-    completeSlaMinutes: c.sla.completeMinutes,
+    ...rowOf(c),
     hours: c.hours.toFixed(2),
     maxHours: (c.maxHours ?? c.hours).toFixed(2),
   }))

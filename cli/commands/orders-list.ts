@@ -1,9 +1,9 @@
-import { findUnitByPath } from '../../network/queries.ts'
 import { listOrders } from '../../orders/order-queries.ts'
 import { cliTexts, statusName } from '../../orders/templates.ts'
 import { shortTime } from '../../orders/views.ts'
 import { type CliCommand, UsageError } from '../command.ts'
 import { writeTable } from '../table-file.ts'
+import { unitFlag } from '../unit-flag.ts'
 import { withDatabase } from '../with-database.ts'
 
 export const ordersList: CliCommand = {
@@ -23,15 +23,9 @@ export const ordersList: CliCommand = {
     }
     if (flags.unit === true) throw new UsageError(cliTexts.listUsage)
     return withDatabase(config, async ({ db }) => {
-      let unitPath: string | undefined
-      if (typeof flags.unit === 'string') {
-        const unit = await findUnitByPath(db, flags.unit)
-        if (!unit) {
-          out(cliTexts.unknownUnit(flags.unit))
-          return 1
-        }
-        unitPath = unit.path
-      }
+      const unit = await unitFlag(db, flags.unit, out)
+      if (!unit.ok) return 1
+      const { unitPath } = unit
       const rows = await listOrders(db, {
         now: new Date(),
         overdue: flags.overdue === true,

@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { formatLocalTime, parseLocalTime } from '../../core/local-time.ts'
-import { findUnitByPath } from '../../network/queries.ts'
 import { renderRatesChart } from '../../orders/rates-chart.ts'
 import { percent, ratesTable, serviceRates } from '../../orders/service-rates.ts'
-import { cliTexts, ratesTexts } from '../../orders/templates.ts'
+import { ratesTexts } from '../../orders/templates.ts'
 import { type CliCommand, UsageError } from '../command.ts'
 import { writeTable } from '../table-file.ts'
+import { unitFlag } from '../unit-flag.ts'
 import { withDatabase } from '../with-database.ts'
 
 const DAY_MS = 24 * 3600_000
@@ -56,15 +56,9 @@ export const ordersRates: CliCommand = {
     if (from.getTime() >= to.getTime()) throw new UsageError(ratesTexts.badRange)
     const tiers = tiersFlag(flags.tier)
     return withDatabase(config, async ({ db }) => {
-      let unitPath: string | undefined
-      if (typeof flags.unit === 'string') {
-        const unit = await findUnitByPath(db, flags.unit)
-        if (!unit) {
-          out(cliTexts.unknownUnit(flags.unit))
-          return 1
-        }
-        unitPath = unit.path
-      }
+      const unit = await unitFlag(db, flags.unit, out)
+      if (!unit.ok) return 1
+      const { unitPath } = unit
       const rows = await serviceRates(db, {
         from,
         to,
