@@ -3,6 +3,16 @@ import { describe, expect, it } from 'vitest'
 
 const compose = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')
 
+/** Each service of the file by name, with its lines (the ones indented under it). */
+function services(): Map<string, string> {
+  const body = compose.slice(compose.indexOf('\nservices:\n'), compose.indexOf('\nvolumes:\n'))
+  const found = new Map<string, string>()
+  for (const block of body.split(/\n(?= {2}[\w-]+:\n)/).slice(1)) {
+    found.set(block.slice(2, block.indexOf(':')), block)
+  }
+  return found
+}
+
 describe('docker-compose.yml', () => {
   it('takes every password from the environment and ships none', () => {
     const lines = compose.split('\n')
@@ -21,5 +31,18 @@ describe('docker-compose.yml', () => {
     expect(compose).toContain('"--requirepass"')
     expect(compose).toMatch(/"--appendonly",\s*"yes"/)
     expect(compose).toMatch(/"--maxmemory-policy",\s*"noeviction"/)
+  })
+
+  it('splits the bot accounts over two bot processes, each its own, and runs more than one worker', () => {
+    const bots = [...services()].filter(([, block]) => block.includes('command: ["bot"'))
+    expect(bots.map(([name]) => name)).toEqual(['bot-a', 'bot-b'])
+    const lists = bots.map(([, block]) => /"--accounts", "\$\{(\w+):-\}"/.exec(block)?.[1])
+    expect(lists).toEqual(['BOT_A_ACCOUNTS', 'BOT_B_ACCOUNTS'])
+    // Each keeps its puppet's session cache apart.
+    const volumes = bots.map(([, block]) => /volumes: \["([\w-]+):/.exec(block)?.[1])
+    expect(new Set(volumes).size).toBe(2)
+    const worker = services().get('worker')!
+    expect(worker).toContain('command: ["worker"]')
+    expect(Number(/replicas: (\d+)/.exec(worker)?.[1])).toBeGreaterThanOrEqual(2)
   })
 })

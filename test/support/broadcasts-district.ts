@@ -157,7 +157,7 @@ export function noticeCopies(d: SampleDistrict, text: string): Said[] {
 }
 
 /** Waits until the notice is done (nothing pending or sending, summary decided). */
-export async function untilDone(d: SampleDistrict, id: number, timeoutMs = 20_000) {
+export async function untilDone(d: { t: { db: Db } }, id: number, timeoutMs = 20_000) {
   await until(async () => {
     const [row] = await d.t.db
       .select({ status: notices.status })
@@ -179,9 +179,22 @@ export interface Agreement {
  * tests end by asserting every sent delivery's room holds exactly one copy, every other target
  * none, and no room outside the audience any.
  */
-export async function agreement(d: SampleDistrict, noticeId: number): Promise<Agreement> {
-  const [notice] = await d.t.db.select().from(notices).where(eq(notices.id, noticeId))
-  const rows = await d.t.db
+export function agreement(d: SampleDistrict, noticeId: number): Promise<Agreement> {
+  return agreementOf(
+    d.t.db,
+    noticeId,
+    d.network.transcript.filter((s) => s.fromBot),
+  )
+}
+
+/** `agreement` over the bot lines `said`, wherever they were heard (e.g. in several processes). */
+export async function agreementOf(
+  db: Db,
+  noticeId: number,
+  said: readonly Pick<Said, 'roomId' | 'text'>[],
+): Promise<Agreement> {
+  const [notice] = await db.select().from(notices).where(eq(notices.id, noticeId))
+  const rows = await db
     .select({
       roomId: groups.roomId,
       topic: groups.topic,
@@ -194,8 +207,8 @@ export async function agreement(d: SampleDistrict, noticeId: number): Promise<Ag
     .innerJoin(units, eq(units.id, groups.unitId))
     .where(eq(deliveries.noticeId, noticeId))
   const copies = new Map<string, number>()
-  for (const s of noticeCopies(d, notice!.text))
-    copies.set(s.roomId, (copies.get(s.roomId) ?? 0) + 1)
+  for (const s of said)
+    if (unsigned(s.text) === notice!.text) copies.set(s.roomId, (copies.get(s.roomId) ?? 0) + 1)
   const targets = new Set(rows.map((r) => r.roomId))
   let outside = 0
   for (const [roomId, n] of copies) if (!targets.has(roomId)) outside += n

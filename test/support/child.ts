@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline'
 /**
  * Starts a test's entry point in a process of its own, which prints JSON lines with an `event` on
  * stdout, and resolves each line to whoever waits for its event; `all` keeps every line in order.
+ * `tell` writes a JSON line to its stdin, for a child that takes commands there.
  */
 export function spawnChild(
   script: string,
@@ -12,10 +13,11 @@ export function spawnChild(
   child: ChildProcess
   next: (event: string) => Promise<Record<string, unknown>>
   all: Record<string, unknown>[]
+  tell: (command: unknown) => void
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   })
   const all: Record<string, unknown>[] = []
   const seen: Record<string, unknown>[] = []
@@ -30,6 +32,7 @@ export function spawnChild(
   return {
     child,
     all,
+    tell: (command) => child.stdin!.write(`${JSON.stringify(command)}\n`),
     next: (event) =>
       new Promise((resolve) => {
         const i = seen.findIndex((e) => e.event === event)
