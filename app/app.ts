@@ -63,6 +63,7 @@ export async function openApp(
     notices: {
       ...(config.noticeSignature && { signature: config.noticeSignature }),
       ...(config.noticeReminderOffsetsMs && { reminderOffsetsMs: config.noticeReminderOffsetsMs }),
+      autoPause: config.noticeAutoPause,
     },
     noticeApprovalTiers: config.noticeApprovalTiers,
   }

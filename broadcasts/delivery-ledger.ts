@@ -3,6 +3,7 @@ import { Batcher } from '../core/batcher.ts'
 import type { Services } from '../core/services.ts'
 import type { OutboundMessage } from '../queues/outbound-message.ts'
 import {
+  HoldError,
   InfrastructureError,
   isInfrastructureFailure,
   type SendFailureReason,
@@ -17,6 +18,7 @@ import {
   markFailed,
   markSentMany,
 } from './delivery-store.ts'
+import { PAUSED_HOLD_MS, pauseIfFailing } from './pause-notice.ts'
 import { reportProgressSafely } from './progress.ts'
 import { CLAIM_MS, SendPace } from './send-pace.ts'
 
@@ -45,7 +47,8 @@ const FAILED_WRITE_MS = 10 * 60_000
  * The send bookkeeping of notices, one per process, shared by its bot accounts, run around each
  * say of a message about a delivery (ref "delivery:<id>"):
  * - before: take the delivery (pending/sending → sending, attempts + 1) or skip the message when
- *   it was already sent, given up, its notice cancelled or the bot removed from the room. This
+ *   it was already sent, given up, its notice cancelled or the bot removed from the room; hold it
+ *   (HoldError: the job is parked, the row stays pending) while its notice is paused. This
  *   check of the row, not Redis, is what keeps a re-queued delivery from being said twice. A take
  *   of a row whose last say never came back as sent is counted as a possible repeat (uncertain,
  *   可能重复 in 回执). PostgreSQL unavailable → InfrastructureError: the send worker parks the
@@ -53,7 +56,7 @@ const FAILED_WRITE_MS = 10 * 60_000
  * - after: sent, with the time, written behind in batches; then progress (tier line, the one
  *   final summary).
  * - failed: retries exhausted, failed with the reason category (never the error's text), retried
- *   while PostgreSQL is briefly unavailable.
+ *   while PostgreSQL is briefly unavailable; then the notice pauses itself if too many failed.
  * - settle: the sends not yet written, written (the bot stopping).
  *
  * The gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
@@ -115,6 +118,8 @@ export class DeliveryLedger implements SendHooks {
       throw err
     }
     if (gate.say) return 'say'
+    // Paused: the job waits where it is (the row stays pending) until the notice is resumed.
+    if (gate.why === 'paused') throw new HoldError(`delivery ${id}: notice paused`, PAUSED_HOLD_MS)
     log.info({ delivery: id, room: msg.roomId, why: gate.why }, 'delivery not said')
     if (gate.changed)
       await reportProgressSafely(this.services, gate.changed.noticeId, gate.changed.tier)
@@ -145,7 +150,10 @@ export class DeliveryLedger implements SendHooks {
     for (let attempt = 0; ; attempt++) {
       try {
         const ref = await markFailed(this.services.db, id, reason)
-        if (ref) await reportProgressSafely(this.services, ref.noticeId, ref.tier)
+        if (ref) {
+          await this.pauseIfFailing(ref.noticeId)
+          await reportProgressSafely(this.services, ref.noticeId, ref.tier)
+        }
         return
       } catch (err) {
         const giveUp = !isInfrastructureFailure(err) || this.closing || Date.now() >= deadline
@@ -153,6 +161,15 @@ export class DeliveryLedger implements SendHooks {
         if (giveUp) throw new InfrastructureError('delivery failed', { cause: err })
         await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)])
       }
+    }
+  }
+
+  /** Auto-pause must not undo the failure's record: its own error is logged only. */
+  private async pauseIfFailing(noticeId: number): Promise<void> {
+    try {
+      await pauseIfFailing(this.services, noticeId)
+    } catch (err) {
+      this.services.log.error({ err, notice: noticeId }, 'auto-pause check failed')
     }
   }
 

@@ -109,6 +109,11 @@ export async function pendingOfTier(
   )
 }
 
+/** A notice's deliveries still to be said, with their room and account: what a resume wakes. */
+export async function openOfNotice(db: Db, noticeId: number): Promise<Sendable[]> {
+  return sendableWhere(db, and(eq(deliveries.noticeId, noticeId), deliveryOpen()))
+}
+
 /**
  * Deliveries matching `where` with the room and account to send them through, in send order
  * (tier, then id); rows whose group has no room now are left out.
@@ -136,7 +141,11 @@ async function sendableWhere(db: Db, where: SQL | undefined, limit?: number): Pr
 
 export type BeginSend =
   | { say: true }
-  | { say: false; changed?: DeliveryRef; why: 'done' | 'cancelled' | 'inactive' | 'missing' }
+  | {
+      say: false
+      changed?: DeliveryRef
+      why: 'done' | 'cancelled' | 'paused' | 'inactive' | 'missing'
+    }
 
 const idIn = (ids: readonly number[]) => anyInt(deliveries.id, ids)
 
@@ -219,6 +228,8 @@ async function whyNotSaid(db: Db, id: number): Promise<BeginSend> {
   if (!row) return { say: false, why: 'missing' }
   if (!(OPEN_DELIVERY_STATUSES as readonly string[]).includes(row.status))
     return { say: false, why: 'done' }
+  // Paused: left open as it is (pending, or sending from a claim never used), for the resume.
+  if (row.noticeStatus === 'paused') return { say: false, why: 'paused' }
   if (row.noticeStatus !== 'confirmed') {
     // A draft never has send jobs; anything else not confirmed was cancelled (or is done, which
     // cannot have open deliveries). Either way nothing more goes out for it.

@@ -41,7 +41,9 @@ export async function fanOutTier(deps: FanoutDeps, noticeId: number, tier: Tier)
   const { services } = deps
   const code = noticeCode(noticeId)
   const notice = await findNotice(services.db, noticeId)
-  if (notice?.status !== 'confirmed') {
+  // A paused notice's pages are queued all the same: they park at their first room (the send
+  // hook holds them) until it is resumed, so the resume has nothing to re-plan.
+  if (notice?.status !== 'confirmed' && notice?.status !== 'paused') {
     services.log.info({ notice: code, tier, status: notice?.status }, 'fan-out: not confirmed')
     return
   }

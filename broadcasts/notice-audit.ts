@@ -8,6 +8,8 @@ export type NoticeAuditAction =
   | 'notice.confirm'
   | 'notice.cancel'
   | 'notice.resend'
+  | 'notice.pause'
+  | 'notice.resume'
   | 'notice.receipt'
 
 /** Who acts on a notice of which unit, from which group: what every audit line of it shares. */

@@ -120,7 +120,7 @@ export async function markCancelled(
     const [row] = await tx
       .update(notices)
       .set({ status: 'cancelled', finishedAt: sql`now()` })
-      .where(and(eq(notices.id, id), inArray(notices.status, ['draft', 'confirmed'])))
+      .where(and(eq(notices.id, id), inArray(notices.status, ['draft', 'confirmed', 'paused'])))
       .returning()
     if (!row) return undefined
     const stopped = await tx

@@ -30,7 +30,7 @@ async function anyOpenInTier(services: Services, noticeId: number, tier: Tier): 
 }
 
 /** Says a progress line to the room the notice was written in; CLI notices only log it. */
-async function tellAuthor(
+export async function tellAuthor(
   services: Services,
   notice: Pick<Notice, 'id' | 'replyAccount' | 'replyRoomId'>,
   text: string,
@@ -69,7 +69,8 @@ export async function reportProgress(
   const notice = await findNotice(services.db, noticeId)
   // 'done' too: another caller may have finished the notice between this one's look at its tiers
   // and here; its tier lines are still owed (their job ids keep each to one).
-  if (notice?.status === 'confirmed' || notice?.status === 'done') {
+  // Paused too: a tier whose last send settled while paused is reported now, not never.
+  if (notice?.status === 'confirmed' || notice?.status === 'done' || notice?.status === 'paused') {
     const progress = await noticeProgress(services.db, noticeId)
     const bottom = progress.tiers.at(-1)?.tier
     const allDone = progress.totals.pending === 0

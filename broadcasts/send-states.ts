@@ -1,4 +1,4 @@
-import { OutboundPageSchema } from '../queues/outbound-message.ts'
+import { OutboundMessageSchema, OutboundPageSchema } from '../queues/outbound-message.ts'
 import { SAY_PAGE_JOB } from '../queues/send-options.ts'
 import { pageProgress, type SendJob, type SendQueue } from '../queues/send-queue.ts'
 import { deliveryIdOfRef, deliveryJobId } from './delivery-jobs.ts'
@@ -81,4 +81,29 @@ export async function sendStatesOf(
   }
   for (const id of ids) if (!states.has(id)) states.set(id, { state: 'unknown' })
   return states
+}
+
+/**
+ * The delayed jobs of one account with one of `ids` still to say (a single send, or a page not yet
+ * past it): the sends of a paused notice parked by the send worker, for its resume to wake.
+ */
+export async function delayedJobsHolding(
+  queue: SendQueue,
+  ids: ReadonlySet<number>,
+): Promise<SendJob[]> {
+  const holds = (ref: string | undefined) => {
+    const id = ref === undefined ? undefined : deliveryIdOfRef(ref)
+    return id !== undefined && ids.has(id)
+  }
+  const delayed = await queue.getJobs(['delayed'], 0, JOBS_READ - 1)
+  return delayed.filter((job) => {
+    if (job.name === SAY_PAGE_JOB) {
+      const page = OutboundPageSchema.safeParse(job.data)
+      if (!page.success) return false
+      const done = pageProgress(job.progress, page.data)
+      return page.data.to.slice(done).some((entry) => holds(entry.ref))
+    }
+    const msg = OutboundMessageSchema.safeParse(job.data)
+    return msg.success && holds(msg.data.ref)
+  })
 }

@@ -174,6 +174,7 @@ export function finished(code: string, t: Totals): string {
 const statusNames = {
   draft: '待确认',
   confirmed: '发布中',
+  paused: '已暂停',
   cancelled: '已撤销',
   done: '已完成',
 } as const
@@ -224,6 +225,20 @@ export function receipt(r: ReceiptInput): string[] {
   }
   return lines
 }
+
+/** 暂停 / 继续 a notice being sent, and what the author is told when it pauses itself. */
+export const pauseTexts = {
+  paused: (code: string, sent: number, pending: number) =>
+    `通知 ${code} 已暂停：已送达 ${formatCount(sent)} 个群，其余 ${formatCount(pending)} 个群暂不发送。发送「继续 ${code}」恢复发送，「取消 ${code}」不再发送。`,
+  alreadyPaused: (code: string) => `通知 ${code} 已处于暂停状态。发送「继续 ${code}」恢复发送。`,
+  notSending: (code: string) => `通知 ${code} 不在发送中（未发布、已完成或已撤销），无需暂停。`,
+  resumed: (code: string, pending: number) =>
+    `通知 ${code} 已继续发送，剩余 ${formatCount(pending)} 个群（已送达的群不会重复发送）。发送「回执 ${code}」查看进度。`,
+  notPaused: (code: string) => `通知 ${code} 没有暂停，无需继续。`,
+  autoPaused: (code: string, failed: number, attempted: number) =>
+    `⚠️ 通知 ${code} 发送失败过多（${formatCount(attempted)} 个群中 ${formatCount(failed)} 个失败），已自动暂停。请检查机器人账号后发送「继续 ${code}」恢复发送，或「取消 ${code}」不再发送。`,
+  resumeQueued: '队列暂时不可用：通知已恢复为发送中，后台对账会在队列恢复后补发。',
+} as const
 
 /** Operator-facing lines of the CLI. */
 export const cliTexts = {

@@ -79,6 +79,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\s*([1-5](\s*,\s*[1-5])*)?\s*$/, 'tiers 1-5, comma separated, e.g. 1,2')
     .default(''),
+  // A notice pauses itself once this many of its sends failed for good (0: never) and they are at
+  // least this share of its sends finished: an account banned mid-notice, not a few dead rooms.
+  NOTICE_AUTO_PAUSE_FAILURES: intFromEnv(20),
+  NOTICE_AUTO_PAUSE_RATIO: z.coerce.number().min(0).max(1).default(0.1),
   WEB_URL: z
     .string()
     .regex(/^https?:\/\/[^\s]+$/, 'must start with http:// or https://')
@@ -136,6 +140,8 @@ export interface Config {
   web: WebConfig
   /** Scope tiers (1 district … 5 building) whose notices need a second member's approval. */
   noticeApprovalTiers: number[]
+  /** When a notice pauses itself (NOTICE_AUTO_PAUSE_*); failures 0 never. */
+  noticeAutoPause: { failures: number; ratio: number }
 }
 
 export interface WebConfig {
@@ -207,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           .map(Number),
       ),
     ],
+    noticeAutoPause: { failures: e.NOTICE_AUTO_PAUSE_FAILURES, ratio: e.NOTICE_AUTO_PAUSE_RATIO },
     web: { host: e.WEB_HOST, port: e.WEB_PORT, publicUrl: e.WEB_URL?.replace(/\/+$/, '') },
   }
 }

@@ -28,10 +28,15 @@ export interface Services {
   /** Settings of the service loop over their defaults (the demo and tests shorten SLAs). */
   orders?: Partial<OrderOptions>
   /**
-   * The signature line under every notice (NOTICE_SIGNATURE) and the reminders before an event
-   * (NOTICE_REMINDERS); broadcasts/ has the defaults.
+   * The signature line under every notice (NOTICE_SIGNATURE), the reminders before an event
+   * (NOTICE_REMINDERS) and auto-pause; broadcasts/ has the defaults.
    */
-  notices?: { signature?: string; reminderOffsetsMs?: readonly number[] }
+  notices?: {
+    signature?: string
+    reminderOffsetsMs?: readonly number[]
+    /** NOTICE_AUTO_PAUSE_*: when a notice pauses itself for its failed sends (pause-notice.ts). */
+    autoPause?: { failures: number; ratio: number }
+  }
   /**
    * The staff console's address, for the login links the bot sends (unset: no console). One
    * object shared by every copy of Services (each bot account holds one), so a console started

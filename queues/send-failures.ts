@@ -17,6 +17,22 @@ export class InfrastructureError extends Error {
   }
 }
 
+/**
+ * "Not now; ask again in `ms`": what the message is about is on hold (its notice paused). The send
+ * worker parks the job, delayed by `ms`, without using an attempt; a page keeps its progress, so
+ * what it had not said stays unsaid until the hold ends. Whoever ends it may wake the job earlier
+ * (BullMQ's promote); the delay is only the longest it waits before asking again. Nothing was said.
+ */
+export class HoldError extends Error {
+  override readonly name = 'HoldError'
+  constructor(
+    what: string,
+    readonly ms: number,
+  ) {
+    super(`${what}: on hold`)
+  }
+}
+
 /** Error codes of a connection that is refused, cut, timed out or not there yet. */
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',

@@ -15,7 +15,7 @@ import { type PacingRules, SendLog } from './pacing.ts'
 import { PacingStore } from './pacing-store.ts'
 import { PageProgress } from './page-progress.ts'
 import { payloadOf } from './payload.ts'
-import { InfrastructureError } from './send-failures.ts'
+import { HoldError, InfrastructureError } from './send-failures.ts'
 import type { Upcoming } from './send-hooks.ts'
 import {
   holdOnlyLimiter,
@@ -79,7 +79,9 @@ export interface SendWorker {
  *   retries with backoff; a payload that fails the schema → failed at once, never retried;
  * - a hook throws InfrastructureError (PostgreSQL or Redis unavailable; nothing was said) → the
  *   job is parked as delayed, by as long as the outage has lasted (capped), without using an
- *   attempt: an outage of any length leaves it waiting, never failed.
+ *   attempt: an outage of any length leaves it waiting, never failed;
+ * - a hook throws HoldError (its notice paused; nothing was said) → the job is parked as delayed
+ *   for the hold's time, no attempt used, a page where it stopped.
  *
  * A page job (OutboundPage) goes through the same steps room by room. Its progress, the count of
  * rooms done (said, skipped by a hook, or handed on), is written to the job behind each room
@@ -204,13 +206,25 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     throw new DelayedError()
   }
 
+  /** The job waits out a hold (HoldError) where it stopped, keeping its attempts. */
+  const parkForHold = async (
+    job: SendJob,
+    token: string | undefined,
+    hold: HoldError,
+    ctx: object,
+  ): Promise<never> => {
+    log.info({ ...ctx, ms: hold.ms, why: hold.message }, 'send on hold: job parked')
+    await job.moveToDelayed(Date.now() + hold.ms, token)
+    throw new DelayedError()
+  }
+
   /** Says one message in its slot; a throttled say cools the account down and puts the job back. */
   const sayInSlot = async (msg: OutboundMessage, next: Upcoming, ctx: object) => {
     try {
       await say(msg, next)
     } catch (error) {
-      // Nothing was said (a hook before the say could not reach its infrastructure).
-      if (error instanceof InfrastructureError) throw error
+      // Nothing was said (a hook before the say could not reach its infrastructure, or held it).
+      if (error instanceof InfrastructureError || error instanceof HoldError) throw error
       // A refused send still counts: WeChat may have seen it, and counting errs on the safe side.
       remember(msg.roomId, Date.now())
       jitterRoll = random()
@@ -237,6 +251,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
       await sayInSlot(msg, NOTHING_NEXT, { ...ctx, attempt: job.attemptsMade + 1 })
     } catch (error) {
       if (error instanceof InfrastructureError) return parkForOutage(job, token, error, ctx)
+      if (error instanceof HoldError) return parkForHold(job, token, error, ctx)
       throw error
     }
   }
@@ -282,6 +297,7 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
           // The page waits out the outage where it stopped: this room was not said.
           if (error instanceof InfrastructureError)
             return await parkForOutage(job, token, error, ctx)
+          if (error instanceof HoldError) return await parkForHold(job, token, error, ctx)
           await retryAlone(job, page, page.to[done]!, error)
         }
         progress.set(++done)

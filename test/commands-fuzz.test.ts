@@ -191,6 +191,8 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   help: [],
   verify: ['text'],
   correctNotice: ['code', 'text'],
+  pauseNotice: ['code'],
+  resumeNotice: ['code'],
   accept: ['code'],
   complete: ['code', 'note'],
   returnOrder: ['code', 'reason'],
@@ -208,6 +210,8 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   login: [],
 }
 const noticeIntents = new Set([
+  'pauseNotice',
+  'resumeNotice',
   'confirmNotice',
   'cancelNotice',
   'resendNotice',

@@ -454,6 +454,8 @@ describe('grammar table', () => {
     confirmNotice: 'N12',
     cancelNotice: 'N12',
     resendNotice: 'N12',
+    pauseNotice: 'N12',
+    resumeNotice: 'N12',
     receipt: 'N12',
     correctNotice: 'N12 停水时间改为周日上午',
     bind: '九龙坡区/石桥铺街道',

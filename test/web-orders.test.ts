@@ -1,10 +1,10 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { auditLog } from '../db/schema/audit.ts'
-import { members } from '../db/schema/network.ts'
-import { serviceCatalog } from '../db/schema/orders.ts'
+import { members, units } from '../db/schema/network.ts'
+import { orders, serviceCatalog } from '../db/schema/orders.ts'
 import type { WebServer } from '../web/server.ts'
 import { memberActor, untilDone } from './support/broadcasts-district.ts'
 import { botSays, codeIn, eventsOf, orderByCode } from './support/orders-helpers.ts'
@@ -224,6 +224,94 @@ describe('the order board in Chromium', () => {
     await station.page.goto(`${server.url}/rates`)
     await expect(station.page.locator('tr[data-notice]').count()).resolves.toBe(0)
     await station.context.close()
+    await context.close()
+  })
+
+  it('批量派单: the station ticks several orders and dispatches them in one submit, each on its own; one not its own is refused with the reason', async () => {
+    const placed: string[] = []
+    for (const [who, topic] of [
+      ['wxid_gaojianguo', '科园社区第一网格2栋居民群'],
+      ['wxid_yangguilan', '科园社区第二网格1栋居民群'],
+    ] as const) {
+      const reply = botSays(d.network, topic, '已收到您的点单')
+      d.network.say(who, topic, '点单 楼道里的垃圾好几天没人清理了')
+      placed.push(codeIn((await reply).text))
+    }
+    const mine = [code, ...placed]
+    // An order of 渝州路社区 (the 三率 test placed it): not 张伟's to see.
+    const [foreign] = await d.t.db
+      .select({ code: orders.code, assignee: orders.assigneeMemberId })
+      .from(orders)
+      .innerJoin(units, eq(units.id, orders.handlingUnitId))
+      .where(like(units.path, '%渝州路社区%'))
+      .limit(1)
+    expect(foreign).toBeDefined()
+
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_zhangwei')
+    await page.getByRole('link', { name: '工单' }).click()
+    for (const c of mine) await page.getByLabel(`选择 ${c}`).check()
+    // A forged tick for the foreign order, as a hand-edited form would send it.
+    await page
+      .locator('#bulk')
+      .evaluate(
+        (form, c) =>
+          form.insertAdjacentHTML(
+            'beforeend',
+            `<input type="checkbox" name="code" value="${c}" checked>`,
+          ),
+        foreign!.code,
+      )
+    await page.locator('#bulk-bar select[name=assignee]').selectOption('wxid_wangqiang')
+    await page.getByRole('button', { name: '批量派单' }).click()
+    const result = page.locator('#bulk-result')
+    await expect(result.locator('[data-done]').getAttribute('data-done')).resolves.toBe('3')
+    await expect(result.locator('[data-refused]').getAttribute('data-refused')).resolves.toBe('1')
+    await expect(
+      page.locator(`#refused tr[data-code="${foreign!.code}"]`).textContent(),
+    ).resolves.toContain('无权查看')
+
+    const [wangqiang] = await d.t.db
+      .select()
+      .from(members)
+      .where(eq(members.wechatId, 'wxid_wangqiang'))
+    for (const c of mine) {
+      expect((await orderByCode(d.t.db, c))?.assigneeMemberId).toBe(wangqiang!.id)
+      expect((await eventsOf(d.t.db, c)).at(-1)).toMatchObject({
+        type: 'dispatched',
+        actorRef: 'wxid_zhangwei',
+        note: '王强',
+      })
+    }
+    expect((await orderByCode(d.t.db, foreign!.code))?.assigneeMemberId).toBe(foreign!.assignee)
+
+    // 批量改类 with a category that does not exist: every order refused by recategorize itself,
+    // each audited on its own; nothing moved.
+    await page.goto(`${server.url}/orders`)
+    for (const c of placed) await page.getByLabel(`选择 ${c}`).check()
+    await page
+      .locator('#bulk-bar select[name=category]')
+      .evaluate((select) =>
+        select.insertAdjacentHTML(
+          'beforeend',
+          '<option value="no-such" selected>没有的类别</option>',
+        ),
+      )
+    await page.getByRole('button', { name: '批量改类' }).click()
+    await expect(page.locator('#bulk-result [data-done]').getAttribute('data-done')).resolves.toBe(
+      '0',
+    )
+    const refusals = await d.t.db
+      .select()
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.action, 'order.recategorize'),
+          eq(auditLog.actorRef, 'wxid_zhangwei'),
+          eq(auditLog.allowed, false),
+        ),
+      )
+    const refusedCodes = refusals.map((r) => (r.detail as { code: string }).code)
+    expect(refusedCodes.filter((c) => placed.includes(c)).sort()).toEqual([...placed].sort())
     await context.close()
   })
 })

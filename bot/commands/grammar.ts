@@ -186,6 +186,18 @@ export const grammar: readonly GrammarEntry[] = [
     glue: 'code',
   },
   {
+    intent: 'pauseNotice',
+    keywords: ['暂停', '暂停发送', '暂停发布'],
+    args: [{ kind: 'noticeCode', name: 'code' }],
+    glue: 'code',
+  },
+  {
+    intent: 'resumeNotice',
+    keywords: ['继续', '继续发送', '恢复发送', '继续发布'],
+    args: [{ kind: 'noticeCode', name: 'code' }],
+    glue: 'code',
+  },
+  {
     intent: 'correctNotice',
     keywords: ['更正', '勘误', '更正通知'],
     args: [
@@ -230,6 +242,8 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   confirmNotice: 'propagandist',
   cancelNotice: 'propagandist',
   resendNotice: 'propagandist',
+  pauseNotice: 'propagandist',
+  resumeNotice: 'propagandist',
   receipt: 'propagandist',
   correctNotice: 'propagandist',
   bind: 'staff',
@@ -252,6 +266,9 @@ export const keywordVariants: Readonly<Record<string, string>> = {
   幫: '帮',
   幇: '帮',
   確: '确',
+  續: '续',
+  繼: '继',
+  復: '复',
   認: '认',
   報: '报',
   詢: '询',

@@ -25,6 +25,8 @@ export const usageHints: { readonly [I in Intent]: string } = {
   confirmNotice: '格式：确认 通知号，例如「确认 N12」',
   cancelNotice: '格式：取消 通知号，例如「取消 N12」（撤销服务单请用「撤单 A0042」）',
   resendNotice: '格式：重发 通知号，例如「重发 N12」（只重发发送失败的群，每个群一次）',
+  pauseNotice: '格式：暂停 通知号，例如「暂停 N12」（未发出的群暂不发送，「继续 N12」恢复）',
+  resumeNotice: '格式：继续 通知号，例如「继续 N12」（只发送暂停时未发出的群）',
   receipt: '格式：回执 通知号，例如「回执 N12」',
   correctNotice:
     '格式：更正 通知号 更正内容，例如「更正 N12 停水时间改为周日上午」（只发给收到 N12 的群）',

@@ -50,6 +50,8 @@ export type Command =
   | { intent: 'confirmNotice'; code: NoticeCode }
   | { intent: 'cancelNotice'; code: NoticeCode }
   | { intent: 'resendNotice'; code: NoticeCode }
+  | { intent: 'pauseNotice'; code: NoticeCode }
+  | { intent: 'resumeNotice'; code: NoticeCode }
   | { intent: 'receipt'; code: NoticeCode }
   | { intent: 'correctNotice'; code: NoticeCode; text: string }
   // any staff: bind this group to a unit, path names joined by '/'

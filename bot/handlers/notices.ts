@@ -2,6 +2,7 @@ import type { NoticeActor } from '../../broadcasts/authorize.ts'
 import { cancelNotice, confirmNotice, type NoticeAction } from '../../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
 import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
+import { pauseNotice, resumeNotice } from '../../broadcasts/pause-notice.ts'
 import { CHAT_MISSED_LIMIT, readReceipt } from '../../broadcasts/receipt.ts'
 import { resendFailed } from '../../broadcasts/resend-notice.ts'
 import { noticeTexts } from '../../broadcasts/templates.ts'
@@ -73,6 +74,14 @@ export const noticeHandlers = {
   // 重发 N12: the failed groups of a sent notice, once more each.
   resendNotice: byNoticeCode(
     async (ctx, action) => (await resendFailed(ctx.services, action)).message,
+  ),
+
+  // 暂停 N12 / 继续 N12: sends held where they stand, then the rest said, each once.
+  pauseNotice: byNoticeCode(
+    async (ctx, action) => (await pauseNotice(ctx.services, action)).message,
+  ),
+  resumeNotice: byNoticeCode(
+    async (ctx, action) => (await resumeNotice(ctx.services, action)).message,
   ),
 
   receipt: byNoticeCode(async (ctx, action) => {

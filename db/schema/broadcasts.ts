@@ -10,7 +10,8 @@ import {
 } from 'drizzle-orm/pg-core'
 import { botAccounts, type GroupKind, groups, members, units } from './network.ts'
 
-export const NOTICE_STATUSES = ['draft', 'confirmed', 'cancelled', 'done'] as const
+/** 'paused': confirmed, its sends held where they stand until it is resumed (暂停 / 继续). */
+export const NOTICE_STATUSES = ['draft', 'confirmed', 'paused', 'cancelled', 'done'] as const
 export type NoticeStatus = (typeof NOTICE_STATUSES)[number]
 
 /**
@@ -54,6 +55,11 @@ export const notices = pgTable(
      */
     approvalRequestedAt: timestamp('approval_requested_at', { withTimezone: true }),
     approvedByMemberId: integer('approved_by_member_id').references(() => members.id),
+    /**
+     * When the notice paused itself because too many sends failed (NOTICE_AUTO_PAUSE_FAILURES).
+     * Once set it does not pause itself again: whoever resumed it has seen the failures.
+     */
+    autoPausedAt: timestamp('auto_paused_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('notices_dedupe_key').on(t.dedupeKey),

@@ -1,8 +1,9 @@
 /**
  * A notice in the console: its preview while a draft (groups per tier, the accounts that will
  * send and how long it will take under current pacing), then its progress per tier, live, and
- * the groups it failed, skipped or may have reached twice. Confirm, cancel and resend call the
- * same domain functions as chat's 确认, 取消 and 重发, with the same authorization and audit.
+ * the groups it failed, skipped or may have reached twice. Confirm, cancel, pause, resume and
+ * resend call the same domain functions as chat's 确认, 取消, 暂停, 继续 and 重发, with the same
+ * authorization and audit.
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono'
@@ -26,12 +27,14 @@ import {
   noticeProgress,
   visibleNotices,
 } from '../../broadcasts/notice-store.ts'
+import { pauseNotice, resumeNotice } from '../../broadcasts/pause-notice.ts'
 import type { NoticeProgress } from '../../broadcasts/report.ts'
 import { resendFailed } from '../../broadcasts/resend-notice.ts'
 import { excerpt, missedText } from '../../broadcasts/templates.ts'
 import type { PacingConfig } from '../../core/config.ts'
 import { formatLocalTime } from '../../core/local-time.ts'
 import type { Services } from '../../core/services.ts'
+import type { NoticeStatus } from '../../db/schema/broadcasts.ts'
 import { grantsFor } from '../../network/permissions.ts'
 import { formatCount, TIER_LABELS } from '../../network/templates.ts'
 import { noticeActorOf, type Staff, staffOf, type WebEnv } from '../auth.ts'
@@ -42,6 +45,7 @@ import { parseNoticeId } from './form-input.ts'
 const STATUS_NAMES = {
   draft: '草稿（未发布）',
   confirmed: '发送中',
+  paused: '已暂停',
   cancelled: '已撤销',
   done: '已完成',
 } as const
@@ -52,14 +56,23 @@ const PROGRESS_EVERY_MS = 1_000
 /** Groups listed as missed or doubtful on the page; the totals are always shown. */
 const LIST_LIMIT = 200
 
-function ProgressTable(props: { id: number; progress: NoticeProgress; live: boolean }) {
-  const { progress, live } = props
+function ProgressTable(props: { id: number; progress: NoticeProgress; status: NoticeStatus }) {
+  const { progress, status } = props
+  const live = status === 'confirmed'
   return (
     <div
       id="progress"
       {...(live ? { 'data-events': `/notices/${props.id}/events` } : {})}
       data-live={live ? 'yes' : 'no'}
+      data-status={status}
     >
+      {/* In the table, so a pause seen by the live stream (by a colleague, or by itself) shows. */}
+      {status === 'paused' && (
+        <p class="card" id="paused">
+          已暂停：未发出的 {formatCount(progress.totals.pending)}{' '}
+          个群暂不发送，继续发送后只发这些群。
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -174,9 +187,14 @@ async function NoticeView(props: {
         </div>
       )}
       <h2>各层级进度</h2>
-      <ProgressTable id={notice.id} progress={progress} live={notice.status === 'confirmed'} />
-      {notice.status === 'confirmed' && manage && (
+      <ProgressTable id={notice.id} progress={progress} status={notice.status} />
+      {(notice.status === 'confirmed' || notice.status === 'paused') && manage && (
         <p>
+          {notice.status === 'confirmed' ? (
+            <Action staff={staff} id={notice.id} verb="pause" label="暂停发送" />
+          ) : (
+            <Action staff={staff} id={notice.id} verb="resume" label="继续发送" />
+          )}{' '}
           <Action staff={staff} id={notice.id} verb="cancel" label="停止发送" kind="secondary" />
         </p>
       )}
@@ -329,10 +347,10 @@ export function noticeRoutes(services: Services, pacing: PacingConfig) {
           findNotice(services.db, notice.id),
           noticeProgress(services.db, notice.id),
         ])
-        const live = now?.status === 'confirmed'
-        const table = <ProgressTable id={notice.id} progress={progress} live={live} />
+        const status = now?.status ?? 'cancelled'
+        const table = <ProgressTable id={notice.id} progress={progress} status={status} />
         await stream.writeSSE({ event: 'progress', data: await table.toString() })
-        if (!live) break
+        if (status !== 'confirmed') break
         await stream.sleep(PROGRESS_EVERY_MS)
       }
     })
@@ -342,6 +360,8 @@ export function noticeRoutes(services: Services, pacing: PacingConfig) {
     confirm: confirmNotice,
     cancel: cancelNotice,
     resend: resendFailed,
+    pause: pauseNotice,
+    resume: resumeNotice,
   } as const
   for (const [verb, act] of Object.entries(actions)) {
     app.post(`/:id/${verb}`, async (c) => {

@@ -2,31 +2,27 @@
  * The order board: open orders under the staff member's units, filtered by unit, status,
  * category and overdue, each with its SLA clock; an order's timeline; dispatch or re-dispatch
  * through the same `applyAction` as chat's 派单 (the state machine checks the station role and
- * the assignee); a CSV of what the filters show. Residents' names are masked on the board; the
+ * the assignee); several ticked orders dispatched or re-categorised at once (bulk.tsx); a CSV of
+ * what the filters show. Residents' names are masked on the board; the
  * order page shows what `readView` allows, as 进度 does in chat.
  */
 
 import type { Context } from 'hono'
 import { Hono } from 'hono'
-import { recordAudit } from '../../audit/record-audit.ts'
 import { toCsv } from '../../core/csv.ts'
 import type { Services } from '../../core/services.ts'
 import { ORDER_STATUSES, type OrderStatus } from '../../db/schema/orders.ts'
 import { isWithin } from '../../network/permissions.ts'
-import { ancestors, unitById } from '../../network/queries.ts'
-import { findMemberByWechatId } from '../../network/roles.ts'
-import { applyAction } from '../../orders/act.ts'
-import { categoryNamed, listCategories } from '../../orders/catalogue.ts'
+import { ancestors } from '../../network/queries.ts'
+import { listCategories } from '../../orders/catalogue.ts'
 import { workersCovering } from '../../orders/dispatch.ts'
-import { afterMove } from '../../orders/notify.ts'
 import { type ListedOrder, listOrders } from '../../orders/order-queries.ts'
-import { findOrderByCode } from '../../orders/order-store.ts'
-import { recategorize } from '../../orders/recategorize.ts'
-import { assigneeOf, type OrderActor } from '../../orders/state-machine.ts'
-import { replies, statusName, unitLabel } from '../../orders/templates.ts'
-import { readView, renderProgress } from '../../orders/views.ts'
+import { statusName } from '../../orders/templates.ts'
+import { renderProgress } from '../../orders/views.ts'
 import { type Staff, staffOf, type WebEnv } from '../auth.ts'
 import { CsrfField, Page } from '../layout.tsx'
+import { BulkBar, bulkRoutes, workersForBoard } from './bulk.tsx'
+import { dispatchOrder, readableOrder, recategorizeOrder } from './order-actions.ts'
 
 /** Rows on one board page and in one CSV. */
 const BOARD_LIMIT = 500
@@ -84,37 +80,8 @@ async function boardRows(services: Services, f: BoardFilter): Promise<ListedOrde
   })
 }
 
-/** The signed-in member as the orders' state machine sees an actor. */
-function actorOf(member: Staff['member']) {
-  return {
-    actor: {
-      kind: 'person',
-      ref: member.wechatId,
-      memberId: member.id,
-      grants: member.grants,
-    } satisfies OrderActor,
-    actorRef: member.wechatId,
-    actorMemberId: member.id,
-  }
-}
-
 export function orderRoutes(services: Services) {
   const app = new Hono<WebEnv>()
-  const auditRefusal = (
-    member: Staff['member'],
-    action: string,
-    unitId: number,
-    code: string,
-    reason: string,
-  ) =>
-    recordAudit(services.db, {
-      memberId: member.id,
-      actorRef: member.wechatId,
-      action,
-      unitId,
-      allowed: false,
-      detail: { code, reason, via: 'web' },
-    })
   const forbidden = (c: Context<WebEnv>) =>
     c.html(
       <Page title="无权查看" staff={staffOf(c)}>
@@ -127,7 +94,11 @@ export function orderRoutes(services: Services) {
     const f = parseFilter(c)
     if (!f) return forbidden(c)
     const staff = staffOf(c)
-    const [rows, categories] = await Promise.all([boardRows(services, f), listCategories(services)])
+    const [rows, categories, workers] = await Promise.all([
+      boardRows(services, f),
+      listCategories(services),
+      workersForBoard(services, f.unitPath),
+    ])
     const now = services.now()
     const query = new URL(c.req.url).search
     return c.html(
@@ -174,34 +145,47 @@ export function orderRoutes(services: Services) {
         <p>
           共 {rows.length} 单 · <a href={`/orders/export.csv${query}`}>导出 CSV</a>
         </p>
-        <table class="wide">
-          <thead>
-            <tr>
-              <th>单号</th>
-              <th>类别</th>
-              <th>状态</th>
-              <th>承办单位</th>
-              <th>处理人</th>
-              <th>居民</th>
-              <th>时限</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((o) => (
-              <tr data-code={o.code}>
-                <td>
-                  <a href={`/orders/${o.code}`}>{o.code}</a>
-                </td>
-                <td>{o.category}</td>
-                <td>{statusName[o.status]}</td>
-                <td>{o.handlingPath}</td>
-                <td>{o.assignee ?? '—'}</td>
-                <td>{maskName(o.resident)}</td>
-                <td class={o.overdue ? 'overdue' : ''}>{slaClock(o.dueAt, now)}</td>
+        {/* The ticked orders, dispatched or re-categorised in one submit (bulk.tsx). */}
+        <form method="post" action="/orders/bulk" id="bulk">
+          <table class="wide">
+            <thead>
+              <tr>
+                <th>选择</th>
+                <th>单号</th>
+                <th>类别</th>
+                <th>状态</th>
+                <th>承办单位</th>
+                <th>处理人</th>
+                <th>居民</th>
+                <th>时限</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((o) => (
+                <tr data-code={o.code}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      name="code"
+                      value={o.code}
+                      aria-label={`选择 ${o.code}`}
+                    />
+                  </td>
+                  <td>
+                    <a href={`/orders/${o.code}`}>{o.code}</a>
+                  </td>
+                  <td>{o.category}</td>
+                  <td>{statusName[o.status]}</td>
+                  <td>{o.handlingPath}</td>
+                  <td>{o.assignee ?? '—'}</td>
+                  <td>{maskName(o.resident)}</td>
+                  <td class={o.overdue ? 'overdue' : ''}>{slaClock(o.dueAt, now)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {rows.length > 0 && <BulkBar staff={staff} workers={workers} categories={categories} />}
+        </form>
       </Page>,
     )
   })
@@ -232,23 +216,8 @@ export function orderRoutes(services: Services) {
   })
 
   /** The order, if the member may read it (readView, as 进度), with how much of it. */
-  const readable = async (c: Context<WebEnv>) => {
-    const code = (c.req.param('code') ?? '').toUpperCase()
-    if (!/^[A-Z]\d{4,6}$/.test(code)) return undefined
-    const order = await findOrderByCode(services.db, code)
-    if (!order) return undefined
-    const { member } = staffOf(c)
-    const [unit, handling] = await Promise.all([
-      unitById(services.db, order.unitId),
-      unitById(services.db, order.handlingUnitId),
-    ])
-    const view = readView(
-      order,
-      { ref: member.wechatId, memberId: member.id, groupId: undefined, grants: member.grants },
-      { unit: unit?.path ?? '', handling: handling?.path ?? '' },
-    )
-    return view === 'none' ? undefined : { order, view }
-  }
+  const readable = (c: Context<WebEnv>) =>
+    readableOrder(services, staffOf(c).member, c.req.param('code') ?? '')
 
   const orderPage = async (
     c: Context<WebEnv>,
@@ -311,70 +280,30 @@ export function orderRoutes(services: Services) {
     )
   }
 
+  app.route('/', bulkRoutes(services))
+
   app.get('/:code', async (c) => orderPage(c, c.req.param('code').toUpperCase()))
 
   app.post('/:code/dispatch', async (c) => {
     const found = await readable(c)
     if (!found) return forbidden(c)
-    const { member } = staffOf(c)
-    const code = found.order.code
     const body = await c.req.parseBody()
     const assigneeId = typeof body.assignee === 'string' ? body.assignee.slice(0, 200) : ''
-    const target = assigneeId ? await findMemberByWechatId(services.db, assigneeId) : undefined
-    const result = target
-      ? await applyAction(services, {
-          code,
-          action: {
-            kind: 'dispatch',
-            assignee: assigneeOf(target),
-          },
-          ...actorOf(member),
-          note: target.name,
-        })
-      : ({ ok: false, reason: '没有这个处理人。' } as const)
-    if (!result.ok) {
-      await auditRefusal(member, 'order.dispatch', found.order.handlingUnitId, code, result.reason)
-      return orderPage(c, code, result.reason, 403)
-    }
-    services.log.info(
-      { order: code, event: result.event.type, actor: member.wechatId },
-      'order moved',
-    )
-    await afterMove(services, result)
-    return orderPage(c, code, `已派给 ${target?.name ?? ''}`)
+    const result = await dispatchOrder(services, staffOf(c).member, found.order, assigneeId)
+    return result.ok
+      ? orderPage(c, found.order.code, result.message)
+      : orderPage(c, found.order.code, result.reason, 403)
   })
 
-  // 改类, as in chat: the station responsible for the order (the state machine checks the role
-  // over both the unit it leaves and the one it goes to); re-routed, re-dispatched, learned.
   app.post('/:code/recategorize', async (c) => {
     const found = await readable(c)
     if (!found) return forbidden(c)
-    const { member } = staffOf(c)
-    const code = found.order.code
     const body = await c.req.parseBody()
     const wanted = typeof body.category === 'string' ? body.category.slice(0, 100) : ''
-    const category = categoryNamed(await listCategories(services), wanted)
-    const result = category
-      ? await recategorize(services, { code, category, ...actorOf(member) })
-      : ({ ok: false, reason: replies.unknownCategory(wanted) } as const)
-    if (!result.ok || !category) {
-      const reason = result.ok ? '' : result.reason
-      await auditRefusal(member, 'order.recategorize', found.order.handlingUnitId, code, reason)
-      return orderPage(c, code, reason, 403)
-    }
-    await recordAudit(services.db, {
-      memberId: member.id,
-      actorRef: member.wechatId,
-      action: 'order.recategorize',
-      unitId: result.handlingUnit.id,
-      allowed: true,
-      detail: { code, category: category.code, via: 'web' },
-    })
-    return orderPage(
-      c,
-      code,
-      replies.recategorized(code, category.name, unitLabel(result.handlingUnit), result.assignee),
-    )
+    const result = await recategorizeOrder(services, staffOf(c).member, found.order, wanted)
+    return result.ok
+      ? orderPage(c, found.order.code, result.message)
+      : orderPage(c, found.order.code, result.reason, 403)
   })
 
   return app

@@ -1,0 +1,1 @@
+ALTER TABLE "notices" ADD COLUMN "auto_paused_at" timestamp with time zone;
