@@ -5,23 +5,39 @@ import { describe, expect, it } from 'vitest'
 import { classifyCli } from '../cli/commands/classify.ts'
 import { fileCategories, readCatalogFile } from '../orders/catalogue.ts'
 import { matchText } from '../orders/classify.ts'
-import { evaluate, parseEvalFile } from '../orders/classify-eval.ts'
+import { type EvalLine, evaluate, parseEvalFile } from '../orders/classify-eval.ts'
 import { runCli } from './support/cli.ts'
 
-// Residents' order texts written for this test (elderly register, Chongqing speech, typos, emoji,
-// voice input without punctuation, two needs in a line), labelled by hand. Held out: the
-// catalogue's examples never see them (asserted below).
-const CORPUS = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
-// The accuracy reached on it (325 of 345, 94.2 %, when written): a drop fails the suite.
-const ACCURACY = 0.94
+// Residents' order texts (elderly register, Chongqing speech, typos, emoji, voice input without
+// punctuation, several needs in a line), labelled by hand, in two files. The dev set is what the
+// catalogue's examples and the scoring were tuned on; the held-out set was written afresh before
+// that tuning and never read while tuning, so its figure is the one that says how residents fare.
+// Neither shares a line with the catalogue's examples (asserted below).
+const DEV = new URL('./corpus/orders-dev.tsv', import.meta.url).pathname
+const HELD_OUT = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
+// Floors just under the accuracy measured when written (see the figures printed): a drop fails.
+const DEV_ACCURACY = 0.94
+const HELD_OUT_ACCURACY = 0.8
 
 const file = await readCatalogFile()
 const categories = fileCategories(file)
 const codes = new Set(categories.map((c) => c.code))
-const { lines, errors } = parseEvalFile(await readFile(CORPUS, 'utf8'), codes)
+const dev = parseEvalFile(await readFile(DEV, 'utf8'), codes)
+const heldOut = parseEvalFile(await readFile(HELD_OUT, 'utf8'), codes)
+const examples = file.categories.flatMap((c) => c.examples.map(matchText))
 
-describe('the held-out order corpus', () => {
-  it('holds at least 300 labelled lines across every category, well formed', () => {
+/** The lines of `lines` equal to, inside, or holding one of `others` (normalized). */
+const overlapping = (lines: readonly EvalLine[], others: readonly string[]) =>
+  lines.filter((l) => {
+    const t = matchText(l.text)
+    return others.some((o) => o === t || t.includes(o) || o.includes(t))
+  })
+
+describe.each([
+  { name: 'held-out', corpus: heldOut, floor: HELD_OUT_ACCURACY },
+  { name: 'dev', corpus: dev, floor: DEV_ACCURACY },
+])('the $name order corpus', ({ name, corpus: { lines, errors }, floor }) => {
+  it('holds at least 300 labelled lines, at least 15 in every category, well formed', () => {
     expect(errors).toEqual([])
     expect(lines.length).toBeGreaterThanOrEqual(300)
     for (const code of codes) {
@@ -30,26 +46,33 @@ describe('the held-out order corpus', () => {
   })
 
   it('shares no line with the catalogue examples (nor holds one whole)', () => {
-    const examples = file.categories.flatMap((c) => c.examples.map(matchText))
-    const overlap = lines.filter((l) => {
-      const t = matchText(l.text)
-      return examples.some((e) => e === t || t.includes(e) || e.includes(t))
-    })
-    expect(overlap).toEqual([])
+    expect(overlapping(lines, examples)).toEqual([])
   })
 
-  it(`is classified right at least ${ACCURACY * 100} % of the time`, () => {
+  it(`is classified right at least ${floor * 100} % of the time`, () => {
     const report = evaluate(lines, categories)
     const accuracy = report.correct / report.total
-    // Printed so a run shows the figure and the worst categories.
+    // Printed so a run shows the figure and every category's, worst first.
     console.info(
-      `held-out accuracy ${(accuracy * 100).toFixed(1)} % (${report.correct}/${report.total}); worst: ${report.categories
-        .slice(0, 4)
-        .map((c) => `${c.code} ${c.correct}/${c.total}`)
-        .join(', ')}`,
+      [
+        `${name} accuracy ${(accuracy * 100).toFixed(1)} % (${report.correct}/${report.total})`,
+        ...report.categories.map(
+          (c) =>
+            `  ${c.code} ${((100 * c.correct) / c.total).toFixed(1)} % (${c.correct}/${c.total})`,
+        ),
+      ].join('\n'),
     )
-    expect(accuracy).toBeGreaterThanOrEqual(ACCURACY)
+    expect(accuracy).toBeGreaterThanOrEqual(floor)
   })
+})
+
+it('keeps the held-out set apart from the dev set', () => {
+  expect(
+    overlapping(
+      heldOut.lines,
+      dev.lines.map((l) => matchText(l.text)),
+    ),
+  ).toEqual([])
 })
 
 describe('quanqun classify', () => {
