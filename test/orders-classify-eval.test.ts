@@ -15,9 +15,12 @@ import { runCli } from './support/cli.ts'
 // Neither shares a line with the catalogue's examples (asserted below).
 const DEV = new URL('./corpus/orders-dev.tsv', import.meta.url).pathname
 const HELD_OUT = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
-// Floors just under the accuracy measured when written (see the figures printed): a drop fails.
-const DEV_ACCURACY = 0.94
-const HELD_OUT_ACCURACY = 0.8
+// Floors just under the accuracy last measured, so a drop fails. Held-out: 289/359 (80.5 %) on
+// the classifier before issue 18's tuning, 323/359 (90.0 %) after it, short of the issue's 95 %
+// (worst: general, fitness, environment). Dev: 325/345 before, 343/345 (99.4 %) after; a figure
+// the tuning read, so it says little.
+const DEV_ACCURACY = 0.99
+const HELD_OUT_ACCURACY = 0.89
 
 const file = await readCatalogFile()
 const categories = fileCategories(file)
@@ -75,6 +78,26 @@ it('keeps the held-out set apart from the dev set', () => {
   ).toEqual([])
 })
 
+it('has no catalogue example that is a near copy of a held-out line', () => {
+  // Half the character bigrams in common is a paraphrase, not the same need in other words:
+  // the examples were written without the held-out lines, and must not drift towards them.
+  const bigrams = (text: string) => {
+    const t = matchText(text)
+    return new Set(Array.from({ length: Math.max(0, t.length - 1) }, (_, i) => t.slice(i, i + 2)))
+  }
+  const likeness = (a: Set<string>, b: Set<string>) => {
+    let shared = 0
+    for (const g of a) if (b.has(g)) shared++
+    return shared / (a.size + b.size - shared || 1)
+  }
+  const exampleGrams = file.categories.flatMap((c) => c.examples.map((e) => ({ e, g: bigrams(e) })))
+  const near = heldOut.lines.flatMap((l) => {
+    const g = bigrams(l.text)
+    return exampleGrams.filter((x) => likeness(g, x.g) >= 0.5).map((x) => `${l.text} ≈ ${x.e}`)
+  })
+  expect(near).toEqual([])
+})
+
 describe('quanqun classify', () => {
   it('prints the category, confidence and runners-up as JSON', async () => {
     const { code, lines: out } = await runCli(classifyCli, {}, ['屋头燃气味好大'])
@@ -95,6 +118,7 @@ describe('quanqun classify', () => {
     const { code, lines: out } = await runCli(classifyCli, {}, [], { eval: path })
     expect(code).toBe(0)
     expect(out[0]).toBe('准确率 50.0 %（1/2）')
+    expect(out[1]).toBe('最差的类别：legal-advice 0.0 %（0/1）')
     expect(out).toContain('legal-advice\t0.0 %\t0/1')
     expect(out.at(-1)).toMatch(/^第 3 行\tlegal-advice → facility-repair .*\t楼道灯坏了$/)
   })
