@@ -69,10 +69,19 @@ export function evaluate(
 
 const percent = (n: number, of: number) => `${of === 0 ? '0.0' : ((100 * n) / of).toFixed(1)} %`
 
+// How many of the worst categories the report names on its second line.
+const WORST = 3
+
 /** The report as printed by `quanqun classify --eval`. */
 export function formatReport(r: EvalReport): string[] {
+  const worst = r.categories
+    .filter((c) => c.correct < c.total)
+    .slice(0, WORST)
+    .map((c) => `${c.code} ${percent(c.correct, c.total)}（${c.correct}/${c.total}）`)
   return [
     `准确率 ${percent(r.correct, r.total)}（${r.correct}/${r.total}）`,
+    // The line a reader looks for first: where the catalogue's examples need work.
+    `最差的类别：${worst.join('，') || '无（全部分对）'}`,
     ...r.categories.map(
       (c) => `${c.code}\t${percent(c.correct, c.total)}\t${c.correct}/${c.total}`,
     ),

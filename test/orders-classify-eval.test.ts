@@ -5,23 +5,42 @@ import { describe, expect, it } from 'vitest'
 import { classifyCli } from '../cli/commands/classify.ts'
 import { fileCategories, readCatalogFile } from '../orders/catalogue.ts'
 import { matchText } from '../orders/classify.ts'
-import { evaluate, parseEvalFile } from '../orders/classify-eval.ts'
+import { type EvalLine, evaluate, formatReport, parseEvalFile } from '../orders/classify-eval.ts'
 import { runCli } from './support/cli.ts'
 
-// Residents' order texts written for this test (elderly register, Chongqing speech, typos, emoji,
-// voice input without punctuation, two needs in a line), labelled by hand. Held out: the
-// catalogue's examples never see them (asserted below).
-const CORPUS = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
-// The accuracy reached on it (325 of 345, 94.2 %, when written): a drop fails the suite.
-const ACCURACY = 0.94
+// Residents' order texts (elderly register, Chongqing speech, typos, emoji, voice input without
+// punctuation, several needs in a line), labelled by hand, in two files. The dev set is what the
+// catalogue's examples and the scoring were tuned on; the held-out set was written afresh before
+// that tuning and never read while tuning, so its figure is the one that says how residents fare.
+// Neither shares a line with the catalogue's examples (asserted below).
+const DEV = new URL('./corpus/orders-dev.tsv', import.meta.url).pathname
+const HELD_OUT = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
+// Floors just under the accuracy last measured, so a drop fails. Held-out: 289/359 (80.5 %) on
+// the classifier before issue 18's tuning, 323/359 (90.0 %) after it, short of the issue's 95 %
+// (worst: general, fitness, environment). Dev: 325/345 before, 343/345 (99.4 %) after; a figure
+// the tuning read, so it says little.
+const DEV_ACCURACY = 0.99
+const HELD_OUT_ACCURACY = 0.89
 
 const file = await readCatalogFile()
 const categories = fileCategories(file)
 const codes = new Set(categories.map((c) => c.code))
-const { lines, errors } = parseEvalFile(await readFile(CORPUS, 'utf8'), codes)
+const dev = parseEvalFile(await readFile(DEV, 'utf8'), codes)
+const heldOut = parseEvalFile(await readFile(HELD_OUT, 'utf8'), codes)
+const examples = file.categories.flatMap((c) => c.examples.map(matchText))
 
-describe('the held-out order corpus', () => {
-  it('holds at least 300 labelled lines across every category, well formed', () => {
+/** The lines of `lines` equal to, inside, or holding one of `others` (normalized). */
+const overlapping = (lines: readonly EvalLine[], others: readonly string[]) =>
+  lines.filter((l) => {
+    const t = matchText(l.text)
+    return others.some((o) => o === t || t.includes(o) || o.includes(t))
+  })
+
+describe.each([
+  { name: 'held-out', corpus: heldOut, floor: HELD_OUT_ACCURACY },
+  { name: 'dev', corpus: dev, floor: DEV_ACCURACY },
+])('the $name order corpus', ({ name, corpus: { lines, errors }, floor }) => {
+  it('holds at least 300 labelled lines, at least 15 in every category, well formed', () => {
     expect(errors).toEqual([])
     expect(lines.length).toBeGreaterThanOrEqual(300)
     for (const code of codes) {
@@ -30,26 +49,47 @@ describe('the held-out order corpus', () => {
   })
 
   it('shares no line with the catalogue examples (nor holds one whole)', () => {
-    const examples = file.categories.flatMap((c) => c.examples.map(matchText))
-    const overlap = lines.filter((l) => {
-      const t = matchText(l.text)
-      return examples.some((e) => e === t || t.includes(e) || e.includes(t))
-    })
-    expect(overlap).toEqual([])
+    expect(overlapping(lines, examples)).toEqual([])
   })
 
-  it(`is classified right at least ${ACCURACY * 100} % of the time`, () => {
+  it(`is classified right at least ${floor * 100} % of the time`, () => {
     const report = evaluate(lines, categories)
     const accuracy = report.correct / report.total
-    // Printed so a run shows the figure and the worst categories.
-    console.info(
-      `held-out accuracy ${(accuracy * 100).toFixed(1)} % (${report.correct}/${report.total}); worst: ${report.categories
-        .slice(0, 4)
-        .map((c) => `${c.code} ${c.correct}/${c.total}`)
-        .join(', ')}`,
-    )
-    expect(accuracy).toBeGreaterThanOrEqual(ACCURACY)
+    // Printed so a run shows the figure and every category's, worst first (as --eval prints it,
+    // without the misclassified lines).
+    const [total, worst, ...rest] = formatReport(report)
+    console.info([`${name} ${total}`, worst, ...rest.slice(0, report.categories.length)].join('\n'))
+    expect(accuracy).toBeGreaterThanOrEqual(floor)
   })
+})
+
+it('keeps the held-out set apart from the dev set', () => {
+  expect(
+    overlapping(
+      heldOut.lines,
+      dev.lines.map((l) => matchText(l.text)),
+    ),
+  ).toEqual([])
+})
+
+it('has no catalogue example that is a near copy of a held-out line', () => {
+  // Half the character bigrams in common is a paraphrase, not the same need in other words:
+  // the examples were written without the held-out lines, and must not drift towards them.
+  const bigrams = (text: string) => {
+    const t = matchText(text)
+    return new Set(Array.from({ length: Math.max(0, t.length - 1) }, (_, i) => t.slice(i, i + 2)))
+  }
+  const likeness = (a: Set<string>, b: Set<string>) => {
+    let shared = 0
+    for (const g of a) if (b.has(g)) shared++
+    return shared / (a.size + b.size - shared || 1)
+  }
+  const exampleGrams = file.categories.flatMap((c) => c.examples.map((e) => ({ e, g: bigrams(e) })))
+  const near = heldOut.lines.flatMap((l) => {
+    const g = bigrams(l.text)
+    return exampleGrams.filter((x) => likeness(g, x.g) >= 0.5).map((x) => `${l.text} ≈ ${x.e}`)
+  })
+  expect(near).toEqual([])
 })
 
 describe('quanqun classify', () => {
@@ -72,6 +112,7 @@ describe('quanqun classify', () => {
     const { code, lines: out } = await runCli(classifyCli, {}, [], { eval: path })
     expect(code).toBe(0)
     expect(out[0]).toBe('准确率 50.0 %（1/2）')
+    expect(out[1]).toBe('最差的类别：legal-advice 0.0 %（0/1）')
     expect(out).toContain('legal-advice\t0.0 %\t0/1')
     expect(out.at(-1)).toMatch(/^第 3 行\tlegal-advice → facility-repair .*\t楼道灯坏了$/)
   })
