@@ -48,6 +48,13 @@ async function main(argv: string[]): Promise<number> {
   return (await found.command.run({ args, flags, config, log, out })) ?? 0
 }
 
+// A reader that stops early (`quanqun classify --eval … | head`) is not an error of ours: end
+// quietly, as coreutils do, instead of an unhandled EPIPE with a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(process.exitCode ?? 0)
+})
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code

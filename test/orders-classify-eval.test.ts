@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -115,6 +116,19 @@ describe('quanqun classify', () => {
     expect(out[1]).toBe('最差的类别：legal-advice 0.0 %（0/1）')
     expect(out).toContain('legal-advice\t0.0 %\t0/1')
     expect(out.at(-1)).toMatch(/^第 3 行\tlegal-advice → facility-repair .*\t楼道灯坏了$/)
+  })
+
+  it('--eval piped into a reader that stops early ends quietly, without an EPIPE stack', () => {
+    // bash's pipefail gives the CLI's own status; head closes after one line of many.
+    const bin = new URL('../bin/quanqun.js', import.meta.url).pathname
+    const run = spawnSync(
+      'bash',
+      ['-o', 'pipefail', '-c', `node ${bin} classify --eval ${HELD_OUT} | head -1`],
+      { encoding: 'utf8', timeout: 60_000 },
+    )
+    expect(run.stdout).toMatch(/^准确率 /)
+    expect(run.stderr).not.toMatch(/EPIPE|Error/)
+    expect(run.status).toBe(0)
   })
 
   it('refuses a file with an unknown category or no tab, naming the line', async () => {
