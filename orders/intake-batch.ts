@@ -1,7 +1,7 @@
 /**
  * Group commit for 点单. Every commit waits for an fsync, so orders arriving together are placed
- * together: the intakes that come in while one transaction is in flight wait for it, then go in
- * the next one. A batch is one transaction whatever its size, in two round trips (db/pipelined.ts):
+ * together: the intakes that come in while transactions are in flight (two at most) wait for
+ * one, then go in the next. A batch is one transaction whatever its size, in two round trips (db/pipelined.ts):
  * `begin`, advisory locks, one read of everything the rules need and codes together; then one
  * insert of the orders and their events with the `commit` (the statements: intake-sql.ts). What
  * happens to each order is decided in between by `decideBatch` (intake-rules.ts), a pure function
@@ -172,11 +172,20 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
 /** At most this many orders in one transaction: a batch stays a few milliseconds of work. */
 const MAX_BATCH = 150
 
+/**
+ * Transactions in flight at once. With one, an order arriving while a batch is out waits for its
+ * commit (at light load, a lone order behind another lone order: its whole latency again); with
+ * two it starts at once, and orders wait to be batched only while two are out, which is when
+ * there is a queue to batch. Safe as two processes' intakes are: the locks are taken in one
+ * global order (intake-sql.ts, lockBatch), and each batch reads once it holds them.
+ */
+const IN_FLIGHT = 2
+
 const COMMITTER = cacheKey<Batcher<Intake, Outcome>>('orders.intake-committer')
 
 /**
- * Places one order, in the next batch of its Services: one batch in flight at a time, what
- * arrives meanwhile waits for the next. The first order after a quiet spell starts at once (on
+ * Places one order, in the next batch of its Services: up to IN_FLIGHT batches at a time, what
+ * arrives while they are out waits for the next. An order with a batch free starts at once (on
  * the next turn of the event loop, so orders handed over together go together). A batch that
  * fails is placed again one order at a time.
  */
@@ -192,6 +201,7 @@ export function submitIntake(intake: Intake): Promise<Outcome> {
         },
         {
           max: MAX_BATCH,
+          concurrency: IN_FLIGHT,
           onBatchError: (err, size) =>
             log.warn({ err, size }, 'intake batch failed: placing its orders one by one'),
         },
