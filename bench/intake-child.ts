@@ -4,7 +4,8 @@
 // same rows with plain postgres.js at the same rate and pool size. Prints one JSON line
 // (IntakeResult).
 //
-// Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (3), BENCH_WARM_UP
+// Knobs (env): BENCH_ORDERS (10,000), BENCH_RATE (1,000/s), BENCH_ROUNDS (3), BENCH_HIGH_RATE
+// (2,000/s: one more run of BENCH_ORDERS at that rate after the rounds, 0 for none), BENCH_WARM_UP
 // (3,000 messages at the full rate before the rounds), BENCH_PROFILE=dir writes a .cpuprofile per
 // quanqun run (with BENCH_HEAP=1 a .heapprofile of its allocations instead, with
 // BENCH_HEAP=promoted of those promoted to the old generation), BENCH_TIMELINE=prefix writes
@@ -58,6 +59,8 @@ export interface IntakeResult {
   baseline: IntakeRun[]
   /** A short run at light load, where latency is service time rather than queueing. */
   light: { rate: number; quanqun: IntakeRun; baseline: IntakeRun }
+  /** One run at BENCH_HIGH_RATE after the rounds (the process warm), each side; none at 0. */
+  high?: { rate: number; quanqun: IntakeRun; baseline: IntakeRun }
   /**
    * The process's first run at the full rate, before the measured rounds: its latency is that of
    * a cold process (code not yet optimised by V8, caches empty) and of the backlog that builds
@@ -72,6 +75,7 @@ tuneHeap()
 const N = Number(process.env.BENCH_ORDERS ?? 10_000)
 const RATE = Number(process.env.BENCH_RATE ?? 1_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const HIGH_RATE = Number(process.env.BENCH_HIGH_RATE ?? 2_000)
 const LIGHT = { messages: 150, rate: 25 }
 const WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_WARM_UP ?? 3_000)) || 0)
 /** postgres.js's default pool, as `quanqun start` opens it. */
@@ -115,8 +119,10 @@ const SLOTS = {
   lightQuanqun: 2 * ROUNDS,
   lightBaseline: 2 * ROUNDS + 1,
   warmUp: 2 * ROUNDS + 2,
+  highQuanqun: 2 * ROUNDS + 3,
+  highBaseline: 2 * ROUNDS + 4,
 }
-const SLOT_COUNT = 2 * ROUNDS + 3
+const SLOT_COUNT = 2 * ROUNDS + 5
 const residentOf = (slot: number, i: number): MockPerson => ({
   wechatId: `wxid_bench_s${slot}_${i}`,
   name: `居民${slot}-${i}`,
@@ -131,6 +137,7 @@ const targets = await db
 const speaking: [slot: number, count: number][] = [
   [SLOTS.lightQuanqun, LIGHT.messages],
   [SLOTS.warmUp, WARM_UP],
+  [SLOTS.highQuanqun, HIGH_RATE > 0 ? N : 0],
   ...Array.from({ length: ROUNDS }, (_, r): [number, number] => [SLOTS.quanqun + r, N]),
 ]
 const residents = speaking.flatMap(([slot, count]) =>
@@ -364,6 +371,14 @@ for (let round = 0; round < ROUNDS; round++) {
   process.stderr.write(
     `  intake round ${round + 1}: quanqun ${q.placed} orders, ${q.perSecond.toFixed(0)}/s (steady ${q.steadyPerSecond.toFixed(0)}/s), committed p50 ${q.p50.toFixed(0)} p99 ${q.p99.toFixed(0)} ms; baseline ${b.perSecond.toFixed(0)}/s (steady ${b.steadyPerSecond.toFixed(0)}/s), p50 ${b.p50.toFixed(1)} p99 ${b.p99.toFixed(1)} ms\n    CPU: quanqun ${cpuSpent(cpu1, cpu2)}; baseline ${cpuSpent(cpu0, cpu1)}\n`,
   )
+}
+if (HIGH_RATE > 0) {
+  const baseline = await runBaseline(SLOTS.highBaseline, N, HIGH_RATE)
+  const quanqun = await runQuanqun(SLOTS.highQuanqun, N, HIGH_RATE)
+  process.stderr.write(
+    `  intake at ${HIGH_RATE}/s: quanqun steady ${quanqun.steadyPerSecond.toFixed(0)}/s, committed p50 ${quanqun.p50.toFixed(0)} p99 ${quanqun.p99.toFixed(0)} ms; baseline steady ${baseline.steadyPerSecond.toFixed(0)}/s, p50 ${baseline.p50.toFixed(1)} p99 ${baseline.p99.toFixed(1)} ms\n`,
+  )
+  result.high = { rate: HIGH_RATE, quanqun, baseline }
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)
 await workers.close()

@@ -8,6 +8,13 @@ interface Waiter<R> {
 export interface BatcherOptions {
   /** Batches running at once (default 1: what arrives meanwhile waits for the next batch). */
   concurrency?: number
+  /**
+   * With concurrency above 1: a further batch starts beside those out only while each of them
+   * holds at most this many keys (default: however many). At 1, a lone key does not wait for
+   * another lone key's round trip, while keys arriving behind a batch of several queue into one
+   * batch rather than trickling into small ones beside it.
+   */
+  besideUpTo?: number
   /** Keys in one batch at most (default 1,000). */
   max?: number
   /**
@@ -31,6 +38,8 @@ export interface BatcherOptions {
 export class Batcher<K, R> {
   private readonly queued = new Map<K, Waiter<R>[]>()
   private readonly inFlight = new Set<K>()
+  /** The batches out now, for besideUpTo. */
+  private readonly out = new Set<Map<K, Waiter<R>[]>>()
   private running = 0
   private idleWaiters: (() => void)[] = []
 
@@ -44,7 +53,7 @@ export class Batcher<K, R> {
       const waiters = this.queued.get(key)
       if (waiters) waiters.push({ resolve, reject })
       else this.queued.set(key, [{ resolve, reject }])
-      if (this.running < (this.opts.concurrency ?? 1)) {
+      if (this.running < (this.opts.concurrency ?? 1) && this.roomBeside()) {
         this.running++
         // setImmediate: the callers woken by the same I/O round join the first batch too.
         setImmediate(() => void this.drain())
@@ -63,6 +72,14 @@ export class Batcher<K, R> {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
+  /** Whether a batch may start beside the ones out now (besideUpTo). */
+  private roomBeside(): boolean {
+    const upTo = this.opts.besideUpTo
+    if (upTo === undefined) return true
+    for (const batch of this.out) if (batch.size > upTo) return false
+    return true
+  }
+
   /** One of the `concurrency` loops: batches until nothing is queued (counted out synchronously). */
   private async drain(): Promise<void> {
     try {
@@ -77,6 +94,8 @@ export class Batcher<K, R> {
     const max = this.opts.max ?? 1_000
     const gather = this.opts.gatherMs ?? 0
     while (this.queued.size > 0) {
+      // Another loop's batch is out and too big to run beside: that loop takes the queue next.
+      if (!this.roomBeside()) return
       if (gather > 0) await sleep(gather)
       const batch = new Map<K, Waiter<R>[]>()
       for (const [key, waiters] of this.queued) {
@@ -87,9 +106,11 @@ export class Batcher<K, R> {
         this.queued.delete(key)
         this.inFlight.add(key)
       }
+      this.out.add(batch)
       try {
         await this.settle(batch)
       } finally {
+        this.out.delete(batch)
         for (const key of batch.keys()) this.inFlight.delete(key)
       }
     }

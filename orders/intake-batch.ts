@@ -1,11 +1,12 @@
 /**
  * Group commit for 点单. Every commit waits for an fsync, so orders arriving together are placed
- * together: the intakes that come in while one transaction is in flight wait for it, then go in
- * the next one. A batch is one transaction whatever its size, in two round trips (db/pipelined.ts):
- * `begin`, advisory locks, one read of everything the rules need and codes together; then one
- * insert of the orders and their events with the `commit` (the statements: intake-sql.ts). What
- * happens to each order is decided in between by `decideBatch` (intake-rules.ts), a pure function
- * that walks the batch in arrival order exactly as placing them one by one would.
+ * together: the intakes that come in while a batch is in flight wait for it, then go in the next
+ * (a lone order goes beside a lone order, IN_FLIGHT). A batch is one transaction whatever its
+ * size, in two round trips (db/pipelined.ts): `begin`, advisory locks, one read of everything
+ * the rules need and codes together; then one insert of the orders and their events with the
+ * `commit` (the statements: intake-sql.ts). What happens to each order is decided in between by
+ * `decideBatch` (intake-rules.ts), a pure function that walks the batch in arrival order exactly
+ * as placing them one by one would.
  *
  * A batch that fails is placed again one order at a time, each a batch of one, so one bad order
  * cannot take the others down with it. An order alone is the same code path.
@@ -172,13 +173,22 @@ export async function placeBatch(db: Db, batch: readonly Intake[]): Promise<Outc
 /** At most this many orders in one transaction: a batch stays a few milliseconds of work. */
 const MAX_BATCH = 150
 
+/**
+ * A lone order does not wait for another lone order's commit: a second transaction starts beside
+ * one holding a single order. Behind a batch of several, orders wait and go together (a burst
+ * trickling into one-order transactions beside its batches would cost a commit each). Safe as two
+ * processes' intakes are: the locks are taken in one global order (intake-sql.ts, lockBatch), and
+ * each batch reads once it holds them.
+ */
+const IN_FLIGHT = { concurrency: 2, besideUpTo: 1 }
+
 const COMMITTER = cacheKey<Batcher<Intake, Outcome>>('orders.intake-committer')
 
 /**
- * Places one order, in the next batch of its Services: one batch in flight at a time, what
- * arrives meanwhile waits for the next. The first order after a quiet spell starts at once (on
- * the next turn of the event loop, so orders handed over together go together). A batch that
- * fails is placed again one order at a time.
+ * Places one order, in the next batch of its Services: a batch at a time (two while they are
+ * lone orders, IN_FLIGHT), what arrives meanwhile waits for the next. An order with a batch free
+ * starts at once (on the next turn of the event loop, so orders handed over together go
+ * together). A batch that fails is placed again one order at a time.
  */
 export function submitIntake(intake: Intake): Promise<Outcome> {
   const { db, log, caches } = intake.services
@@ -192,6 +202,7 @@ export function submitIntake(intake: Intake): Promise<Outcome> {
         },
         {
           max: MAX_BATCH,
+          ...IN_FLIGHT,
           onBatchError: (err, size) =>
             log.warn({ err, size }, 'intake batch failed: placing its orders one by one'),
         },

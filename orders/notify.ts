@@ -107,8 +107,9 @@ export async function afterMove(
   moved: Moved,
   extras: AnnounceExtras = {},
 ): Promise<void> {
-  await announce(services, moved, extras)
-  await armSla(services, moved.order)
+  // Independent writes (the messages' queue, the SLA queue): a resident's reply waits for both,
+  // so they go out together rather than one round trip after the other.
+  await Promise.all([announce(services, moved, extras), armSla(services, moved.order)])
 }
 
 /** Tells everyone concerned about one committed move. Never throws: the move is already done. */
@@ -169,9 +170,13 @@ async function announceOrThrow(services: Services, moved: Moved, extras: Announc
               assignee: assignee.name,
               acceptMinutes: category ? slaMinutes(category, 'accept') : 0,
             })
-      await toUnit(services, order, 'workers', text, key, assignee)
-      // The resident's pictures go with the 【派单】, each once per dispatch.
-      for (const file of await attachmentsOf(services.db, services.dataDir, order.id)) {
+      // The resident's pictures go with the 【派单】, each once per dispatch, after it: read while
+      // it is being queued.
+      const [files] = await Promise.all([
+        attachmentsOf(services.db, services.dataDir, order.id),
+        toUnit(services, order, 'workers', text, key, assignee),
+      ])
+      for (const file of files) {
         const about = notices.attachment(order.code, file.name)
         await toUnit(services, order, 'workers', about, `${key}-a${file.id}`, assignee, file)
       }

@@ -61,4 +61,28 @@ describe('Batcher (group commit)', () => {
     expect(batcher.holds(4)).toBe(false)
     expect(await pending).toBe(40)
   })
+
+  it('with besideUpTo 1, runs a lone key beside a lone key, and queues behind a batch of several', async () => {
+    const { batcher, batches } = recording({ concurrency: 2, besideUpTo: 1 })
+    // A lone key out: the next lone key starts beside it rather than after it.
+    const lone = [batcher.load(1)]
+    await new Promise((r) => setTimeout(r, 1))
+    lone.push(batcher.load(2))
+    await new Promise((r) => setImmediate(r))
+    expect(batches).toEqual([[1], [2]])
+    expect(await Promise.all(lone)).toEqual([10, 20])
+
+    // A batch of several out: what arrives meanwhile waits and goes as one batch after it.
+    batches.length = 0
+    const burst = [3, 4, 5].map((k) => batcher.load(k))
+    await new Promise((r) => setTimeout(r, 1))
+    burst.push(batcher.load(6), batcher.load(7))
+    await new Promise((r) => setImmediate(r))
+    expect(batches).toEqual([[3, 4, 5]])
+    expect(await Promise.all(burst)).toEqual([30, 40, 50, 60, 70])
+    expect(batches).toEqual([
+      [3, 4, 5],
+      [6, 7],
+    ])
+  })
 })

@@ -241,4 +241,39 @@ describe('intake in batches: one transaction, the same rules as one by one', () 
     await other
     expect(outcome).toEqual({ kind: 'duplicate', code: 'Z9998' })
   })
+
+  it('holds no lone order behind a batch in flight: it commits while that batch waits', async () => {
+    const first = await o.input(KEYUAN_GROUPS[5]!, '楼道灯坏了，晚上看不见路')
+    const lone = await o.input(KEYUAN_GROUPS[6]!, '楼道扶手松了')
+    let locked!: () => void
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      locked = resolve
+    })
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    // Another process's intake of the first order's group, holding its lock until released: the
+    // first order's batch goes out and waits in flight.
+    const other = o.t.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(5001, ${first.groupId})`)
+      locked()
+      await released
+    })
+    await held
+    let firstDone = false
+    const blocked = placeOrder(o.services, first).finally(() => {
+      firstDone = true
+    })
+    await new Promise((r) => setTimeout(r, 200))
+    const outcome = await Promise.race([
+      placeOrder(o.services, lone),
+      new Promise((r) => setTimeout(() => r('still waiting'), 5_000)),
+    ])
+    expect(outcome).toMatchObject({ kind: 'placed' })
+    expect(firstDone).toBe(false)
+    release()
+    await other
+    expect((await blocked).kind).toBe('placed')
+  })
 })

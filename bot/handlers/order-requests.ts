@@ -50,8 +50,15 @@ async function place(ctx: ChatContext, group: BoundGroup, draft: Draft): Promise
     case 'asking':
       return menuReply(placed.code, placed.choices)
     case 'placed': {
-      // A picture sent right after belongs to this order (attachments.ts).
-      if (incoming.roomId) await rememberOrder(services, whereOf(ctx), placed.order.code)
+      // A picture sent right after belongs to this order (attachments.ts). Not waited for, so the
+      // reply is queued a round trip sooner: written before the reply is even queued, it is in
+      // Redis long before the resident reads the reply and sends a picture; lost, only the
+      // picture's link to the order is.
+      if (incoming.roomId) {
+        rememberOrder(services, whereOf(ctx), placed.order.code).catch((err: unknown) =>
+          services.log.warn({ err, order: placed.order.code }, 'recent order not remembered'),
+        )
+      }
       // The classifier was unsure: recorded, and the resident asked which they meant.
       if (placed.asking) return menuReply(placed.order.code, placed.asking)
       const unit = unitLabel(placed.handlingUnit)
