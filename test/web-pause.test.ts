@@ -77,7 +77,7 @@ describe("a notice's sends in the console, in Chromium: 暂停, 继续, the queu
     await expect(page.locator('main').textContent()).resolves.toContain('已继续发送')
     const sent = page.locator('#progress tr[data-tier="0"] [data-sent]')
     await expect.poll(() => sent.getAttribute('data-sent'), { timeout: 30_000 }).toBe('17')
-    await untilDone(d, id)
+    await untilDone(d, id, 40_000)
     const after = await agreement(d, id)
     expect(after.rooms).toHaveLength(17)
     expect(after.rooms.filter((r) => r.status !== 'sent' || r.copies !== 1)).toEqual([])
@@ -92,7 +92,7 @@ describe("a notice's sends in the console, in Chromium: 暂停, 继续, the queu
       expect.arrayContaining(['notice.pause', 'notice.resume']),
     )
     await context.close()
-  })
+  }, 60_000)
 
   it('暂停 by a forged form: 404 outside the township, 403 and audited for one who may only view', async () => {
     const d = district()
@@ -137,7 +137,7 @@ describe("a notice's sends in the console, in Chromium: 暂停, 继续, the queu
     } finally {
       held.undo()
     }
-  })
+  }, 60_000)
 
   it('任务队列: an administrator sees every queue, the latest failures masked, and retries them (audited); anyone else gets 403, by URL too', async () => {
     const d = district()
@@ -157,7 +157,7 @@ describe("a notice's sends in the console, in Chromium: 暂停, 继续, the queu
       await author.page.waitForURL(/\/notices\/\d+$/)
       const id = Number(new URL(author.page.url()).pathname.split('/').pop())
       await author.page.getByRole('button', { name: '确认发布' }).click()
-      await untilDone(d, id)
+      await untilDone(d, id, 40_000)
     } finally {
       undo()
     }
@@ -209,5 +209,5 @@ describe("a notice's sends in the console, in Chromium: 暂停, 继续, the queu
       d.network.transcript.filter((s) => s.roomId === dead && unsigned(s.text) === text),
     ).toEqual([])
     await context.close()
-  })
+  }, 60_000)
 })
