@@ -6,6 +6,7 @@ import { pauseNotice, resumeNotice } from '../broadcasts/pause-notice.ts'
 import { unsigned } from '../broadcasts/signature.ts'
 import { parseCommandArgs } from '../cli/argv.ts'
 import { noticePause, noticeResume } from '../cli/commands/notice-pause.ts'
+import { statusCli } from '../cli/commands/status.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import {
@@ -138,6 +139,13 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
         .from(auditLog)
         .where(and(eq(auditLog.action, 'notice.pause'), eq(auditLog.actorRef, 'system:auto-pause')))
       expect(line?.detail).toMatchObject({ notice: `N${id}`, failed: expect.any(Number) })
+      // quanqun status lists it among the notices being sent, marked paused.
+      const status = await runCli(statusCli, {
+        DATABASE_URL: d.t.url,
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: d.prefix,
+      })
+      expect(status.lines.join('\n')).toContain(`N${id}（已暂停）`)
     } finally {
       undo()
     }
