@@ -191,6 +191,9 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
       await confirmNotice(d.services, { id, actor })
       await until(async () => held.held.length === 1)
       expect((await pauseNotice(d.services, { id, actor })).outcome).toBe('paused')
+      // A second 暂停, and a replayed 确认, say it is paused; neither starts anything.
+      expect((await pauseNotice(d.services, { id, actor })).outcome).toBe('alreadyPaused')
+      expect((await confirmNotice(d.services, { id, actor })).message).toContain('已处于暂停状态')
     } finally {
       held.undo()
     }
