@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { pauseNotice, resumeNotice } from '../broadcasts/pause-notice.ts'
+import { resendFailed } from '../broadcasts/resend-notice.ts'
 import { unsigned } from '../broadcasts/signature.ts'
 import { parseCommandArgs } from '../cli/argv.ts'
 import { noticePause, noticeResume } from '../cli/commands/notice-pause.ts'
@@ -146,6 +147,11 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
         QUEUE_PREFIX: d.prefix,
       })
       expect(status.lines.join('\n')).toContain(`N${id}（已暂停）`)
+      // 重发 waits for 继续: the failed groups are not re-queued while it is paused.
+      const author = await memberActor(d.t.db, 'wxid_wangfang')
+      const resend = await resendFailed(d.services, { id, actor: author })
+      expect(resend).toMatchObject({ outcome: 'notSent', resent: 0 })
+      expect(resend.message).toContain('已处于暂停状态')
     } finally {
       undo()
     }
