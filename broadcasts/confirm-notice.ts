@@ -13,7 +13,7 @@ import {
   noticeProgress,
 } from './notice-store.ts'
 import { cancelReminders, scheduleReminders } from './reminders.ts'
-import { noticeTexts } from './templates.ts'
+import { noticeTexts, pauseTexts } from './templates.ts'
 
 /** A draft older than this is refused on 确认: a day-old preview is not an informed decision. */
 const DRAFT_TTL_MS = 24 * 3600 * 1000
@@ -165,6 +165,8 @@ async function confirmFound(
         return { outcome: 'alreadyConfirmed', message: noticeTexts.alreadyConfirmed(code) }
       case 'done':
         return { outcome: 'alreadyDone', message: noticeTexts.alreadyDone(code) }
+      case 'paused':
+        return { outcome: 'alreadyConfirmed', message: pauseTexts.alreadyPaused(code) }
       default:
         return { outcome: 'cancelled', message: noticeTexts.alreadyCancelled(code) }
     }

@@ -202,7 +202,7 @@ async function targetOf(services: Services, input: CreateNoticeInput): Promise<T
     const original = await findNotice(db, input.corrects)
     const scope = original && (await unitById(db, original.scopeUnitId))
     if (!original || !scope) return refuse('unknownNotice', noticeTexts.unknownNotice(code))
-    if (original.status !== 'confirmed' && original.status !== 'done') {
+    if (original.status === 'draft' || original.status === 'cancelled') {
       return refuse('notSent', noticeTexts.correctNotSent(code))
     }
     return { ok: true, scope, audience: await reachedGroups(db, original.id) }

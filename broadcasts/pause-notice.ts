@@ -25,9 +25,10 @@ import { pauseTexts } from './templates.ts'
 
 /**
  * How long a held send waits before its gate asks again (ms). A resume wakes the parked jobs at
- * once; this bounds the wait of one it missed (parked just after the resume looked).
+ * once; this bounds the wait of one it missed (parked just after the resume looked). Each parked
+ * page asks once per hold: the 11,000-group district's ~110 pages, 11 gate reads a second.
  */
-export const PAUSED_HOLD_MS = 15_000
+export const PAUSED_HOLD_MS = 10_000
 
 /** When a notice pauses itself: `failures` failed sends, and at least `ratio` of those finished. */
 interface AutoPauseRule {
@@ -110,23 +111,32 @@ export interface ResumeOptions {
  * as the reconciler would, under the same deterministic page ids. If Redis refuses now, the
  * parked jobs wake by themselves within PAUSED_HOLD_MS and the reconciler queues the rest.
  */
+export interface ResumeResult extends ActionResult<ResumeOutcome> {
+  /** Parked jobs woken, and deliveries queued again because no job held them any more. */
+  woken: number
+  requeued: number
+}
+
 export async function resumeNotice(
   services: Services,
   action: NoticeAction,
   opts: ResumeOptions = {},
-): Promise<ActionResult<ResumeOutcome>> {
+): Promise<ResumeResult> {
+  const none = { woken: 0, requeued: 0 }
   const found = await findManageable(services, action, 'notice.resume')
-  if (!found.ok) return found.result
+  if (!found.ok) return { ...found.result, ...none }
   const { notice, code, audit } = found
   const resumed = await markResumed(services.db, notice.id)
-  if (!resumed) return { outcome: 'notPaused', message: pauseTexts.notPaused(code) }
+  if (!resumed) return { outcome: 'notPaused', message: pauseTexts.notPaused(code), ...none }
   await auditNotice(services.db, audit, true, { notice: code })
+  // Counted before the sends wake: what is left at the resume, not after the first few went.
+  const { totals } = await noticeProgress(services.db, notice.id)
   const queues = opts.sendQueues ?? services.messenger.queues
   let queued = false
+  let woken = none
   if (opts.queue !== false) {
     try {
-      const woken = await wakeSends(services, queues, resumed)
-      services.log.info({ notice: code, ...woken }, 'notice sends woken')
+      woken = await wakeSends(services, queues, resumed)
       queued = true
     } catch (err) {
       services.log.error({ err, notice: code }, 'resumed sends not woken; reconciler will')
@@ -134,9 +144,13 @@ export async function resumeNotice(
   }
   // Everything may have settled while it was paused (the last sends in flight at the pause).
   await finishNotice(services, notice.id)
-  const { totals } = await noticeProgress(services.db, notice.id)
-  services.log.info({ notice: code, actor: action.actor.ref, queued }, 'notice resumed')
-  return { outcome: 'resumed', message: pauseTexts.resumed(code, totals.pending), queued }
+  services.log.info({ notice: code, actor: action.actor.ref, queued, ...woken }, 'notice resumed')
+  return {
+    outcome: 'resumed',
+    message: pauseTexts.resumed(code, totals.pending),
+    queued,
+    ...woken,
+  }
 }
 
 /** Promotes the parked jobs holding the notice's open deliveries; queues those no job holds. */

@@ -92,7 +92,7 @@ export async function cancelReminders(services: Services, noticeId: number): Pro
     .where(
       and(
         like(notices.dedupeKey, `${keyPrefix(noticeId)}%`),
-        inArray(notices.status, ['draft', 'confirmed']),
+        inArray(notices.status, ['draft', 'confirmed', 'paused']),
       ),
     )
   let cancelled = 0

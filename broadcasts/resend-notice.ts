@@ -6,7 +6,7 @@ import { failedCounts, reopenFailed, type Sendable } from './delivery-store.ts'
 import { auditNotice } from './notice-audit.ts'
 import { reopenNotice } from './notice-store.ts'
 import { signedText } from './signature.ts'
-import { noticeTexts } from './templates.ts'
+import { noticeTexts, pauseTexts } from './templates.ts'
 
 type ResendOutcome =
   | 'resent'
@@ -46,7 +46,10 @@ export async function resendFailed(
   if (!found.ok) return { ...found.result, resent: 0 }
   const { notice, code, audit } = found
   if (notice.status !== 'done' && notice.status !== 'confirmed') {
-    return { outcome: 'notSent', message: noticeTexts.cannotResend(code), resent: 0 }
+    // Paused: its failed groups wait with the rest for 继续.
+    const message =
+      notice.status === 'paused' ? pauseTexts.alreadyPaused(code) : noticeTexts.cannotResend(code)
+    return { outcome: 'notSent', message, resent: 0 }
   }
   const rows = await services.db.transaction(async (tx) => {
     const reopened = await reopenFailed(tx, notice.id)

@@ -53,7 +53,8 @@ export async function verifyNotice(
           notices.scopeUnitId,
           chain.map((u) => u.id),
         ),
-        inArray(notices.status, ['confirmed', 'done']),
+        // Paused: what went out before the pause is as official as the rest.
+        inArray(notices.status, ['confirmed', 'paused', 'done']),
         isNotNull(notices.confirmedAt),
         gt(notices.confirmedAt, since),
       ),

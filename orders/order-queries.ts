@@ -126,6 +126,8 @@ export interface ListedOrder {
   status: OrderStatus
   category: string
   handlingPath: string
+  /** The handling unit: whom the console offers to dispatch it to (workers on it or above). */
+  handlingUnitId: number
   assignee: string | null
   resident: string
   createdAt: Date
@@ -153,6 +155,7 @@ export async function listOrders(db: Db, filter: ListFilter): Promise<ListedOrde
       status: orders.status,
       category: serviceCatalog.name,
       handlingPath: units.path,
+      handlingUnitId: orders.handlingUnitId,
       assignee: members.name,
       resident: orders.residentName,
       createdAt: orders.createdAt,

@@ -213,7 +213,8 @@ export function createSendWorker(opts: SendWorkerOptions): SendWorker {
     hold: HoldError,
     ctx: object,
   ): Promise<never> => {
-    log.info({ ...ctx, ms: hold.ms, why: hold.message }, 'send on hold: job parked')
+    // Debug: a paused notice's pages park again every hold, each of them.
+    log.debug({ ...ctx, ms: hold.ms, why: hold.message }, 'send on hold: job parked')
     await job.moveToDelayed(Date.now() + hold.ms, token)
     throw new DelayedError()
   }

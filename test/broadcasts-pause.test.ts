@@ -1,8 +1,13 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice } from '../broadcasts/create-notice.ts'
+import { pauseNotice, resumeNotice } from '../broadcasts/pause-notice.ts'
+import { resendFailed } from '../broadcasts/resend-notice.ts'
 import { unsigned } from '../broadcasts/signature.ts'
 import { parseCommandArgs } from '../cli/argv.ts'
 import { noticePause, noticeResume } from '../cli/commands/notice-pause.ts'
+import { statusCli } from '../cli/commands/status.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import {
@@ -13,6 +18,7 @@ import {
   FAST_SEND_RETRIES,
   failSends,
   holdSends,
+  memberActor,
   noticeCopies,
   replyTo,
   startBroadcastDistrict,
@@ -96,7 +102,7 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
     const resumed = replyTo(d, STAFF, `通知 N${id} 已继续发送`)
     d.network.say('wxid_liuyang', STAFF, `继续 N${id}`)
     expect((await resumed).text).toContain(`剩余 ${unsaid.length} 个群`)
-    await untilDone(d, id)
+    await untilDone(d, id, 40_000)
     const after = await agreement(d, id)
     expect(after.rooms).toHaveLength(17)
     expect(after.rooms.filter((r) => r.status !== 'sent' || r.copies !== 1)).toEqual([])
@@ -108,7 +114,7 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
     expect(audits.map((a) => a.action)).toEqual(
       expect.arrayContaining(['notice.pause', 'notice.resume']),
     )
-  })
+  }, 60_000)
 
   it('a notice pauses itself once too many sends failed, tells its author, and 继续 finishes it', async () => {
     d.services.notices = { ...d.services.notices, autoPause: { failures: 3, ratio: 0.1 } }
@@ -134,6 +140,18 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
         .from(auditLog)
         .where(and(eq(auditLog.action, 'notice.pause'), eq(auditLog.actorRef, 'system:auto-pause')))
       expect(line?.detail).toMatchObject({ notice: `N${id}`, failed: expect.any(Number) })
+      // quanqun status lists it among the notices being sent, marked paused.
+      const status = await runCli(statusCli, {
+        DATABASE_URL: d.t.url,
+        REDIS_URL: redisUrl(),
+        QUEUE_PREFIX: d.prefix,
+      })
+      expect(status.lines.join('\n')).toContain(`N${id}（已暂停）`)
+      // 重发 waits for 继续: the failed groups are not re-queued while it is paused.
+      const author = await memberActor(d.t.db, 'wxid_wangfang')
+      const resend = await resendFailed(d.services, { id, actor: author })
+      expect(resend).toMatchObject({ outcome: 'notSent', resent: 0 })
+      expect(resend.message).toContain('已处于暂停状态')
     } finally {
       undo()
     }
@@ -151,7 +169,7 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
     const resumed = await cli(noticeResume)
     expect(resumed.code).toBe(0)
     expect(resumed.lines[0]).toContain(`通知 N${id} 已继续发送`)
-    await untilDone(d, id)
+    await untilDone(d, id, 40_000)
     const after = await agreement(d, id)
     const failed = after.rooms.filter((r) => r.status === 'failed')
     expect(after.rooms.filter((r) => r.status === 'sent' && r.copies === 1)).toHaveLength(
@@ -165,5 +183,47 @@ describe('暂停 and 继续 of a notice being sent, and its auto-pause', () => {
     const again = await cli(noticePause)
     expect(again.code).toBe(1)
     expect(noticeCopies(d, text)).toHaveLength(17 - failed.length)
-  })
+  }, 60_000)
+
+  it('继续 after Redis lost the parked sends: the rows no job holds are queued again, each said once', async () => {
+    const text = '石桥铺街道老年大学下学期报名开始，请到街道文化站登记。'
+    const actor = await memberActor(d.t.db, 'wxid_liuyang')
+    const created = await createNotice(d.services, { actor, scope: '九龙坡区/石桥铺街道', text })
+    if (!created.ok) throw new Error(created.message)
+    const id = created.notice.id
+    let seen = 0
+    const held = holdSends(d, ACCOUNT, (_room, t) => unsigned(t) === text && ++seen === 2)
+    try {
+      await confirmNotice(d.services, { id, actor })
+      await until(async () => held.held.length === 1)
+      expect((await pauseNotice(d.services, { id, actor })).outcome).toBe('paused')
+      // A second 暂停, and a replayed 确认, say it is paused; neither starts anything.
+      expect((await pauseNotice(d.services, { id, actor })).outcome).toBe('alreadyPaused')
+      expect((await confirmNotice(d.services, { id, actor })).message).toContain('已处于暂停状态')
+    } finally {
+      held.undo()
+    }
+    const queue = d.services.messenger.queueOf(ACCOUNT)
+    await until(async () => ((await queue.getJobCounts('delayed')).delayed ?? 0) > 0)
+    await until(async () => (await queue.getJobCounts('active')).active === 0)
+    // No reconciler from here on (the file's last test): the resume alone must find them.
+    await d.workers?.reconciler?.close()
+    // Redis loses everything of the account's queue (a FLUSHALL, a lost AOF).
+    await queue.obliterate({ force: true })
+    const openRows = async () =>
+      (await statusesOf(id)).filter((s) => s === 'pending' || s === 'sending').length
+    // The sends said just before the pause are recorded behind them (written in batches).
+    await until(async () => (await openRows()) === 17 - noticeCopies(d, text).length)
+    const open = await openRows()
+    expect(open).toBeGreaterThan(0)
+
+    const resumed = await resumeNotice(d.services, { id, actor })
+    expect(resumed).toMatchObject({ outcome: 'resumed', queued: true, woken: 0, requeued: open })
+    await untilDone(d, id, 40_000)
+    const after = await agreement(d, id)
+    expect(after.rooms.filter((r) => r.status !== 'sent' || r.copies !== 1)).toEqual([])
+    expect(after.outside).toBe(0)
+    // A second 继续 has nothing to resume.
+    expect((await resumeNotice(d.services, { id, actor })).outcome).toBe('notPaused')
+  }, 60_000)
 })

@@ -3,6 +3,7 @@ import type { OutboundMessage, OutboundPage } from '../queues/outbound-message.t
 import { PAGE_MAX } from '../queues/outbound-message.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import { PageProgress } from '../queues/page-progress.ts'
+import { HoldError } from '../queues/send-failures.ts'
 import { PAGE_TURN_MS } from '../queues/send-options.ts'
 import { enqueuePageBulk, enqueueSay, type SendQueue, unsaidOf } from '../queues/send-queue.ts'
 import { useSendQueues, waitFor } from './support/send-queues.ts'
@@ -218,5 +219,26 @@ describe('page jobs (one text into many rooms of one account)', () => {
     await job!.remove()
     progress.set(61)
     await expect(progress.flush()).rejects.toThrow(/p-12/)
+  })
+
+  it('parks on a hold where it stopped, no attempt used, and a promote resumes it at that room', async () => {
+    const { account, queue } = queueFor()
+    await enqueuePageBulk(queue, [{ page: pageOf(6), jobId: 'p-hold' }])
+    // The hooks hold every room from the fourth on (a paused notice), for a minute.
+    let holding = true
+    const { said } = start(account, UNPACED, async (msg) => {
+      if (holding && Number(msg.ref?.slice(1)) >= 4) throw new HoldError('paused', 60_000)
+    })
+    await waitFor('parked', async () => (await queue.getJobState('p-hold')) === 'delayed')
+    const parked = await queue.getJob('p-hold')
+    expect(refs(said)).toEqual(['n1', 'n2', 'n3'])
+    expect(parked?.progress).toBe(3)
+    expect(parked?.attemptsMade).toBe(0)
+    expect(await queue.getJobCounts('failed')).toMatchObject({ failed: 0 })
+
+    holding = false
+    await parked!.promote()
+    await waitFor('completed', async () => (await queue.getJobState('p-hold')) === 'completed')
+    expect(refs(said)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5', 'n6'])
   })
 })

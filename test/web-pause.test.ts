@@ -6,6 +6,7 @@ import { notices } from '../db/schema/broadcasts.ts'
 import type { WebServer } from '../web/server.ts'
 import {
   agreement,
+  aroundSends,
   districtPerFile,
   FAST_RECONCILE,
   FAST_SEND_RETRIES,
@@ -17,7 +18,7 @@ import { browserPerFile, signedIn, startConsole } from './support/web-console.ts
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-describe('暂停发送 and 继续发送 in the console, in Chromium', () => {
+describe("a notice's sends in the console, in Chromium: 暂停, 继续, the queues", () => {
   const district = districtPerFile({
     workers: { reconcile: FAST_RECONCILE, sendJobOptions: FAST_SEND_RETRIES },
   })
@@ -76,7 +77,7 @@ describe('暂停发送 and 继续发送 in the console, in Chromium', () => {
     await expect(page.locator('main').textContent()).resolves.toContain('已继续发送')
     const sent = page.locator('#progress tr[data-tier="0"] [data-sent]')
     await expect.poll(() => sent.getAttribute('data-sent'), { timeout: 30_000 }).toBe('17')
-    await untilDone(d, id)
+    await untilDone(d, id, 40_000)
     const after = await agreement(d, id)
     expect(after.rooms).toHaveLength(17)
     expect(after.rooms.filter((r) => r.status !== 'sent' || r.copies !== 1)).toEqual([])
@@ -91,7 +92,7 @@ describe('暂停发送 and 继续发送 in the console, in Chromium', () => {
       expect.arrayContaining(['notice.pause', 'notice.resume']),
     )
     await context.close()
-  })
+  }, 60_000)
 
   it('暂停 by a forged form: 404 outside the township, 403 and audited for one who may only view', async () => {
     const d = district()
@@ -136,5 +137,77 @@ describe('暂停发送 and 继续发送 in the console, in Chromium', () => {
     } finally {
       held.undo()
     }
-  })
+  }, 60_000)
+
+  it('任务队列: an administrator sees every queue, the latest failures masked, and retries them (audited); anyone else gets 403, by URL too', async () => {
+    const d = district()
+    const text = '石桥铺街道社区卫生服务中心本周四下午暂停门诊。'
+    const dead = d.network.room('科园社区第一网格1栋居民群').room.id
+    // The puppet's refusal quotes a phone number: the page must not show it.
+    const undo = aroundSends(d, 'bot-shiqiaopu', async (roomId, t, say) => {
+      if (roomId === dead && unsigned(t) === text) throw new Error('refused by 13912345678')
+      return say()
+    })
+    const author = await signedIn(browser(), d.services, 'wxid_liuyang')
+    try {
+      await author.page.goto(`${url}/notices/new`)
+      await author.page.getByLabel('石桥铺街道').check()
+      await author.page.locator('textarea[name=text]').fill(text)
+      await author.page.getByRole('button', { name: '生成预览' }).click()
+      await author.page.waitForURL(/\/notices\/\d+$/)
+      const id = Number(new URL(author.page.url()).pathname.split('/').pop())
+      await author.page.getByRole('button', { name: '确认发布' }).click()
+      await untilDone(d, id, 40_000)
+    } finally {
+      undo()
+    }
+    // Not an administrator: the page and the retry are refused, whatever the URL.
+    expect(await author.page.getByRole('link', { name: '任务队列' }).count()).toBe(0)
+    expect((await author.page.goto(`${url}/admin/queues`))?.status()).toBe(403)
+    await author.page.goto(`${url}/notices`)
+    const csrf = await author.page.locator('input[name=_csrf]').first().inputValue()
+    const forged = await author.page.request.post(`${url}/admin/queues/retry`, {
+      form: { _csrf: csrf, queue: 'send:bot-shiqiaopu' },
+    })
+    expect(forged.status()).toBe(403)
+    await author.context.close()
+
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_zhaolei')
+    await page.getByRole('link', { name: '任务队列' }).click()
+    const queues = await page
+      .locator('#queues tr[data-queue]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-queue')))
+    expect(queues).toEqual(
+      expect.arrayContaining(['send:bot-shiqiaopu', 'send:bot-yangjiaping', 'fanout', 'sla']),
+    )
+    const send = page.locator('#queues tr[data-queue="send:bot-shiqiaopu"]')
+    await expect(send.locator('[data-state=failed]').textContent()).resolves.toBe('1')
+    expect(Number(await send.locator('[data-state=completed]').textContent())).toBeGreaterThan(0)
+    const failures = await page.locator('[data-failed="send:bot-shiqiaopu"]').textContent()
+    expect(failures).toMatch(/d-\d+/)
+    expect(failures).toContain('139****5678')
+    expect(await page.locator('main').textContent()).not.toContain('13912345678')
+    // No job's data: the notice's text is nowhere on the page.
+    expect(await page.locator('main').textContent()).not.toContain(text)
+
+    await send.getByRole('button', { name: /重试/ }).click()
+    await expect(page.locator('main .ok').textContent()).resolves.toContain('1 个失败任务重新排队')
+    // The retried send finds its delivery given up and says nothing: the queue has no failure left.
+    await until(async () => {
+      const counts = await d.services.messenger.queueOf('bot-shiqiaopu').getJobCounts('failed')
+      return counts.failed === 0
+    })
+    const [line] = await d.t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'queue.retry'), eq(auditLog.actorRef, 'wxid_zhaolei')))
+    expect(line).toMatchObject({
+      allowed: true,
+      detail: { queue: 'send:bot-shiqiaopu', failed: 1 },
+    })
+    expect(
+      d.network.transcript.filter((s) => s.roomId === dead && unsigned(s.text) === text),
+    ).toEqual([])
+    await context.close()
+  }, 60_000)
 })

@@ -36,6 +36,7 @@ export function Page(props: { title: string; staff?: Staff | undefined; children
                 <>
                   <a href="/admin/audit">审计日志</a>
                   <a href="/admin/accounts">机器人账号</a>
+                  <a href="/admin/queues">任务队列</a>
                 </>
               )}
               <span class="who">

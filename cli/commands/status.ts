@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { inArray } from 'drizzle-orm'
 import { openApp } from '../../app/app.ts'
 import { PUPPET_HINTS, type PuppetErrorKind } from '../../bot/puppet-errors.ts'
 import { noticeCode } from '../../broadcasts/notice-code.ts'
@@ -35,15 +35,16 @@ export const statusCli: CliCommand = {
         )
       }
       const inFlight = await db
-        .select({ id: notices.id, text: notices.text })
+        .select({ id: notices.id, text: notices.text, status: notices.status })
         .from(notices)
-        .where(eq(notices.status, 'confirmed'))
+        // A paused notice is still being sent, held: shown with its mark (继续 resumes it).
+        .where(inArray(notices.status, ['confirmed', 'paused']))
         .orderBy(notices.id)
       out(`发布中的通知：${inFlight.length}`)
       for (const n of inFlight) {
         const { totals } = await noticeProgress(db, n.id)
         out(
-          `  ${noticeCode(n.id)} 送达 ${totals.sent}/${totals.total}，待发 ${totals.pending}，失败 ${totals.failed}：${n.text.slice(0, 20)}`,
+          `  ${noticeCode(n.id)}${n.status === 'paused' ? '（已暂停）' : ''} 送达 ${totals.sent}/${totals.total}，待发 ${totals.pending}，失败 ${totals.failed}：${n.text.slice(0, 20)}`,
         )
       }
       const overdue = await listOrders(db, { overdue: true, now: new Date(), limit: 10 })

@@ -1,7 +1,8 @@
 /**
  * Administrators' pages: the audit log, searchable by action, actor and outcome (an admin of a
  * township sees the lines about its units; the district's admin sees every line), and the bot
- * accounts with their state and send queues, as `quanqun status` prints them.
+ * accounts with their state and send queues, as `quanqun status` prints them, and every queue of
+ * the instance (queues.tsx).
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { Hono } from 'hono'
@@ -12,6 +13,7 @@ import { listBotAccounts } from '../../network/bot-accounts.ts'
 import { ACCOUNT_STATE_NAMES } from '../../network/templates.ts'
 import { staffOf, type WebEnv } from '../auth.ts'
 import { Page } from '../layout.tsx'
+import { queueRoutes } from './queues.tsx'
 
 /** Lines on one page of the log: newest first, narrow the search for older ones. */
 const AUDIT_LIMIT = 200
@@ -38,6 +40,7 @@ const requireAdmin: MiddlewareHandler<WebEnv> = async (c, next) => {
 export function adminRoutes(services: Services) {
   const app = new Hono<WebEnv>()
   app.use('*', requireAdmin)
+  app.route('/', queueRoutes(services))
 
   app.get('/audit', async (c) => {
     const paths = adminPaths(c)

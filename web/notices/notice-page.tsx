@@ -333,7 +333,7 @@ export function noticeRoutes(services: Services, pacing: PacingConfig) {
   })
 
   // Progress as server-sent events while the notice goes out: the table again every second,
-  // then once more when it is done (or cancelled), and the stream ends.
+  // then once more when it is done (or paused, or cancelled), and the stream ends.
   app.get('/:id/events', async (c) => {
     const notice = await visible(c)
     if (!notice) return notFound(c)

@@ -94,11 +94,8 @@ export function orderRoutes(services: Services) {
     const f = parseFilter(c)
     if (!f) return forbidden(c)
     const staff = staffOf(c)
-    const [rows, categories, workers] = await Promise.all([
-      boardRows(services, f),
-      listCategories(services),
-      workersForBoard(services, f.unitPath),
-    ])
+    const [rows, categories] = await Promise.all([boardRows(services, f), listCategories(services)])
+    const workers = await workersForBoard(services, rows)
     const now = services.now()
     const query = new URL(c.req.url).search
     return c.html(

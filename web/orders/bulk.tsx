@@ -6,9 +6,10 @@
  */
 import { Hono } from 'hono'
 import type { Services } from '../../core/services.ts'
-import { ancestors, findUnitByPath, subtreeUnits } from '../../network/queries.ts'
+import { readChains } from '../../network/queries.ts'
 import type { Category } from '../../orders/catalogue.ts'
 import { type Candidate, workersCovering } from '../../orders/dispatch.ts'
+import type { ListedOrder } from '../../orders/order-queries.ts'
 import { type Staff, staffOf, type WebEnv } from '../auth.ts'
 import { CsrfField, Page } from '../layout.tsx'
 import { dispatchOrder, readableOrder, recategorizeOrder } from './order-actions.ts'
@@ -19,18 +20,24 @@ const BULK_MAX = 500
 const ACTIONS = { dispatch: '批量派单', recategorize: '批量改类' } as const
 type BulkAction = keyof typeof ACTIONS
 
+/** Workers offered for a bulk dispatch: the least loaded first, a select one can still scan. */
+const WORKERS_SHOWN = 300
+
 /**
- * Who a board's orders may go to: a worker role on the board's unit, above it or below it. The
- * state machine still decides each order (a grid's worker for another grid's order is refused).
+ * Who the board's orders may go to: a worker role on one of their handling units or a unit above
+ * it (as on an order's own page), read for the rows shown only, so a district's board does not
+ * read every unit below it. The state machine still decides each order.
  */
-export async function workersForBoard(services: Services, unitPath: string): Promise<Candidate[]> {
-  const unit = await findUnitByPath(services.db, unitPath)
-  if (!unit) return []
-  const [chain, below] = await Promise.all([
-    ancestors(services.db, unit.id),
-    subtreeUnits(services.db, unit.id),
-  ])
-  return workersCovering(services.db, [...new Set([...chain, ...below].map((u) => u.id))])
+export async function workersForBoard(
+  services: Services,
+  rows: readonly ListedOrder[],
+): Promise<Candidate[]> {
+  const handling = [...new Set(rows.map((r) => r.handlingUnitId))]
+  if (handling.length === 0) return []
+  const chains = await readChains(services.db, handling)
+  const units = new Set([...chains.values()].flat().map((u) => u.id))
+  const workers = await workersCovering(services.db, [...units])
+  return workers.sort((a, b) => a.load - b.load || a.memberId - b.memberId).slice(0, WORKERS_SHOWN)
 }
 
 /** Under the board's table, inside its form: what to do with the orders ticked. */
