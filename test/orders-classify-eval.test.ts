@@ -19,10 +19,12 @@ const DEV = new URL('./corpus/orders-dev.tsv', import.meta.url).pathname
 const DEV_2 = new URL('./corpus/orders-dev-2.tsv', import.meta.url).pathname
 const HELD_OUT = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
 // Floors just under the accuracy last measured, so a drop fails. Held-out (second round): 301/347
-// (86.7 %) before its tuning. Dev: 343/345 (99.4 %), dev-2: 323/359 (90.0 %, the first round's
-// held-out figure); figures the tuning reads, so they say little.
+// (86.7 %) before its tuning and 301/347 after it (one line gained, one lost), short of the issue's
+// 95 % (worst: facility-renovation, media, legal-advice). Dev: 343/345 (99.4 %) both times; dev-2:
+// 323/359 (90.0 %, the first round's held-out figure) → 345/359 (96.1 %); figures the tuning read,
+// so they say little.
 const DEV_ACCURACY = 0.99
-const DEV_2_ACCURACY = 0.89
+const DEV_2_ACCURACY = 0.95
 const HELD_OUT_ACCURACY = 0.86
 
 const file = await readCatalogFile()
