@@ -10,23 +10,28 @@ import { type EvalLine, evaluate, formatReport, parseEvalFile } from '../orders/
 import { runCli } from './support/cli.ts'
 
 // Residents' order texts (elderly register, Chongqing speech, typos, emoji, voice input without
-// punctuation, several needs in a line), labelled by hand, in two files. The dev set is what the
-// catalogue's examples and the scoring were tuned on; the held-out set was written afresh before
-// that tuning and never read while tuning, so its figure is the one that says how residents fare.
-// Neither shares a line with the catalogue's examples (asserted below).
+// punctuation, several needs in a line), labelled by hand, in three files. The dev sets are what the
+// catalogue's examples and the scoring were tuned on (dev-2 was the held-out set of the first
+// round, seen once it was measured); the held-out set was written afresh before the next round
+// and never read while tuning, so its figure is the one that says how residents fare. None shares
+// a line with the catalogue's examples (asserted below).
 const DEV = new URL('./corpus/orders-dev.tsv', import.meta.url).pathname
+const DEV_2 = new URL('./corpus/orders-dev-2.tsv', import.meta.url).pathname
 const HELD_OUT = new URL('./corpus/orders-heldout.tsv', import.meta.url).pathname
-// Floors just under the accuracy last measured, so a drop fails. Held-out: 289/359 (80.5 %) on
-// the classifier before issue 18's tuning, 323/359 (90.0 %) after it, short of the issue's 95 %
-// (worst: general, fitness, environment). Dev: 325/345 before, 343/345 (99.4 %) after; a figure
-// the tuning read, so it says little.
+// Floors just under the accuracy last measured, so a drop fails. Held-out (second round): 301/347
+// (86.7 %) before its tuning and 301/347 after it (one line gained, one lost), short of the issue's
+// 95 % (worst: facility-renovation, media, legal-advice). Dev: 343/345 (99.4 %) both times; dev-2:
+// 323/359 (90.0 %, the first round's held-out figure) → 345/359 (96.1 %); figures the tuning read,
+// so they say little.
 const DEV_ACCURACY = 0.99
-const HELD_OUT_ACCURACY = 0.89
+const DEV_2_ACCURACY = 0.95
+const HELD_OUT_ACCURACY = 0.86
 
 const file = await readCatalogFile()
 const categories = fileCategories(file)
 const codes = new Set(categories.map((c) => c.code))
 const dev = parseEvalFile(await readFile(DEV, 'utf8'), codes)
+const dev2 = parseEvalFile(await readFile(DEV_2, 'utf8'), codes)
 const heldOut = parseEvalFile(await readFile(HELD_OUT, 'utf8'), codes)
 const examples = file.categories.flatMap((c) => c.examples.map(matchText))
 
@@ -40,6 +45,7 @@ const overlapping = (lines: readonly EvalLine[], others: readonly string[]) =>
 describe.each([
   { name: 'held-out', corpus: heldOut, floor: HELD_OUT_ACCURACY },
   { name: 'dev', corpus: dev, floor: DEV_ACCURACY },
+  { name: 'dev-2', corpus: dev2, floor: DEV_2_ACCURACY },
 ])('the $name order corpus', ({ name, corpus: { lines, errors }, floor }) => {
   it('holds at least 300 labelled lines, at least 15 in every category, well formed', () => {
     expect(errors).toEqual([])
@@ -64,11 +70,11 @@ describe.each([
   })
 })
 
-it('keeps the held-out set apart from the dev set', () => {
+it('keeps the held-out set apart from the dev sets', () => {
   expect(
     overlapping(
       heldOut.lines,
-      dev.lines.map((l) => matchText(l.text)),
+      [...dev.lines, ...dev2.lines].map((l) => matchText(l.text)),
     ),
   ).toEqual([])
 })

@@ -120,6 +120,30 @@ describe('classify', () => {
     expect(unsure(c)).toBe(false)
   })
 
+  it('does not take a bill or a talk about a danger for one', () => {
+    // 燃气费 is a bill to pay; a talk on fire escape is a talk. Neither is urgent.
+    expect(classify('手机上咋个交燃气费哦', categories)).toMatchObject({
+      category: { code: 'phone-help' },
+      safety: false,
+    })
+    expect(classify('请消防员来给老年人讲讲火灾逃生', categories)).toMatchObject({
+      category: { code: 'science' },
+      safety: false,
+    })
+    // The bill named beside a danger present does not hide it.
+    expect(classify('交了燃气费 屋头还是闻到燃气味', categories)).toMatchObject({
+      category: { code: 'safety-hazard' },
+      safety: true,
+    })
+  })
+
+  it('weighs the first of several needs in a line more, without asking back', () => {
+    const c = classify('帮老汉儿买点药 还有想问下手机咋个视频', categories)!
+    expect(c.category.code).toBe('elderly-care')
+    expect(c.alternatives[0]!.category.code).toBe('phone-help')
+    expect(unsure(c)).toBe(false)
+  })
+
   it('lands a phrasing staff corrected where they put it, for that district only', () => {
     const text = '帮我问问那个补贴的事情'
     const legal = categories.find((c) => c.code === 'legal-advice')!
