@@ -63,6 +63,8 @@ export async function openApp(
     notices: {
       ...(config.noticeSignature && { signature: config.noticeSignature }),
       ...(config.noticeReminderOffsetsMs && { reminderOffsetsMs: config.noticeReminderOffsetsMs }),
+      attachmentMaxBytes: config.noticeAttachmentMaxBytes,
+      recallWindowMs: config.noticeRecallWindowMs,
     },
     noticeApprovalTiers: config.noticeApprovalTiers,
   }

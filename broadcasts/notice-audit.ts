@@ -9,6 +9,7 @@ export type NoticeAuditAction =
   | 'notice.cancel'
   | 'notice.resend'
   | 'notice.receipt'
+  | 'notice.recall'
 
 /** Who acts on a notice of which unit, from which group: what every audit line of it shares. */
 export interface NoticeAuditScene {

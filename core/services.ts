@@ -29,9 +29,16 @@ export interface Services {
   orders?: Partial<OrderOptions>
   /**
    * The signature line under every notice (NOTICE_SIGNATURE) and the reminders before an event
-   * (NOTICE_REMINDERS); broadcasts/ has the defaults.
+   * (NOTICE_REMINDERS), a picture's size cap and 撤回's window; broadcasts/ has the defaults.
    */
-  notices?: { signature?: string; reminderOffsetsMs?: readonly number[] }
+  notices?: {
+    signature?: string
+    reminderOffsetsMs?: readonly number[]
+    /** NOTICE_ATTACHMENT_MAX_MB in bytes (broadcasts/notice-attachments.ts has the default). */
+    attachmentMaxBytes?: number
+    /** NOTICE_RECALL_WINDOW_S in ms (broadcasts/recall-notice.ts has the default). */
+    recallWindowMs?: number
+  }
   /**
    * The staff console's address, for the login links the bot sends (unset: no console). One
    * object shared by every copy of Services (each bot account holds one), so a console started

@@ -201,6 +201,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
   notice: ['scope', 'tiers', 'text'],
   confirmNotice: ['code'],
   cancelNotice: ['code'],
+  recallNotice: ['code'],
   resendNotice: ['code'],
   receipt: ['code'],
   bind: ['path'],
@@ -210,6 +211,7 @@ const fieldsOf: { [I in Command['intent']]: readonly string[] } = {
 const noticeIntents = new Set([
   'confirmNotice',
   'cancelNotice',
+  'recallNotice',
   'resendNotice',
   'receipt',
   'correctNotice',

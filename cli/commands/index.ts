@@ -9,6 +9,7 @@ import { networkImport } from './network-import.ts'
 import { networkShow } from './network-show.ts'
 import { networkTemplate } from './network-template.ts'
 import { noticeCancel, noticeConfirm } from './notice-confirm.ts'
+import { noticeRecall } from './notice-recall.ts'
 import { noticeResend } from './notice-resend.ts'
 import { noticeSend } from './notice-send.ts'
 import { noticeStatus } from './notice-status.ts'
@@ -43,6 +44,7 @@ export const commands: readonly CliCommand[] = [
   noticeConfirm,
   noticeCancel,
   noticeResend,
+  noticeRecall,
   noticeStatus,
   ordersList,
   ordersRates,
