@@ -37,7 +37,9 @@ function maxAttachmentBytes(services: Pick<Services, 'notices'>): number {
 /** A size above the cap, refused in Chinese before anything is stored. */
 export function tooLarge(services: Pick<Services, 'notices'>, bytes: number): string | undefined {
   const max = maxAttachmentBytes(services)
-  return bytes > max ? attachmentTexts.tooLarge(Math.floor(max / 1024 / 1024)) : undefined
+  if (bytes <= max) return undefined
+  const mb = max / 1024 / 1024
+  return attachmentTexts.tooLarge(mb >= 1 ? `${Math.floor(mb)}MB` : `${Math.floor(max / 1024)}KB`)
 }
 
 export type Stored = { ok: true; attachment: NoticeAttachment } | { ok: false; message: string }

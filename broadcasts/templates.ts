@@ -232,7 +232,7 @@ export function receipt(r: ReceiptInput): string[] {
 
 /** A notice's pictures, files and article cards. */
 export const attachmentTexts = {
-  tooLarge: (mb: number) => `附件太大：通知的图片或文件不能超过 ${mb}MB，请压缩后再发。`,
+  tooLarge: (limit: string) => `附件太大：通知的图片或文件不能超过 ${limit}，请压缩后再发。`,
   tooMany: (max: number) => `一条通知最多带 ${max} 个附件。`,
   badLink: '链接无法识别：请发 http:// 或 https:// 开头的文章链接。',
   noStore: '本机未配置文件存储（DATA_DIR），无法发送图片或文件。',

@@ -30,7 +30,7 @@ export const noticeRecall: CliCommand = {
         return 1
       }
       const result = await recallNotice(services, { id, actor: cliActor() })
-      ctx.out(result.message)
+      for (const line of result.message.split('\n')) ctx.out(line)
       if (result.outcome !== 'recalling') return result.outcome === 'recalled' ? 0 : 1
       const end = Date.now() + waitS * 1000
       while ((await recallPending(services, id)) && Date.now() < end) await sleep(500)
