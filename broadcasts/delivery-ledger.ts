@@ -155,10 +155,10 @@ export class DeliveryLedger implements SendHooks {
   private async partSaid(id: number, part: number, messageId: string | undefined): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const changed = await markPartSaid(this.services.db, id, part)
         if (messageId) {
           await recordMessages(this.services.db, [{ deliveryId: id, part, messageId }])
         }
+        const changed = await markPartSaid(this.services.db, id, part)
         if (changed?.done) await reportProgressSafely(this.services, changed.noticeId, changed.tier)
         return
       } catch (err) {
@@ -270,12 +270,13 @@ export class DeliveryLedger implements SendHooks {
   private async writeSent(ids: number[]): Promise<DeliveryRef[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const changed = await markSentMany(this.services.db, ids)
+        // The ids first: 撤回 takes back what a `sent` row names, so none may be sent without.
         const said = ids.flatMap((id) => {
           const messageId = this.messageIds.get(id)
           return messageId === undefined ? [] : [{ deliveryId: id, part: 0, messageId }]
         })
         if (said.length > 0) await recordMessages(this.services.db, said)
+        const changed = await markSentMany(this.services.db, ids)
         for (const id of ids) this.messageIds.delete(id)
         if (changed.length < ids.length) {
           this.services.log.warn(

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Said } from '../bot/mock-network.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
+import { type NoticeAttachment, storeNoticeFile } from '../broadcasts/notice-attachments.ts'
 import { unsigned } from '../broadcasts/signature.ts'
 import { parseCommandArgs } from '../cli/argv.ts'
 import type { CliCommand } from '../cli/command.ts'
@@ -63,7 +64,7 @@ describe('notices with pictures, and 撤回', () => {
 
   const liuyang = () => memberActor(d.t.db, 'wxid_liuyang')
   /** A notice to the township drafted by its propagandist, answering in the staff room. */
-  const draft = async (text: string) => {
+  const draft = async (text: string, attachments: NoticeAttachment[] = []) => {
     const [staff] = await d.t.db
       .select({ roomId: groups.roomId })
       .from(groups)
@@ -73,6 +74,7 @@ describe('notices with pictures, and 撤回', () => {
       scope: '石桥铺街道',
       text,
       replyTo: { account: ACCOUNT, roomId: staff!.roomId! },
+      attachments,
     })
     if (!created.ok) throw new Error(created.message)
     return created.notice.id
@@ -162,6 +164,28 @@ describe('notices with pictures, and 撤回', () => {
       .where(eq(deliveries.noticeId, id))
     expect(ids.filter((m) => m.part === 0)).toHaveLength(17)
     expect(ids.filter((m) => m.part === 1)).toHaveLength(17)
+  })
+
+  it('a group whose text failed gets its picture only after the text: the reconciler queues what the page had to leave', async () => {
+    const text = '本周日石桥铺街道开展志愿服务，请见附件。'
+    const stored = await storeNoticeFile(d.services, { name: '志愿服务.png', data: PNG })
+    if (!stored.ok) throw new Error(stored.message)
+    const id = await draft(text, [stored.attachment])
+    const rooms = await topicOf()
+    const victim = [...rooms.values()].find((g) => g.topic === '科园社区第二网格2栋居民群')!
+    let refused = 0
+    puppet().refuse = (to, what) => to === victim.roomId && unsigned(what) === text && refused++ < 1
+    try {
+      await confirmNotice(d.services, { id, actor: await liuyang() })
+      await untilDone(d, id, 30_000)
+    } finally {
+      puppet().refuse = () => false
+    }
+    expect(refused).toBe(2)
+    const said = saidPerRoom(text, '志愿服务.png')
+    const rows = await rowsOf(id)
+    expect(rows.map((r) => said.get(r.roomId!))).toEqual(rows.map(() => ['text', 'picture']))
+    expect(rows.every((r) => r.status === 'sent' && r.partsSaid === 2)).toBe(true)
   })
 
   it('refuses a picture above the configured size, in Chinese, and keeps nothing', async () => {
