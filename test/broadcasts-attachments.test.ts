@@ -8,6 +8,7 @@ import type { Said } from '../bot/mock-network.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { type NoticeAttachment, storeNoticeFile } from '../broadcasts/notice-attachments.ts'
+import { resendFailed } from '../broadcasts/resend-notice.ts'
 import { unsigned } from '../broadcasts/signature.ts'
 import { parseCommandArgs } from '../cli/argv.ts'
 import type { CliCommand } from '../cli/command.ts'
@@ -186,6 +187,31 @@ describe('notices with pictures, and 撤回', () => {
     const rows = await rowsOf(id)
     expect(rows.map((r) => said.get(r.roomId!))).toEqual(rows.map(() => ['text', 'picture']))
     expect(rows.every((r) => r.status === 'sent' && r.partsSaid === 2)).toBe(true)
+  })
+
+  it('a picture that fails for good leaves its group failed with the text said; 重发 says the picture only', async () => {
+    const text = '石桥铺街道垃圾分类宣传，请见图。'
+    const stored = await storeNoticeFile(d.services, { name: '分类指南.png', data: PNG })
+    if (!stored.ok) throw new Error(stored.message)
+    const id = await draft(text, [stored.attachment])
+    const rooms = await topicOf()
+    const victim = [...rooms.values()].find((g) => g.topic === '科园社区第一网格2栋居民群')!
+    puppet().refuse = (to, what) => to === victim.roomId && what === '分类指南.png'
+    try {
+      await confirmNotice(d.services, { id, actor: await liuyang() })
+      await untilDone(d, id, 30_000)
+      const failed = (await rowsOf(id)).filter((r) => r.status !== 'sent')
+      expect(failed).toMatchObject([{ roomId: victim.roomId, status: 'failed', partsSaid: 1 }])
+    } finally {
+      puppet().refuse = () => false
+    }
+    const resent = await resendFailed(d.services, { id, actor: await liuyang() })
+    expect(resent.outcome).toBe('resent')
+    await until(async () => (await rowsOf(id)).every((r) => r.status === 'sent'), 20_000)
+    const said = saidPerRoom(text, '分类指南.png')
+    expect(said.get(victim.roomId!)).toEqual(['text', 'picture'])
+    const rows = await rowsOf(id)
+    expect(rows.map((r) => said.get(r.roomId!))).toEqual(rows.map(() => ['text', 'picture']))
   })
 
   it('refuses a picture above the configured size, in Chinese, and keeps nothing', async () => {
