@@ -64,6 +64,8 @@ export async function openApp(
       ...(config.noticeSignature && { signature: config.noticeSignature }),
       ...(config.noticeReminderOffsetsMs && { reminderOffsetsMs: config.noticeReminderOffsetsMs }),
       autoPause: config.noticeAutoPause,
+      attachmentMaxBytes: config.noticeAttachmentMaxBytes,
+      recallWindowMs: config.noticeRecallWindowMs,
     },
     noticeApprovalTiers: config.noticeApprovalTiers,
   }

@@ -1,6 +1,7 @@
 import type { HandlerTable } from '../bot/context.ts'
 import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
+import { RECALL_REF, RecallHooks } from '../broadcasts/recall-notice.ts'
 import type { Services } from '../core/services.ts'
 import { orderSendHooks } from '../orders/send-hooks.ts'
 import { AroundSend } from '../queues/send-hooks.ts'
@@ -12,6 +13,10 @@ import { chatHandlers } from './chat-handlers.ts'
  * share the delivery ledger, so their sends are written together.
  */
 export function botWiring(services: Services): { handlers: HandlerTable; aroundSend: AroundSend } {
-  const hooks = { [DELIVERY_REF]: new DeliveryLedger(services), ...orderSendHooks(services) }
+  const hooks = {
+    [DELIVERY_REF]: new DeliveryLedger(services),
+    [RECALL_REF]: new RecallHooks(services),
+    ...orderSendHooks(services),
+  }
   return { handlers: chatHandlers, aroundSend: new AroundSend(hooks, services.log) }
 }

@@ -24,6 +24,16 @@ export interface AccountSendsOptions {
 }
 
 /**
+ * The platform would not take a message back: retrying cannot change that (the window only
+ * closes), so the take-back fails at once and its hook records it.
+ */
+class RecallRefused extends UnrecoverableError {
+  constructor() {
+    super('recall refused by the platform')
+  }
+}
+
+/**
  * The send side of one account: its paced send worker, the domains' hooks around each say, and
  * the account's recorded state while WeChat makes it cool down. Only the process holding the
  * live puppet runs it, since only that process can say anything.
@@ -65,22 +75,34 @@ export class AccountSends {
     await this.worker.close()
   }
 
-  private async sayNow(msg: OutboundMessage): Promise<void> {
-    const { Room, Contact } = this.opts.wechaty
+  /** Says (or takes back) one message; the platform's id of what was said, when it gives one. */
+  private async sayNow(msg: OutboundMessage): Promise<string | undefined> {
+    const { wechaty } = this.opts
+    if (msg.recall !== undefined) {
+      // The puppet answers false when the platform refuses (past its window, already gone).
+      if (!(await wechaty.puppet.messageRecall(msg.recall))) throw new RecallRefused()
+      return undefined
+    }
+    const { Room, Contact } = wechaty
     // A private message is addressed to the contact id; everything else to a room (a message
     // queued before `privately` existed may still be either).
     const target = msg.privately
       ? await Contact.find({ id: msg.roomId })
       : ((await Room.find({ id: msg.roomId })) ?? (await Contact.find({ id: msg.roomId })))
     if (!target) throw new Error(`room ${msg.roomId} not found on account ${this.opts.name}`)
-    if (!msg.file) {
-      await target.say(msg.text)
-      return
+    return (await target.say(await this.sayable(msg)))?.id
+  }
+
+  private async sayable(msg: OutboundMessage) {
+    if (msg.link) {
+      const { url, title, description } = msg.link
+      return new this.opts.wechaty.UrlLink({ url, title, ...(description && { description }) })
     }
+    if (!msg.file) return msg.text
     // As base64: the one FileBox form every puppet can carry across a process (puppet-service,
-    // the mock); the files are small, bounded at storage (orders/attachments.ts).
+    // the mock); the files are small, bounded at storage (core/content-store.ts callers).
     const data = await readFile(msg.file.path)
-    await target.say(FileBox.fromBase64(data.toString('base64'), msg.file.name))
+    return FileBox.fromBase64(data.toString('base64'), msg.file.name)
   }
 
   private async markCooling(until: number, reason: string): Promise<void> {

@@ -628,7 +628,9 @@ async function toIncoming(message: Message): Promise<Incoming> {
     talkerName: (talker.name() || '居民').slice(0, MAX_NAME),
     text: message.text(),
     type: kindOf(type),
-    ...(ATTACHMENTS.has(type) && { file: () => message.toFileBox() }),
+    ...(type === types.Message.Url
+      ? { link: async () => (await message.toUrlLink()).payload }
+      : ATTACHMENTS.has(type) && { file: () => message.toFileBox() }),
   }
 }
 
@@ -643,5 +645,6 @@ function kindOf(type: types.Message): Incoming['type'] {
   if (type === types.Message.Text) return 'text'
   if (type === types.Message.Unknown) return 'system'
   if (type === types.Message.Audio) return 'voice'
-  return ATTACHMENTS.has(type) ? 'attachment' : 'other'
+  // A shared article is offered where pictures are: a propagandist's 通知 may carry it.
+  return ATTACHMENTS.has(type) || type === types.Message.Url ? 'attachment' : 'other'
 }

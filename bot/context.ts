@@ -19,6 +19,8 @@ export interface Incoming {
   fromPlatform?: boolean
   /** An attachment's file, fetched from the puppet only when wanted (a FileBox fits). */
   file?: () => Promise<{ name: string; size: number; toBuffer(): Promise<Buffer> }>
+  /** A shared article's card (an 'attachment' too), read from the puppet only when wanted. */
+  link?: () => Promise<{ url: string; title: string; description?: string | undefined }>
 }
 
 export interface BotAccountRef {

@@ -20,6 +20,7 @@ import {
   UNBOUND_INTENTS,
 } from './context.ts'
 import { attachToRecentOrder } from './handlers/attachments.ts'
+import { holdForNotice } from './handlers/notice-attachments.ts'
 import { BUSY, InFlight } from './in-flight.ts'
 import { isRoomThrottleNotice } from './system-notice.ts'
 import type { TalkerLimit } from './talker-limit.ts'
@@ -243,7 +244,14 @@ async function beyondText(deps: MessageDeps, incoming: Incoming): Promise<Reacti
       member: undefined,
     }
     try {
-      const text = await attachToRecentOrder(ctx)
+      let text = await attachToRecentOrder(ctx)
+      if (text === undefined) {
+        // Else it may be a propagandist's picture for the notice they are about to write.
+        const { group, member } = await pipelineOf(deps.services).senders.load(
+          keyOf({ roomId: incoming.roomId, talkerId: incoming.talkerId, routes: false }),
+        )
+        text = await holdForNotice({ ...ctx, group, member })
+      }
       return text && deps.limit.allow(incoming.talkerId) ? reply(incoming, text) : SILENT
     } catch (error) {
       deps.services.log.error({ err: error, roomId: incoming.roomId }, 'attachment failed')

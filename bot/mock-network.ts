@@ -6,7 +6,7 @@ import { types, type Wechaty } from 'wechaty'
 import { type mock, mock as mocks, PuppetMock } from 'wechaty-puppet-mock'
 import type { Db } from '../db/client.ts'
 import { botAccounts, groups, members } from '../db/schema/network.ts'
-import { buildWechaty, MOCK_PUPPET } from './puppet.ts'
+import { buildWechaty, MOCK_PUPPET, type MockPuppetFactory } from './puppet.ts'
 
 export interface MockPerson {
   wechatId: string
@@ -60,7 +60,11 @@ export class MockNetwork {
     private readonly people: ReadonlyMap<string, string>,
   ) {}
 
-  static async build(db: Db, residents: readonly MockPerson[] = []): Promise<MockNetwork> {
+  static async build(
+    db: Db,
+    residents: readonly MockPerson[] = [],
+    mockPuppet?: MockPuppetFactory,
+  ): Promise<MockNetwork> {
     const people: MockPerson[] = [
       ...(await db.select({ wechatId: members.wechatId, name: members.name }).from(members)),
       ...residents,
@@ -75,6 +79,7 @@ export class MockNetwork {
           puppet: MOCK_PUPPET,
           mocker,
           dataDir: '',
+          mockPuppet,
         })
         return { name: row.name, mocker, wechaty, self }
       }),

@@ -20,7 +20,11 @@ export interface WechatyOptions {
   dataDir: string
   /** The mock's world; required with the mock puppet. */
   mocker?: mock.Mocker
+  /** Builds the mock puppet (tests give one that returns message ids); PuppetMock by default. */
+  mockPuppet?: MockPuppetFactory | undefined
 }
+
+export type MockPuppetFactory = (mocker: mock.Mocker) => PuppetMock
 
 /** Where a real puppet keeps an account's login session: Wechaty's name, and its memory card file. */
 export function sessionOf(dataDir: string, account: string): { name: string; file: string } {
@@ -32,7 +36,8 @@ export function sessionOf(dataDir: string, account: string): { name: string; fil
 export function buildWechaty(opts: WechatyOptions): Wechaty {
   if (opts.puppet === MOCK_PUPPET) {
     if (!opts.mocker) throw new Error('the mock puppet needs a mocker (a simulated network)')
-    return WechatyBuilder.build({ puppet: new PuppetMock({ mocker: opts.mocker }) })
+    const puppet = opts.mockPuppet?.(opts.mocker) ?? new PuppetMock({ mocker: opts.mocker })
+    return WechatyBuilder.build({ puppet })
   }
   // The memory card is written there on login; a fresh data directory must not crash the bot.
   mkdirSync(dirname(sessionOf(opts.dataDir, opts.account).file), { recursive: true })

@@ -8,6 +8,12 @@ import { type AudiencePlan, planAudience } from './audience.ts'
 import { mayAuthor, memberIdOf, type NoticeActor } from './authorize.ts'
 import { reachedGroups } from './delivery-store.ts'
 import { eventTimeIn } from './event-time.ts'
+import {
+  attachmentRows,
+  attachmentSummary,
+  type NoticeAttachment,
+  refuseAttachments,
+} from './notice-attachments.ts'
 import { auditNotice, type NoticeAuditScene } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
 import { findNotice, insertNoticeWithDeliveries, type Notice } from './notice-store.ts'
@@ -47,6 +53,8 @@ export interface CreateNoticeInput {
    * "活动时间 …" line of the text; null: none (a reminder's own text names the time).
    */
   eventAt?: Date | null | undefined
+  /** Pictures, files (already in the content store) and article cards said after the text. */
+  attachments?: readonly NoticeAttachment[] | undefined
 }
 
 type CreateNoticeRefusal =
@@ -62,9 +70,18 @@ type CreateNoticeRefusal =
   | 'notSent'
   | 'eventInPast'
   | 'template'
+  | 'attachments'
 
 export type CreateNoticeResult =
-  | { ok: true; notice: Notice; scope: Unit; plan: AudiencePlan; created: boolean }
+  | {
+      ok: true
+      notice: Notice
+      scope: Unit
+      plan: AudiencePlan
+      created: boolean
+      /** "图片 1、链接 1", '' without attachments: for the preview. */
+      attachments: string
+    }
   | { ok: false; reason: CreateNoticeRefusal; message: string }
 
 const refuse = (
@@ -120,6 +137,9 @@ export async function createNotice(
       noticeTexts.eventInPast(formatLocalTime(input.eventAt, services.timezone)),
     )
   }
+  const attachments = input.attachments ?? []
+  const refusal = refuseAttachments(services, attachments)
+  if (refusal) return refuse('attachments', refusal)
   const target = await targetOf(services, input)
   if (!target.ok) return target
   const { scope, tiers, kinds, audience } = target
@@ -163,6 +183,8 @@ export async function createNotice(
       dedupeKey: input.dedupeKey ?? null,
     },
     plan,
+    undefined,
+    (id) => attachmentRows(id, attachments),
   )
   if (created) {
     await auditNotice(db, audit, true, {
@@ -173,6 +195,7 @@ export async function createNotice(
       ...(input.scheduledAt && { scheduledAt: input.scheduledAt.toISOString() }),
       ...(input.dedupeKey && { dedupeKey: input.dedupeKey }),
       ...(corrects && { corrects }),
+      ...(attachments.length > 0 && { attachments: attachments.length }),
     })
     services.log.info(
       {
@@ -184,7 +207,7 @@ export async function createNotice(
       'notice drafted',
     )
   }
-  return { ok: true, notice, scope, plan, created }
+  return { ok: true, notice, scope, plan, created, attachments: attachmentSummary(attachments) }
 }
 
 type Target =
@@ -246,5 +269,6 @@ export function previewOf(
     at: notice.scheduledAt ? formatLocalTime(notice.scheduledAt, services.timezone) : undefined,
     event: notice.eventAt ? formatLocalTime(notice.eventAt, services.timezone) : undefined,
     chat: opts.chat,
+    attachments: result.attachments,
   })
 }

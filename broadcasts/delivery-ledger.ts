@@ -8,18 +8,21 @@ import {
   isInfrastructureFailure,
   type SendFailureReason,
 } from '../queues/send-failures.ts'
-import type { Sender, SendHooks } from '../queues/send-hooks.ts'
+import type { Said, Sender, SendHooks } from '../queues/send-hooks.ts'
 import { groupBy } from './audience.ts'
-import { deliveryIdOf } from './delivery-jobs.ts'
+import { deliveryIdOf, deliveryPartOf } from './delivery-jobs.ts'
 import {
   type BeginSend,
+  beginPart,
   beginSends,
   type DeliveryRef,
   markFailed,
+  markPartSaid,
   markSentMany,
 } from './delivery-store.ts'
 import { PAUSED_HOLD_MS, pauseIfFailing } from './pause-notice.ts'
 import { reportProgressSafely } from './progress.ts'
+import { recordMessages } from './recall-store.ts'
 import { CLAIM_MS, SendPace } from './send-pace.ts'
 
 /** Gate statements in flight at once (of the pool's 10 connections). */
@@ -59,6 +62,11 @@ const FAILED_WRITE_MS = 10 * 60_000
  *   while PostgreSQL is briefly unavailable; then the notice pauses itself if too many failed.
  * - settle: the sends not yet written, written (the bot stopping).
  *
+ * A notice's attachments (ref "delivery:<id>.<part>", delivery-jobs.ts) come after the group's
+ * text on the same row: each has a gate of its own (beginPart: taken only when the group has had
+ * the messages before it) and is recorded at once (markPartSaid), not behind, so the next part's
+ * gate sees it. The platform's message ids, when the puppet gives them, are kept for 撤回.
+ *
  * The gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
  * `sent` behind the say, in batches, each followed by one progress report per notice it touched.
  *
@@ -88,6 +96,8 @@ export class DeliveryLedger implements SendHooks {
    * process knows none did, so their next take is not counted as a possible repeat.
    */
   private readonly unusedClaims = new Set<number>()
+  /** Texts said with the platform's message id, written with their `sent`. */
+  private readonly messageIds = new Map<number, string>()
 
   constructor(private readonly services: Services) {
     // A few gate batches at a time: each send waits on its gate, and a batch is quick.
@@ -103,14 +113,15 @@ export class DeliveryLedger implements SendHooks {
 
   async before(msg: OutboundMessage, refId: string, sender: Sender): Promise<'say' | 'skip'> {
     const { log } = this.services
-    const id = deliveryIdOf(refId)
+    const part = deliveryPartOf(refId)
+    const id = part?.id ?? deliveryIdOf(refId)
     if (id === undefined) {
       log.error({ ref: msg.ref, room: msg.roomId }, 'bad delivery ref: not sent')
       return 'skip'
     }
     let gate: BeginSend
     try {
-      gate = await this.gate(id, sender)
+      gate = part ? await this.partGate(part.id, part.part) : await this.gate(id, sender)
     } catch (err) {
       // Not the message's fault: the send worker puts it back without using an attempt.
       if (isInfrastructureFailure(err))
@@ -126,10 +137,45 @@ export class DeliveryLedger implements SendHooks {
     return 'skip'
   }
 
-  async after(_msg: OutboundMessage, refId: string): Promise<void> {
+  async after(_msg: OutboundMessage, refId: string, said?: Said): Promise<void> {
+    const part = deliveryPartOf(refId)
+    if (part) return this.partSaid(part.id, part.part, said?.messageId)
     const id = deliveryIdOf(refId)
+    if (id === undefined) return
+    if (said?.messageId) this.messageIds.set(id, said.messageId)
     // Never rejects: the batch keeps retrying (see writeSent).
-    if (id !== undefined) void this.sent.load(id)
+    void this.sent.load(id)
+  }
+
+  /**
+   * An attachment's gate: the group's text, said and still being written behind, is written first,
+   * or the gate would find the group without it and leave the attachment for later.
+   */
+  private async partGate(id: number, part: number): Promise<BeginSend> {
+    if (this.sent.holds(id)) await this.sent.load(id)
+    return beginPart(this.services.db, id, part)
+  }
+
+  /** An attachment said: recorded now (the next part's gate reads it), retried like `sent`. */
+  private async partSaid(id: number, part: number, messageId: string | undefined): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (messageId) {
+          await recordMessages(this.services.db, [{ deliveryId: id, part, messageId }])
+        }
+        const changed = await markPartSaid(this.services.db, id, part)
+        if (changed?.done) await reportProgressSafely(this.services, changed.noticeId, changed.tier)
+        return
+      } catch (err) {
+        const giveUp = this.closing && attempt >= 2
+        this.services.log.error(
+          { err, delivery: id, part, attempt, giveUp },
+          'recording a part failed',
+        )
+        if (giveUp) return
+        await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)])
+      }
+    }
   }
 
   /**
@@ -142,7 +188,7 @@ export class DeliveryLedger implements SendHooks {
     error: string,
     reason: SendFailureReason = 'unknown',
   ): Promise<void> {
-    const id = deliveryIdOf(refId)
+    const id = deliveryIdOf(refId) ?? deliveryPartOf(refId)?.id
     if (id === undefined) return
     const { log } = this.services
     log.error({ delivery: id, room: msg.roomId, error, reason }, 'delivery failed for good')
@@ -241,7 +287,14 @@ export class DeliveryLedger implements SendHooks {
   private async writeSent(ids: number[]): Promise<DeliveryRef[]> {
     for (let attempt = 0; ; attempt++) {
       try {
+        // The ids first: 撤回 takes back what a `sent` row names, so none may be sent without.
+        const said = ids.flatMap((id) => {
+          const messageId = this.messageIds.get(id)
+          return messageId === undefined ? [] : [{ deliveryId: id, part: 0, messageId }]
+        })
+        if (said.length > 0) await recordMessages(this.services.db, said)
         const changed = await markSentMany(this.services.db, ids)
+        for (const id of ids) this.messageIds.delete(id)
         if (changed.length < ids.length) {
           this.services.log.warn(
             { deliveries: ids.length - changed.length },

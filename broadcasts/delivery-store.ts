@@ -28,6 +28,8 @@ export interface Sendable {
   account: string
   /** Times it was re-queued by an operator: its jobs then get ids of their own (see enqueue). */
   resends?: number
+  /** Its messages already said (text, attachments): it is queued again from the next one. */
+  partsSaid?: number
 }
 
 /** Which notice and tier a delivery belongs to, for progress once it changed state. */
@@ -127,6 +129,7 @@ async function sendableWhere(db: Db, where: SQL | undefined, limit?: number): Pr
       roomId: groups.roomId,
       account: botAccounts.name,
       resends: deliveries.resends,
+      partsSaid: deliveries.partsSaid,
     })
     .from(deliveries)
     .innerJoin(groups, eq(groups.id, deliveries.groupId))
@@ -144,7 +147,8 @@ export type BeginSend =
   | {
       say: false
       changed?: DeliveryRef
-      why: 'done' | 'cancelled' | 'paused' | 'inactive' | 'missing'
+      /** 'earlier': an attachment whose group has not had the message before it yet. */
+      why: 'done' | 'cancelled' | 'paused' | 'inactive' | 'missing' | 'earlier'
     }
 
 const idIn = (ids: readonly number[]) => anyInt(deliveries.id, ids)
@@ -200,6 +204,8 @@ export async function beginSends(
         sql`(select set_config('synchronous_commit', 'off', true)) is not null`,
         idIn(all),
         deliveryOpen(),
+        // A group with attachments stays open after its text: the text is never said again.
+        eq(deliveries.partsSaid, 0),
         // Scalar subqueries, not EXISTS: PostgreSQL turns an EXISTS into a join it may start from
         // the notice, and on a notice's fresh rows (statistics not caught up) that reads all
         // 11,000 of them per gate (10-15 ms) instead of the few asked for by primary key.
@@ -213,10 +219,58 @@ export async function beginSends(
   return gates
 }
 
+/**
+ * The gate of one attachment (part ≥ 1) of a delivery: taken only while the group has had exactly
+ * the messages before it (`parts_said` = part), so it is never said twice nor ahead of the text,
+ * and on the same conditions as the text's gate. One statement per part: attachments are a few
+ * per group, said seconds apart by a paced account, so the text path's batching buys nothing here.
+ */
+export async function beginPart(db: Db, id: number, part: number): Promise<BeginSend> {
+  const taken = await db
+    .update(deliveries)
+    .set({ status: 'sending', updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(deliveries.id, id),
+        eq(deliveries.partsSaid, part),
+        deliveryOpen(),
+        sql`(select ${notices.status} from ${notices} where ${notices.id} = ${deliveries.noticeId}) = 'confirmed'`,
+        sql`(select ${groups.active} from ${groups} where ${groups.id} = ${deliveries.groupId})`,
+      ),
+    )
+    .returning({ id: deliveries.id })
+  return taken.length > 0 ? { say: true } : whyNotSaid(db, id, part)
+}
+
+/**
+ * An attachment said: the group has had the messages up to it, and the row is sent with its last
+ * one. Recorded whatever the row said before, since the message is out; a part recorded already
+ * changes nothing (undefined).
+ */
+export async function markPartSaid(
+  db: Db,
+  id: number,
+  part: number,
+): Promise<(DeliveryRef & { done: boolean }) | undefined> {
+  const [row] = await db
+    .update(deliveries)
+    .set({
+      partsSaid: part + 1,
+      status: sql`case when ${part + 1} >= ${deliveries.parts} then 'sent' else ${deliveries.status} end`,
+      sentAt: sql`case when ${part + 1} >= ${deliveries.parts} then now() else ${deliveries.sentAt} end`,
+      lastError: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(deliveries.id, id), sql`${deliveries.partsSaid} <= ${part}`))
+    .returning({ ...refColumns, status: deliveries.status })
+  return row && { ...asRef(row)!, done: row.status === 'sent' }
+}
+
 /** A delivery the gate did not take: recorded as skipped when that is the reason. */
-async function whyNotSaid(db: Db, id: number): Promise<BeginSend> {
+async function whyNotSaid(db: Db, id: number, part = 0): Promise<BeginSend> {
   const [row] = await db
     .select({
+      partsSaid: deliveries.partsSaid,
       status: deliveries.status,
       noticeStatus: notices.status,
       active: groups.active,
@@ -228,6 +282,9 @@ async function whyNotSaid(db: Db, id: number): Promise<BeginSend> {
   if (!row) return { say: false, why: 'missing' }
   if (!(OPEN_DELIVERY_STATUSES as readonly string[]).includes(row.status))
     return { say: false, why: 'done' }
+  if (row.partsSaid > part) return { say: false, why: 'done' }
+  // Whoever holds the message before it (its own retry, a later page) holds this one too.
+  if (part > 0 && row.partsSaid < part) return { say: false, why: 'earlier' }
   // Paused: left open as it is (pending, or sending from a claim never used), for the resume.
   if (row.noticeStatus === 'paused') return { say: false, why: 'paused' }
   if (row.noticeStatus !== 'confirmed') {
@@ -247,14 +304,22 @@ export async function markSent(db: Db, id: number): Promise<DeliveryRef | undefi
 
 /**
  * markSent for a batch in one statement (one commit): the notice and tier of each delivery it
- * changed, for progress. Deliveries already sent are left as they are and not returned.
+ * changed, for progress. Deliveries already sent are left as they are and not returned. These are
+ * texts: a delivery with attachments has had its first message and stays open for them.
  */
 export async function markSentMany(db: Db, ids: readonly number[]): Promise<DeliveryRef[]> {
   if (ids.length === 0) return []
+  const single = sql`${deliveries.parts} <= 1`
   const rows = await db
     .update(deliveries)
-    .set({ status: 'sent', sentAt: sql`now()`, lastError: null, updatedAt: sql`now()` })
-    .where(and(idIn(ids), ne(deliveries.status, 'sent')))
+    .set({
+      status: sql`case when ${single} then 'sent' else ${deliveries.status} end`,
+      sentAt: sql`case when ${single} then now() else ${deliveries.sentAt} end`,
+      partsSaid: sql`greatest(${deliveries.partsSaid}, 1)`,
+      lastError: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(idIn(ids), ne(deliveries.status, 'sent'), eq(deliveries.partsSaid, 0)))
     .returning(refColumns)
   return rows.map((r) => asRef(r)!)
 }

@@ -4,10 +4,10 @@ import { createFanoutQueue, enqueueFanout, type FanoutQueue } from '../queues/fa
 import type { SendQueues } from '../queues/send-queues.ts'
 import { enqueueDeliveries } from './delivery-jobs.ts'
 import { pendingOfTier, settleTierAudience } from './delivery-store.ts'
+import { noticeContent } from './notice-attachments.ts'
 import { noticeCode } from './notice-code.ts'
 import { findNotice, type Notice, noticeTiers } from './notice-store.ts'
 import { reportProgress } from './progress.ts'
-import { signedText } from './signature.ts'
 
 /** Deliveries read per query while fanning out a tier (8,000 buildings → 4 reads). */
 const PAGE = 2_000
@@ -49,10 +49,11 @@ export async function fanOutTier(deps: FanoutDeps, noticeId: number, tier: Tier)
   }
   const skipped = await settleTierAudience(services.db, noticeId, tier)
   let queued = 0
+  const content = await noticeContent(services, notice)
   for (let after = 0; ; ) {
     const rows = await pendingOfTier(services.db, noticeId, tier, after, PAGE)
     if (rows.length === 0) break
-    queued += await enqueueDeliveries(deps.sendQueues, rows, signedText(services, notice))
+    queued += await enqueueDeliveries(deps.sendQueues, rows, content)
     after = rows[rows.length - 1]!.id
   }
   services.log.info({ notice: code, tier, queued, skipped }, 'fan-out: tier queued')

@@ -11,6 +11,7 @@ export type NoticeAuditAction =
   | 'notice.pause'
   | 'notice.resume'
   | 'notice.receipt'
+  | 'notice.recall'
 
 /** Who acts on a notice of which unit, from which group: what every audit line of it shares. */
 export interface NoticeAuditScene {

@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm'
 import { intArray } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
+import { noticeAttachments } from '../db/schema/attachments.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups, units } from '../db/schema/network.ts'
 import { descendantsPattern } from '../network/names.ts'
@@ -40,6 +41,7 @@ export async function insertNoticeWithDeliveries(
   values: NewNotice,
   plan: AudiencePlan,
   batchSize = DELIVERY_BATCH,
+  attachments: (noticeId: number) => (typeof noticeAttachments.$inferInsert)[] = () => [],
 ): Promise<{ notice: Notice; created: boolean }> {
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -55,12 +57,16 @@ export async function insertNoticeWithDeliveries(
       if (!existing) throw new Error(`notice insert conflicted but no notice has that dedupe key`)
       return { notice: existing, created: false }
     }
+    const attached = attachments(row.id)
+    if (attached.length > 0) await tx.insert(noticeAttachments).values(attached)
+    // Each group gets the text and then every attachment (see deliveries.parts).
+    const parts = attached.length + 1
     for (const rows of chunk(plan.deliveries, batchSize)) {
       // unnest of three array parameters: a statement's size does not grow with its rows'
       // parameters, and it is ~1.8x faster than a 4,000-parameter VALUES list at this size.
       await tx.execute(sql`
-        insert into ${deliveries} (notice_id, group_id, tier, bot_account_id)
-        select ${row.id}, g, t, b
+        insert into ${deliveries} (notice_id, group_id, tier, bot_account_id, parts)
+        select ${row.id}, g, t, b, ${parts}
         from unnest(${intArray(rows.map((r) => r.groupId))}::int[],
                     ${intArray(rows.map((r) => r.tier))}::smallint[],
                     ${intArray(rows.map((r) => r.botAccountId))}::int[]) as u(g, t, b)`)

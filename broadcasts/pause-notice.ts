@@ -15,12 +15,12 @@ import { groupBy } from './audience.ts'
 import { type ActionResult, findManageable, type NoticeAction } from './confirm-notice.ts'
 import { enqueueDeliveries } from './delivery-jobs.ts'
 import { openOfNotice, type Sendable } from './delivery-store.ts'
+import { noticeContent } from './notice-attachments.ts'
 import { auditNotice } from './notice-audit.ts'
 import { noticeCode } from './notice-code.ts'
 import { type Notice, noticeProgress } from './notice-store.ts'
 import { finishNotice, tellAuthor } from './progress.ts'
 import { delayedJobsHolding, sendStatesOf } from './send-states.ts'
-import { signedText } from './signature.ts'
 import { pauseTexts } from './templates.ts'
 
 /**
@@ -178,7 +178,7 @@ async function wakeSends(
     const states = await sendStatesOf(queue, [...ids])
     lost.push(...rows.filter((r) => states.get(r.id)?.state === 'unknown'))
   }
-  if (lost.length > 0) await enqueueDeliveries(queues, lost, signedText(services, notice))
+  if (lost.length > 0) await enqueueDeliveries(queues, lost, await noticeContent(services, notice))
   return { woken, requeued: lost.length }
 }
 

@@ -16,11 +16,11 @@ import {
   markSkipped,
   type Sendable,
 } from './delivery-store.ts'
+import { noticeContent } from './notice-attachments.ts'
 import { noticeCode } from './notice-code.ts'
 import { unfinishedDoneNotices, unsummarizedNotices } from './notice-store.ts'
 import { finishNotice, reportProgressSafely, sendSummary } from './progress.ts'
 import { sendStatesOf } from './send-states.ts'
-import { signedText } from './signature.ts'
 import { skipReasons } from './templates.ts'
 
 export interface ReconcileOptions {
@@ -74,6 +74,8 @@ interface StaleRow {
   botAccountId: number | null
   account: string | null
   resends: number
+  parts: number
+  partsSaid: number
 }
 
 async function staleOpenDeliveries(
@@ -92,6 +94,8 @@ async function staleOpenDeliveries(
       botAccountId: groups.botAccountId,
       account: botAccounts.name,
       resends: deliveries.resends,
+      parts: deliveries.parts,
+      partsSaid: deliveries.partsSaid,
     })
     .from(deliveries)
     .innerJoin(notices, eq(notices.id, deliveries.noticeId))
@@ -193,6 +197,9 @@ export async function reconcileOnce(
         } else if (send.state === 'said') {
           services.log.warn(log, 'reconcile: said but not recorded; marking sent')
           if (note(await markSent(services.db, row.id))) report.markedSent++
+          // Redis knows a group's text only: its attachments go again from the first unsaid one
+          // (each one's gate lets it out once, so a copy still in hand is never a second say).
+          if (row.parts > 1) requeue.push({ ...row, partsSaid: Math.max(row.partsSaid, 1) })
         } else if (send.state === 'failed') {
           // The category only: a job's failedReason is an error's text.
           const reason = failureReason(send.reason ?? '')
@@ -212,11 +219,12 @@ export async function reconcileOnce(
         roomId: r.roomId,
         account: r.account,
         resends: r.resends,
+        partsSaid: r.partsSaid,
       }))
       report.requeued += await enqueueDeliveries(
         sendQueues,
         rowsToSend,
-        signedText(services, { id: noticeId, text: list[0]!.text }),
+        await noticeContent(services, { id: noticeId, text: list[0]!.text }),
       )
       services.log.warn(
         { notice: noticeCode(noticeId), deliveries: list.length },

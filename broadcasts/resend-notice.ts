@@ -1,11 +1,11 @@
 import type { Services } from '../core/services.ts'
 import type { SendQueues } from '../queues/send-queues.ts'
 import { type ActionResult, findManageable, type NoticeAction } from './confirm-notice.ts'
-import { deliveryJobId, enqueueDeliveries } from './delivery-jobs.ts'
+import { deliveryJobId, enqueueDeliveries, type NoticeContent } from './delivery-jobs.ts'
 import { failedCounts, reopenFailed, type Sendable } from './delivery-store.ts'
+import { noticeContent } from './notice-attachments.ts'
 import { auditNotice } from './notice-audit.ts'
 import { reopenNotice } from './notice-store.ts'
-import { signedText } from './signature.ts'
 import { noticeTexts, pauseTexts } from './templates.ts'
 
 type ResendOutcome =
@@ -67,7 +67,7 @@ export async function resendFailed(
   const queued =
     opts.queue === false
       ? false
-      : await queueResends(services, queues, rows, signedText(services, notice))
+      : await queueResends(services, queues, rows, await noticeContent(services, notice))
   services.log.info(
     { notice: code, actor: action.actor.ref, resent: rows.length, queued },
     'notice failed groups resent',
@@ -89,11 +89,16 @@ async function queueResends(
   services: Services,
   queues: SendQueues,
   rows: readonly Sendable[],
-  text: string,
+  content: NoticeContent,
 ): Promise<boolean> {
   try {
-    for (const row of rows) await queues.of(row.account).remove(deliveryJobId(row.id))
-    await enqueueDeliveries(queues, rows, text)
+    const parts = (content.parts?.length ?? 0) + 1
+    for (const row of rows) {
+      for (let part = row.partsSaid ?? 0; part < parts; part++) {
+        await queues.of(row.account).remove(deliveryJobId(row.id, part))
+      }
+    }
+    await enqueueDeliveries(queues, rows, content)
     return true
   } catch (err) {
     services.log.error({ err, deliveries: rows.length }, 'resend not queued; reconciler will')

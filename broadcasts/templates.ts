@@ -2,6 +2,8 @@
  * Every Chinese line the broadcast side says or prints, in one place for review. Pure functions of
  * plain data, unit-tested without I/O.
  */
+
+import type { RecallState } from '../db/schema/broadcasts.ts'
 import { formatCount, TIER_LABELS } from '../network/templates.ts'
 import type { Tier, TierCounts } from '../network/types.ts'
 import type { Reachability } from './audience.ts'
@@ -41,6 +43,8 @@ export interface PreviewInput {
   event?: string | undefined
   /** False for the CLI, which confirms with a command rather than a chat reply. */
   chat?: boolean
+  /** "图片 1、链接 1": what goes after the text, when anything does. */
+  attachments?: string | undefined
 }
 
 export function preview(p: PreviewInput): string {
@@ -54,6 +58,7 @@ export function preview(p: PreviewInput): string {
   return [
     `通知 ${p.code} 共 ${formatCount(p.total)} 个群：${tierBreakdown(p.perTier)}${skip}。${when}`,
     `内容：${excerpt(p.text)}`,
+    ...(p.attachments ? [`附件：${p.attachments}（文字之后依次发出）`] : []),
     how,
   ].join('\n')
 }
@@ -240,17 +245,69 @@ export const pauseTexts = {
   resumeQueued: '队列暂时不可用：通知已恢复为发送中，后台对账会在队列恢复后补发。',
 } as const
 
+/** A notice's pictures, files and article cards. */
+export const attachmentTexts = {
+  tooLarge: (limit: string) => `附件太大：通知的图片或文件不能超过 ${limit}，请压缩后再发。`,
+  tooMany: (max: number) => `一条通知最多带 ${max} 个附件。`,
+  badLink: '链接无法识别：请发 http:// 或 https:// 开头的文章链接。',
+  noStore: '本机未配置文件存储（DATA_DIR），无法发送图片或文件。',
+  held: (n: number) =>
+    `已收到 ${n} 个附件。请在 2 分钟内发送「通知 …」，附件将随通知一起发出（先文字，后附件）。`,
+  kind: { image: '图片', file: '文件', link: '链接' },
+  label: { image: '[图片]', file: '[文件]', link: '[链接]' },
+} as const
+
+/** 撤回: a notice stopped and taken back. */
+export const recallTexts = {
+  jobText: (code: string) => `撤回 ${code}`,
+  started: (code: string, stopped: number, asked: number, late: number) =>
+    `${[
+      `通知 ${code} 已停止发送（${formatCount(stopped)} 个群未发出）`,
+      asked > 0 ? `正在撤回已发出的 ${formatCount(asked)} 条消息` : '',
+      late > 0 ? `${formatCount(late)} 条已超过撤回时限` : '',
+    ]
+      .filter(Boolean)
+      .join('，')}。`,
+  report: (
+    code: string,
+    counts: readonly { tier: Tier; recall: RecallState | null; n: number }[],
+  ): string => {
+    if (counts.length === 0) return `撤回 ${code}：没有群收到过这条通知。`
+    const lines = ([1, 2, 3, 4, 5] as const).flatMap((tier) => {
+      const of = counts.filter((c) => c.tier === tier)
+      if (of.length === 0) return []
+      const parts = (['recalled', 'too-late', 'failed', null, 'pending'] as const).flatMap(
+        (state) => {
+          const n = of.filter((c) => c.recall === state).reduce((a, c) => a + c.n, 0)
+          return n > 0 ? [`${recallTexts.stateNames[state ?? 'pending']} ${formatCount(n)}`] : []
+        },
+      )
+      return [`${TIER_LABELS[tier]}：${parts.join('、')}`]
+    })
+    return [`撤回 ${code} 结果（按群计）：`, ...lines].join('\n')
+  },
+  stateNames: {
+    recalled: '已撤回',
+    'too-late': '超时无法撤回',
+    failed: '撤回失败',
+    pending: '撤回中',
+  } satisfies Record<RecallState, string>,
+}
+
 /** Operator-facing lines of the CLI. */
 export const cliTexts = {
   sendUsage:
-    '用法：quanqun notice send (--scope <单位路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--event-at "2025-06-03 09:00"] [--yes]',
+    '用法：quanqun notice send (--scope <单位路径> | --corrects <通知号>) (--text <正文> | --text-file <文件>) [--image <图片>] [--file <文件>] [--link <文章链接>] [--tiers 4,5] [--kinds residents,workers] [--at "2025-06-01 09:00"] [--event-at "2025-06-03 09:00"] [--yes]',
   codeUsage: (verb: string) => `用法：quanqun notice ${verb} <通知号>，例如 N12`,
   badTiers: (value: string) => `--tiers 应为 1-5 的数字，用逗号分隔，例如 4,5；收到「${value}」`,
   badKinds: (value: string) =>
     `--kinds 应为 residents、workers、staff，用逗号分隔；收到「${value}」`,
   badAt: (flag: string, value: string) =>
     `${flag} 应为时间，例如 "2025-06-01 09:00" 或 2025-06-01T09:00+08:00；收到「${value}」`,
-  textAndFile: '--text 和 --file 只能选一个',
+  textAndFile: '--text 和 --text-file 只能选一个',
+  recallNoQueue: '队列暂时不可用：撤回需要机器人所在进程执行，请在队列恢复后重试。',
+  recallWaiting: (s: number) =>
+    `仍有消息在撤回中（已等待 ${s} 秒）。稍后再次运行本命令可查看结果（不会重复撤回）。`,
   queued: '队列暂时不可用：通知已确认，后台对账会在队列恢复后补发。',
   resendQueued: '队列暂时不可用：失败的群已改为待发，后台对账会在队列恢复后补发。',
 } as const

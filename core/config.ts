@@ -70,6 +70,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\s*\d{1,4}\s*[dhm](\s*,\s*\d{1,4}\s*[dhm]){0,4}\s*$/, 'like 3d,1d (d, h or m)')
     .optional(),
+  // A notice's picture or file at most, in MB: a phone photo is 1–5 MB, a leaflet PDF a few.
+  NOTICE_ATTACHMENT_MAX_MB: intFromEnv(10, 1),
+  // 撤回 takes back what was said this long ago at most (WeChat allows two minutes).
+  NOTICE_RECALL_WINDOW_S: intFromEnv(120, 1),
   // The staff console: loopback by default, so exposing it is a decision (a reverse proxy, TLS).
   WEB_HOST: z.string().min(1).default('127.0.0.1'),
   WEB_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -137,6 +141,10 @@ export interface Config {
   noticeSignature: string | undefined
   /** NOTICE_REMINDERS in ms, longest first; undefined for the default. */
   noticeReminderOffsetsMs: number[] | undefined
+  /** NOTICE_ATTACHMENT_MAX_MB in bytes. */
+  noticeAttachmentMaxBytes: number
+  /** NOTICE_RECALL_WINDOW_S in ms. */
+  noticeRecallWindowMs: number
   web: WebConfig
   /** Scope tiers (1 district … 5 building) whose notices need a second member's approval. */
   noticeApprovalTiers: number[]
@@ -206,6 +214,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     noticeSignature: e.NOTICE_SIGNATURE,
     noticeReminderOffsetsMs:
       e.NOTICE_REMINDERS === undefined ? undefined : durationsMs(e.NOTICE_REMINDERS),
+    noticeAttachmentMaxBytes: e.NOTICE_ATTACHMENT_MAX_MB * 1024 * 1024,
+    noticeRecallWindowMs: e.NOTICE_RECALL_WINDOW_S * 1000,
     noticeApprovalTiers: [
       ...new Set(
         e.NOTICE_APPROVAL_TIERS.split(',')

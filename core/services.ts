@@ -29,13 +29,18 @@ export interface Services {
   orders?: Partial<OrderOptions>
   /**
    * The signature line under every notice (NOTICE_SIGNATURE), the reminders before an event
-   * (NOTICE_REMINDERS) and auto-pause; broadcasts/ has the defaults.
+   * (NOTICE_REMINDERS), auto-pause, a picture's size cap and 撤回's window; broadcasts/ has the
+   * defaults.
    */
   notices?: {
     signature?: string
     reminderOffsetsMs?: readonly number[]
     /** NOTICE_AUTO_PAUSE_*: when a notice pauses itself for its failed sends (pause-notice.ts). */
     autoPause?: { failures: number; ratio: number }
+    /** NOTICE_ATTACHMENT_MAX_MB in bytes (broadcasts/notice-attachments.ts has the default). */
+    attachmentMaxBytes?: number
+    /** NOTICE_RECALL_WINDOW_S in ms (broadcasts/recall-notice.ts has the default). */
+    recallWindowMs?: number
   }
   /**
    * The staff console's address, for the login links the bot sends (unset: no console). One

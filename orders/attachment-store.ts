@@ -1,39 +1,13 @@
 /**
- * Where a resident's pictures are kept: content-addressed files under DATA_DIR/attachments (the
- * SHA-256 of the bytes is the file's name, so a photo sent twice is stored once) and one
+ * A resident's pictures: the files in the shared content store (core/content-store.ts) and one
  * `order_attachments` row per order and file.
  */
-import { createHash } from 'node:crypto'
-import { mkdir, unlink, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { asc, eq, inArray, type SQL } from 'drizzle-orm'
+import { unlink } from 'node:fs/promises'
+import { asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { attachmentPath, type StoredFile } from '../core/content-store.ts'
 import type { Db } from '../db/client.ts'
-import { orderAttachments } from '../db/schema/attachments.ts'
+import { noticeAttachments, orderAttachments } from '../db/schema/attachments.ts'
 import { orders } from '../db/schema/orders.ts'
-
-/** A stored file as a send carries it: its path and the name shown. */
-export interface StoredFile {
-  path: string
-  name: string
-}
-
-export function attachmentPath(dataDir: string, sha256: string): string {
-  return join(dataDir, 'attachments', sha256.slice(0, 2), sha256)
-}
-
-/** Writes the bytes once under their hash; returns the hash. */
-export async function storeFile(dataDir: string, data: Buffer): Promise<string> {
-  const sha256 = createHash('sha256').update(data).digest('hex')
-  const path = attachmentPath(dataDir, sha256)
-  await mkdir(dirname(path), { recursive: true })
-  try {
-    // 'wx': never rewrite a file another message already stored (same bytes, same name).
-    await writeFile(path, data, { flag: 'wx' })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-  }
-  return sha256
-}
 
 /** The files attached to an order, oldest first, as sends carry them. */
 export async function attachmentsOf(
@@ -69,10 +43,17 @@ export async function purgeAttachments(db: Db, dataDir: string, isPurged: SQL): 
     .returning({ sha256: orderAttachments.sha256 })
   const hashes = [...new Set(dropped.map((r) => r.sha256))]
   if (hashes.length === 0) return 0
+  // The store is shared: a notice may carry the same bytes (a staff member's own photo).
   const kept = await db
     .selectDistinct({ sha256: orderAttachments.sha256 })
     .from(orderAttachments)
     .where(inArray(orderAttachments.sha256, hashes))
+    .union(
+      db
+        .selectDistinct({ sha256: sql<string>`${noticeAttachments.sha256}` })
+        .from(noticeAttachments)
+        .where(inArray(noticeAttachments.sha256, hashes)),
+    )
   const stillUsed = new Set(kept.map((r) => r.sha256))
   let removed = 0
   for (const sha256 of hashes) {

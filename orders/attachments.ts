@@ -4,16 +4,15 @@
  * resident's own open order takes it, and only up to MAX_BYTES.
  */
 import { recordAudit } from '../audit/record-audit.ts'
+import { attachmentPath, safeFileName, storeFile } from '../core/content-store.ts'
 import type { Services } from '../core/services.ts'
 import { orderAttachments } from '../db/schema/attachments.ts'
-import { attachmentPath, storeFile } from './attachment-store.ts'
 import { forwardAttachment } from './notify.ts'
 import { findOrderByCode } from './order-store.ts'
 import { OPEN_ORDER_STATUSES } from './state-machine.ts'
 
 /** 10 MB: a phone photo is 1–5 MB; a longer video is not what a worker needs on the way. */
 export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-const MAX_NAME = 100
 
 export type AttachResult =
   | { kind: 'attached'; code: string }
@@ -28,14 +27,6 @@ export interface AttachInput {
   data: Buffer
 }
 
-/** A name safe to show and to hand a puppet: no path, no control characters, bounded. */
-function safeName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? ''
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim()
-  return [...(clean || '图片.jpg')].slice(-MAX_NAME).join('')
-}
-
 export async function attachToOrder(services: Services, input: AttachInput): Promise<AttachResult> {
   const { db, dataDir } = services
   if (dataDir === undefined) return { kind: 'refused' }
@@ -46,7 +37,7 @@ export async function attachToOrder(services: Services, input: AttachInput): Pro
   const open = order && (OPEN_ORDER_STATUSES as readonly string[]).includes(order.status)
   if (!order || !open || order.residentRef !== input.senderRef) return { kind: 'refused' }
   const sha256 = await storeFile(dataDir, input.data)
-  const name = safeName(input.name)
+  const name = safeFileName(input.name)
   const [row] = await db
     .insert(orderAttachments)
     .values({

@@ -4,6 +4,7 @@
  * Every message has a job id derived from the event id, so a retried job never says it twice.
  */
 import { eq } from 'drizzle-orm'
+import type { StoredFile } from '../core/content-store.ts'
 import { orderOptions } from '../core/order-options.ts'
 import type { Services } from '../core/services.ts'
 import { groups, members } from '../db/schema/network.ts'
@@ -11,7 +12,7 @@ import { type Audience, teamRoomOf } from '../network/team-rooms.ts'
 import { unitChainsOf } from '../network/unit-chains.ts'
 import { sendRef } from '../queues/send-hooks.ts'
 import type { Moved } from './act.ts'
-import { attachmentsOf, type StoredFile } from './attachment-store.ts'
+import { attachmentsOf } from './attachment-store.ts'
 import { categoryById, FALLBACK_CATEGORY } from './catalogue.ts'
 import { URGENT } from './classify.ts'
 import { accountOfOrder, candidatesFor } from './dispatch.ts'

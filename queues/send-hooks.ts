@@ -10,8 +10,11 @@ import { failureReason, type SendFailureReason } from './send-failures.ts'
 export interface SendHooks {
   /** Before saying; 'skip' drops the message (e.g. its delivery was already sent). */
   before?(msg: OutboundMessage, id: string, sender: Sender): Promise<'say' | 'skip'>
-  /** After the puppet said it. Must not throw: the message is out, a retry would say it twice. */
-  after?(msg: OutboundMessage, id: string): Promise<void>
+  /**
+   * After the puppet said it, with the platform's id of the message when the puppet gave one (what
+   * a later 撤回 needs). Must not throw: the message is out, a retry would say it twice.
+   */
+  after?(msg: OutboundMessage, id: string, said: Said): Promise<void>
   /**
    * It will never be said: retries exhausted or the payload was refused. `reason` is the category
    * of the last error (failureReason): what may be stored and shown, unlike `error`, which may
@@ -28,6 +31,12 @@ export interface SendHooks {
    * have stopped, so nothing said stays unrecorded at a clean shutdown.
    */
   settle?(): Promise<void>
+}
+
+/** What the puppet answered to a say. */
+export interface Said {
+  /** The platform's id of the message, when the puppet returns one (a real one does). */
+  messageId?: string | undefined
 }
 
 /** The account about to say a message, as its hooks see it. */
@@ -87,7 +96,7 @@ export class AroundSend {
     msg: OutboundMessage,
     account: string,
     next: Upcoming,
-    say: () => Promise<void>,
+    say: () => Promise<string | undefined>,
   ): Promise<void> {
     const found = this.find(msg)
     if (found?.hooks.before) {
@@ -101,8 +110,8 @@ export class AroundSend {
       }
       if ((await found.hooks.before(msg, found.id, sender)) === 'skip') return
     }
-    await say()
-    await found?.hooks.after?.(msg, found.id).catch((error: unknown) => {
+    const messageId = await say()
+    await found?.hooks.after?.(msg, found.id, { messageId }).catch((error: unknown) => {
       this.log.error(
         { err: error, account, ref: msg.ref, room: msg.roomId },
         'after-send hook failed',

@@ -92,7 +92,7 @@ describe('quanqun notice send / confirm / status / cancel', () => {
     const file = join(dir, 'notice.txt')
     const text = '西郊路社区：周三下午社区医生上门随访，请独居老人家中留人。'
     await writeFile(file, `\uFEFF${text}\n`)
-    const sent = await cli(noticeSend, ['--scope', '西郊路社区', '--file', file, '--yes'])
+    const sent = await cli(noticeSend, ['--scope', '西郊路社区', '--text-file', file, '--yes'])
     expect(sent.code).toBe(0)
     const code = /N\d+/.exec(sent.lines[0]!)![0]
     expect(sent.lines[1]).toBe(

@@ -42,6 +42,10 @@ const plain: [string, Command][] = [
   ],
   ['确认 N12', { intent: 'confirmNotice', code: 'N12' }],
   ['取消 N12', { intent: 'cancelNotice', code: 'N12' }],
+  ['撤回 N12', { intent: 'recallNotice', code: 'N12' }],
+  ['撤回通知 N7', { intent: 'recallNotice', code: 'N7' }],
+  // A resident withdrawing an order still says 撤回 too.
+  ['撤回 A0042', { intent: 'cancelOrder', code: 'A0042' }],
   ['回执 N12', { intent: 'receipt', code: 'N12' }],
   ['取消 A0042', { intent: 'cancelOrder', code: 'A0042' }],
   [
@@ -192,6 +196,8 @@ describe('parseCommand: malformed commands give the right form', () => {
     ['确认 N12 N13', bad('confirmNotice', hints.oneCodeOnly)],
     ['取消', bad('cancelNotice')],
     ['取消 N12 A0042', bad('cancelNotice', hints.oneCodeOnly)],
+    ['撤回', bad('recallNotice')],
+    ['撤回 N12 N13', bad('recallNotice', hints.oneCodeOnly)],
     ['回执 A0042', bad('receipt')],
     ['绑定', bad('bind')],
     ['绑定 ？？', bad('bind')],
@@ -453,6 +459,7 @@ describe('grammar table', () => {
     notice: '明天停水',
     confirmNotice: 'N12',
     cancelNotice: 'N12',
+    recallNotice: 'N12',
     resendNotice: 'N12',
     pauseNotice: 'N12',
     resumeNotice: 'N12',

@@ -370,6 +370,29 @@ describe('the staff console in Chromium, on the sample district', () => {
     await context.close()
   })
 
+  it('撤回 from the notice page: the notice stops and each group it reached is reported per tier', async () => {
+    const d = district()
+    const text = '今晚社区广场舞比赛改期（将撤回）。'
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_liuyang')
+    await page.goto(`${url}/notices/new`)
+    await page.getByLabel('石桥铺街道').check()
+    await page.locator('textarea[name=text]').fill(text)
+    await page.getByRole('button', { name: '生成预览' }).click()
+    await page.waitForURL(/\/notices\/\d+$/)
+    const id = Number(new URL(page.url()).pathname.split('/').pop())
+    await page.getByRole('button', { name: '确认发布' }).click()
+    await untilDone(d, id)
+    await page.reload()
+    await page.getByRole('button', { name: '撤回' }).click()
+    // The mock puppet returns no message ids: nothing can be taken back, and the page says so.
+    const main = await page.locator('main').textContent()
+    expect(main).toContain(`撤回 N${id} 结果（按群计）`)
+    expect(main).toContain('楼栋：撤回失败 8')
+    const [row] = await d.t.db.select().from(notices).where(eq(notices.id, id))
+    expect(row?.status).toBe('done')
+    await context.close()
+  })
+
   it("an admin searches the audit log and sees the bot accounts' state and queues; a propagandist may not", async () => {
     const d = district()
     const { context, page } = await signedIn(browser(), d.services, 'wxid_zhaolei')

@@ -175,7 +175,14 @@ export const grammar: readonly GrammarEntry[] = [
   },
   {
     intent: 'cancelNotice',
-    keywords: ['取消', '撤销', '撤回'],
+    keywords: ['取消', '撤销'],
+    args: [{ kind: 'anyCode', name: 'code', orderIntent: 'cancelOrder' }],
+    glue: 'code',
+  },
+  {
+    // 撤回 N12 takes back what was said; 撤回 A0042 is still a resident withdrawing an order.
+    intent: 'recallNotice',
+    keywords: ['撤回', '撤回通知'],
     args: [{ kind: 'anyCode', name: 'code', orderIntent: 'cancelOrder' }],
     glue: 'code',
   },
@@ -241,6 +248,7 @@ export const requiredRole: { readonly [I in Intent]: RequiredRole } = {
   notice: 'propagandist',
   confirmNotice: 'propagandist',
   cancelNotice: 'propagandist',
+  recallNotice: 'propagandist',
   resendNotice: 'propagandist',
   pauseNotice: 'propagandist',
   resumeNotice: 'propagandist',

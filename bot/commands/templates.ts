@@ -9,7 +9,7 @@ export const usageHints: { readonly [I in Intent]: string } = {
   order: '格式：点单 需求内容（也可用 求助、报修），例如「点单 楼道灯坏了」',
   progress: '格式：进度 单号，例如「进度 A0042」',
   rate: '格式：评价 单号 星级(1-5)，例如「评价 A0042 5」',
-  cancelOrder: '格式：撤单 单号，例如「撤单 A0042」（撤回通知请用「取消 N12」）',
+  cancelOrder: '格式：撤单 单号，例如「撤单 A0042」（撤回通知请用「撤回 N12」）',
   menu: '格式：菜单',
   help: '格式：帮助',
   verify:
@@ -24,6 +24,7 @@ export const usageHints: { readonly [I in Intent]: string } = {
   notice: '格式：通知 [范围] [仅层级] 正文，例如「通知 【石桥铺街道】 仅网格和楼栋 明天上午停水」',
   confirmNotice: '格式：确认 通知号，例如「确认 N12」',
   cancelNotice: '格式：取消 通知号，例如「取消 N12」（撤销服务单请用「撤单 A0042」）',
+  recallNotice: '格式：撤回 通知号，例如「撤回 N12」（停止发送，并撤回 2 分钟内已发出的消息）',
   resendNotice: '格式：重发 通知号，例如「重发 N12」（只重发发送失败的群，每个群一次）',
   pauseNotice: '格式：暂停 通知号，例如「暂停 N12」（未发出的群暂不发送，「继续 N12」恢复）',
   resumeNotice: '格式：继续 通知号，例如「继续 N12」（只发送暂停时未发出的群）',

@@ -49,6 +49,8 @@ export type Command =
   | { intent: 'notice'; scope?: string; tiers?: Tier[]; text: string }
   | { intent: 'confirmNotice'; code: NoticeCode }
   | { intent: 'cancelNotice'; code: NoticeCode }
+  /** 撤回: stop sending and take back what was said (within the platform's window). */
+  | { intent: 'recallNotice'; code: NoticeCode }
   | { intent: 'resendNotice'; code: NoticeCode }
   | { intent: 'pauseNotice'; code: NoticeCode }
   | { intent: 'resumeNotice'; code: NoticeCode }

@@ -3,10 +3,12 @@ import { cancelNotice, confirmNotice, type NoticeAction } from '../../broadcasts
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
 import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
 import { pauseNotice, resumeNotice } from '../../broadcasts/pause-notice.ts'
+import { recallNotice } from '../../broadcasts/recall-notice.ts'
 import { CHAT_MISSED_LIMIT, readReceipt } from '../../broadcasts/receipt.ts'
 import { resendFailed } from '../../broadcasts/resend-notice.ts'
 import { noticeTexts } from '../../broadcasts/templates.ts'
 import type { ChatContext, SomeHandlers } from '../context.ts'
+import { heldAttachments, releaseAttachments } from '../held-attachments.ts'
 
 /** The talker as the domain sees them: held to their grants, never an operator. */
 function actorOf(ctx: ChatContext): NoticeActor {
@@ -36,7 +38,14 @@ function byNoticeCode(act: (ctx: ChatContext, action: NoticeAction) => Promise<s
  */
 export const noticeHandlers = {
   // 通知 [范围] [仅…] 正文 → a draft and its preview; nothing is sent before 确认.
+  // The pictures, files and articles the talker sent here just before go with it.
   notice: async (ctx, command) => {
+    const where = ctx.incoming.roomId && {
+      account: ctx.account.name,
+      conversationId: ctx.incoming.roomId,
+      talkerId: ctx.incoming.talkerId,
+    }
+    const attachments = where ? await heldAttachments(ctx.services, where) : []
     const result = await createNotice(ctx.services, {
       actor: actorOf(ctx),
       scope: command.scope,
@@ -45,8 +54,11 @@ export const noticeHandlers = {
       tiers: command.tiers,
       text: command.text,
       replyTo: replyToOf(ctx),
+      attachments,
     })
-    return result.ok ? previewOf(ctx.services, result, { chat: true }) : result.message
+    if (!result.ok) return result.message
+    if (where && attachments.length > 0) await releaseAttachments(ctx.services, where)
+    return previewOf(ctx.services, result, { chat: true })
   },
 
   // 更正 N12 正文 → a draft to exactly the groups N12 reached; 确认 sends it like any notice.
@@ -69,6 +81,12 @@ export const noticeHandlers = {
 
   cancelNotice: byNoticeCode(
     async (ctx, action) => (await cancelNotice(ctx.services, action)).message,
+  ),
+
+  // 撤回 N12: stop it and take back what was said; the counts per tier follow in this room.
+  recallNotice: byNoticeCode(
+    async (ctx, action) =>
+      (await recallNotice(ctx.services, action, { replyTo: replyToOf(ctx) })).message,
   ),
 
   // 重发 N12: the failed groups of a sent notice, once more each.

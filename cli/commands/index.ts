@@ -10,6 +10,7 @@ import { networkShow } from './network-show.ts'
 import { networkTemplate } from './network-template.ts'
 import { noticeCancel, noticeConfirm } from './notice-confirm.ts'
 import { noticePause, noticeResume } from './notice-pause.ts'
+import { noticeRecall } from './notice-recall.ts'
 import { noticeResend } from './notice-resend.ts'
 import { noticeSend } from './notice-send.ts'
 import { noticeStatus } from './notice-status.ts'
@@ -46,6 +47,7 @@ export const commands: readonly CliCommand[] = [
   noticeResend,
   noticePause,
   noticeResume,
+  noticeRecall,
   noticeStatus,
   ordersList,
   ordersRates,

@@ -1,9 +1,16 @@
 import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
 import { confirmNotice } from '../../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
+import {
+  linkAttachment,
+  type NoticeAttachment,
+  storeNoticeFile,
+} from '../../broadcasts/notice-attachments.ts'
 import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
 import { cliTexts, noticeTexts } from '../../broadcasts/templates.ts'
 import { parseLocalTime } from '../../core/local-time.ts'
+import type { Services } from '../../core/services.ts'
 import { GROUP_KINDS, type GroupKind } from '../../db/schema/network.ts'
 import type { Tier } from '../../network/types.ts'
 import { type CliCommand, type CommandContext, UsageError } from '../command.ts'
@@ -48,7 +55,7 @@ function stringFlag(ctx: CommandContext, name: string): string | undefined {
 
 async function noticeText(ctx: CommandContext): Promise<string> {
   const text = stringFlag(ctx, 'text')
-  const file = stringFlag(ctx, 'file')
+  const file = stringFlag(ctx, 'text-file')
   if (text !== undefined && file !== undefined) throw new UsageError(cliTexts.textAndFile)
   if (text !== undefined) return text
   if (file === undefined) throw new UsageError(cliTexts.sendUsage)
@@ -60,6 +67,41 @@ async function noticeText(ctx: CommandContext): Promise<string> {
   }
 }
 
+async function readBytes(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    const why = error instanceof Error && 'code' in error ? String(error.code) : String(error)
+    throw new UsageError(`读取 ${path} 失败：${why}`)
+  }
+}
+
+/**
+ * --image, --file and --link: kept in the content store (a picture once however many notices
+ * carry it) and said after the text, in that order. A refusal (too large, a bad link) is one line.
+ */
+async function attachmentsOf(
+  ctx: CommandContext,
+  services: Services,
+): Promise<NoticeAttachment[] | string> {
+  const list: NoticeAttachment[] = []
+  for (const kind of ['image', 'file'] as const) {
+    const path = stringFlag(ctx, kind)
+    if (path === undefined) continue
+    const stat = await readBytes(path)
+    const stored = await storeNoticeFile(services, { name: basename(path), data: stat, kind })
+    if (!stored.ok) return stored.message
+    list.push(stored.attachment)
+  }
+  const link = stringFlag(ctx, 'link')
+  if (link !== undefined) {
+    const card = linkAttachment(link, stringFlag(ctx, 'link-title'))
+    if (!card.ok) return card.message
+    list.push(card.attachment)
+  }
+  return list
+}
+
 /**
  * `quanqun notice send`: an operator's notice. It is a draft with a preview unless --yes confirms
  * it in the same breath (scripts); either way it goes through createNotice like a chat notice.
@@ -67,14 +109,18 @@ async function noticeText(ctx: CommandContext): Promise<string> {
 export const noticeSend: CliCommand = {
   name: 'notice send',
   usage:
-    'notice send (--scope <路径> | --corrects <通知号>) (--text <正文> | --file <文件>) [--tiers 4,5] [--kinds residents] [--at 时间] [--event-at 活动时间] [--yes]',
+    'notice send (--scope <路径> | --corrects <通知号>) (--text <正文> | --text-file <文件>) [--image <图片>] [--file <文件>] [--link <文章链接> [--link-title 标题]] [--tiers 4,5] [--kinds residents] [--at 时间] [--event-at 活动时间] [--yes]',
   summary:
     '向某单位及其下级的群发布通知（先预览；--yes 直接确认发布；--at 定时；--corrects 向收到某通知的群发更正）',
   options: {
     scope: { type: 'string' },
     corrects: { type: 'string' },
     text: { type: 'string' },
+    'text-file': { type: 'string' },
+    image: { type: 'string' },
     file: { type: 'string' },
+    link: { type: 'string' },
+    'link-title': { type: 'string' },
     tiers: { type: 'string' },
     kinds: { type: 'string' },
     at: { type: 'string' },
@@ -109,7 +155,13 @@ export const noticeSend: CliCommand = {
     const confirm = ctx.flags.yes !== undefined
     const actor = cliActor()
     return withNoticeServices(ctx, { queue: confirm }, async (services, queueUp) => {
+      const attachments = await attachmentsOf(ctx, services)
+      if (typeof attachments === 'string') {
+        ctx.out(attachments)
+        return 1
+      }
       const created = await createNotice(services, {
+        attachments,
         actor,
         scope,
         corrects,

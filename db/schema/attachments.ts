@@ -1,4 +1,5 @@
-import { integer, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core'
+import { integer, pgTable, smallint, text, timestamp, unique } from 'drizzle-orm/pg-core'
+import { notices } from './broadcasts.ts'
 import { orders } from './orders.ts'
 
 /**
@@ -24,4 +25,34 @@ export const orderAttachments = pgTable(
   },
   // Also the index an order's attachments are read by (order_id leads).
   (t) => [unique('order_attachments_order_sha_key').on(t.orderId, t.sha256)],
+)
+
+export const NOTICE_ATTACHMENT_KINDS = ['image', 'file', 'link'] as const
+export type NoticeAttachmentKind = (typeof NOTICE_ATTACHMENT_KINDS)[number]
+
+/**
+ * What a notice carries besides its text, said after it in each group in `position` order: a
+ * picture or a file (bytes in the content store under `sha256`, as for orders) or a shared
+ * article's card (`url`, its title in `name`).
+ */
+export const noticeAttachments = pgTable(
+  'notice_attachments',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    noticeId: integer('notice_id')
+      .notNull()
+      .references(() => notices.id),
+    /** 1, 2, …: the part of each group's sends it is (part 0 is the text). */
+    position: smallint('position').notNull(),
+    kind: text('kind', { enum: NOTICE_ATTACHMENT_KINDS }).notNull(),
+    /** Hex SHA-256 of a picture's or file's bytes; null for a link. */
+    sha256: text('sha256'),
+    /** The file name shown, or the link card's title. */
+    name: text('name').notNull(),
+    bytes: integer('bytes'),
+    url: text('url'),
+    description: text('description'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [unique('notice_attachments_notice_position_key').on(t.noticeId, t.position)],
 )

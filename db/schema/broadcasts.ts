@@ -3,6 +3,7 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -67,6 +68,13 @@ export const notices = pgTable(
   ],
 )
 
+/**
+ * 撤回 of one message or one group's messages: asked (pending), taken back, past the platform's
+ * window (too-late), or refused / no message id to take back (failed).
+ */
+export const RECALL_STATES = ['pending', 'recalled', 'too-late', 'failed'] as const
+export type RecallState = (typeof RECALL_STATES)[number]
+
 export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
 
@@ -103,6 +111,18 @@ export const deliveries = pgTable(
     uncertain: integer('uncertain').notNull().default(0),
     /** Times an operator re-queued it after it failed (at most one). */
     resends: smallint('resends').notNull().default(0),
+    /**
+     * Messages the group gets: the text, then each of the notice's attachments. One row per
+     * (notice, group) all the same, not one per message: the send gate, the cancel, the
+     * reconciler and 回执 keep their one row per group, and `parts_said` is all a retry needs to
+     * resume at the first message the group has not had (the row is `sent` once it reaches
+     * `parts`).
+     */
+    parts: smallint('parts').notNull().default(1),
+    /** How many of the group's messages were said, in order. */
+    partsSaid: smallint('parts_said').notNull().default(0),
+    /** 撤回: how taking the notice back ended for this group (RECALL_STATES), once it has. */
+    recall: text('recall', { enum: RECALL_STATES }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
   },
@@ -111,4 +131,23 @@ export const deliveries = pgTable(
     // A notice's rows of one tier in id order: the fan-out's pages and the progress checks.
     index('deliveries_notice_tier_idx').on(t.noticeId, t.tier, t.id),
   ],
+)
+
+/**
+ * The platform's id of each message said for a delivery (part 0 the text, then the attachments),
+ * when the puppet returned one: what 撤回 takes back, within the platform's window from `said_at`.
+ */
+export const deliveryMessages = pgTable(
+  'delivery_messages',
+  {
+    deliveryId: integer('delivery_id')
+      .notNull()
+      .references(() => deliveries.id),
+    part: smallint('part').notNull(),
+    messageId: text('message_id').notNull(),
+    saidAt: timestamp('said_at', { withTimezone: true }).notNull().defaultNow(),
+    recall: text('recall', { enum: RECALL_STATES }),
+    recalledAt: timestamp('recalled_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.part] })],
 )

@@ -34,7 +34,10 @@ export const FAST_SEND_RETRIES = {
 export const FAST_RECONCILE = { intervalMs: 100, staleMs: 400 } as const
 
 export interface BroadcastDistrictOptions
-  extends Pick<SampleDistrictOptions, 'pacing' | 'redisUrl' | 'redisClusterNodes'> {
+  extends Pick<
+    SampleDistrictOptions,
+    'pacing' | 'redisUrl' | 'redisClusterNodes' | 'mockPuppet' | 'dataDir' | 'notices'
+  > {
   /** The broadcast workers run in this process; false starts none (a test starts its own). */
   workers?: BroadcastWorkerOptions | false
 }

@@ -2,7 +2,7 @@ import { botWiring } from '../../app/bot-wiring.ts'
 import { startWorkers } from '../../app/workers.ts'
 import { type BotFleet, startBots } from '../../bot/bot-fleet.ts'
 import { MockNetwork } from '../../bot/mock-network.ts'
-import { MOCK_PUPPET } from '../../bot/puppet.ts'
+import { MOCK_PUPPET, type MockPuppetFactory } from '../../bot/puppet.ts'
 import type { Config } from '../../core/config.ts'
 import type { OrderOptions } from '../../core/order-options.ts'
 import type { Services } from '../../core/services.ts'
@@ -44,6 +44,10 @@ export interface SampleDistrictOptions {
   dataDir?: string
   /** A Redis Cluster of the test's own (its seed nodes): every connection is a cluster client. */
   redisClusterNodes?: Config['redisClusterNodes']
+  /** The mock puppet of every account (RecallingPuppet for 撤回); PuppetMock by default. */
+  mockPuppet?: MockPuppetFactory
+  /** Settings of notices over the defaults (the picture cap, 撤回's window). */
+  notices?: Services['notices']
 }
 
 /** Pacing loose enough that tests run in milliseconds; the pacing tests set their own. */
@@ -69,12 +73,13 @@ export async function startSampleDistrict(
     redisUrl: opts.redisUrl ?? redisUrl(),
     redisClusterNodes: opts.redisClusterNodes,
   })
-  const network = await MockNetwork.build(t.db, sampleResidents)
+  const network = await MockNetwork.build(t.db, sampleResidents, opts.mockPuppet)
   // One object shared by every copy of `services` (each bot account holds one), so a test
   // may change settings after start with Object.assign(d.services.orders, …).
   const services = testServices(t.db, redis.connection, redis.prefix, {
     orders: { ...opts.orders },
     ...(opts.dataDir !== undefined && { dataDir: opts.dataDir }),
+    ...(opts.notices && { notices: opts.notices }),
   })
   const bots = await startBots({
     ...botWiring(services),

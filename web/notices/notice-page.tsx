@@ -1,9 +1,9 @@
 /**
  * A notice in the console: its preview while a draft (groups per tier, the accounts that will
  * send and how long it will take under current pacing), then its progress per tier, live, and
- * the groups it failed, skipped or may have reached twice. Confirm, cancel, pause, resume and
- * resend call the same domain functions as chat's 确认, 取消, 暂停, 继续 and 重发, with the same
- * authorization and audit.
+ * the groups it failed, skipped or may have reached twice. Confirm, cancel, pause, resume,
+ * recall and resend call the same domain functions as chat's 确认, 取消, 暂停, 继续, 撤回 and 重发,
+ * with the same authorization and audit.
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono'
@@ -28,6 +28,7 @@ import {
   visibleNotices,
 } from '../../broadcasts/notice-store.ts'
 import { pauseNotice, resumeNotice } from '../../broadcasts/pause-notice.ts'
+import { recallNotice } from '../../broadcasts/recall-notice.ts'
 import type { NoticeProgress } from '../../broadcasts/report.ts'
 import { resendFailed } from '../../broadcasts/resend-notice.ts'
 import { excerpt, missedText } from '../../broadcasts/templates.ts'
@@ -198,6 +199,12 @@ async function NoticeView(props: {
           <Action staff={staff} id={notice.id} verb="cancel" label="停止发送" kind="secondary" />
         </p>
       )}
+      {(notice.status === 'confirmed' || notice.status === 'done') && manage && (
+        <p>
+          <Action staff={staff} id={notice.id} verb="recall" label="撤回" kind="secondary" />{' '}
+          停止发送，并撤回各群 2 分钟内收到的这条通知。
+        </p>
+      )}
       {missed.total > 0 && (
         <>
           <h2>未送达的群（{formatCount(missed.total)}）</h2>
@@ -359,6 +366,7 @@ export function noticeRoutes(services: Services, pacing: PacingConfig) {
   const actions = {
     confirm: confirmNotice,
     cancel: cancelNotice,
+    recall: recallNotice,
     resend: resendFailed,
     pause: pauseNotice,
     resume: resumeNotice,
