@@ -83,16 +83,16 @@ export async function prepareOrder(
     ? undefined
     : classify(choice.about ?? text, categories, learned)
   // Only where the resident can answer (a group) is there a question to ask; text that looks
-  // most like 其他求助 goes there, as the station sorts those anyway.
+  // most like 其他求助 goes there, as the station sorts those anyway. Unsure with nobody to ask
+  // (an Open311 request): 其他求助 too, as an unanswered question ends, not a weak guess ("救命"
+  // is no science talk).
+  const doubtful = classified !== undefined && unsure(classified)
   const asking =
-    classified &&
-    unsure(classified) &&
-    classified.category.code !== FALLBACK_CATEGORY &&
-    input.groupId !== null
+    doubtful && classified.category.code !== FALLBACK_CATEGORY && input.groupId !== null
       ? menuOf(classified)
       : undefined
   const fallback = categories.find((c) => c.code === FALLBACK_CATEGORY)
-  const category = choice.category ?? (asking ? undefined : classified?.category) ?? fallback
+  const category = choice.category ?? (doubtful ? undefined : classified?.category) ?? fallback
   if (!category) throw new Error(`service catalogue has no ${FALLBACK_CATEGORY} category`)
   const handlingUnit = routeUnit(chain, category.tier)
   if (!handlingUnit) throw new Error(`unit ${input.unitId} not found for an order`)
