@@ -124,7 +124,7 @@ export const noticeTexts = {
   remindersScheduled: (times: readonly string[]) => `活动提醒将于 ${times.join('、')} 发出。`,
   remindersCancelled: (n: number) => `已同时取消 ${n} 条未发出的活动提醒。`,
   cancelledRemindersOnly: (code: string, n: number) =>
-    `通知 ${code} 已发布完毕，无法撤回；已取消其 ${n} 条未发出的活动提醒。`,
+    `通知 ${code} 已发布完毕；已取消其 ${n} 条未发出的活动提醒。如需撤回已送达的消息，发送「撤回 ${code}」。`,
   correctNotSent: (code: string) => `通知 ${code} 尚未发布，无需更正：请取消后重新发布。`,
   correctNothingSent: (code: string) => `通知 ${code} 没有送达任何群，无需更正。`,
   notAuthor: (code: string) =>
@@ -141,8 +141,9 @@ export const noticeTexts = {
   expired: (code: string) => `通知 ${code} 超过 24 小时未确认，已失效，请重新发起。`,
   cancelledDraft: (code: string) => `通知 ${code} 已作废，没有发送到任何群。`,
   cancelledSending: (code: string, sent: number, stopped: number) =>
-    `通知 ${code} 已撤销：已送达的 ${formatCount(sent)} 个群无法撤回，其余 ${formatCount(stopped)} 个群不再发送。`,
-  cannotCancelDone: (code: string) => `通知 ${code} 已发布完毕，无法撤销。`,
+    `通知 ${code} 已撤销：其余 ${formatCount(stopped)} 个群不再发送；已送达的 ${formatCount(sent)} 个群保留原消息，如需撤回请发送「撤回 ${code}」。`,
+  cannotCancelDone: (code: string) =>
+    `通知 ${code} 已发布完毕，无法取消。如需撤回已送达的消息，发送「撤回 ${code}」。`,
   resent: (code: string, n: number) =>
     `通知 ${code}：${formatCount(n)} 个发送失败的群已重新排队发送（每个群只重发一次）。发送「回执 ${code}」查看进度。`,
   nothingToResend: (code: string) => `通知 ${code} 没有发送失败的群，无需重发。`,

@@ -110,7 +110,7 @@ describe('deliveries claimed ahead of their send jobs', () => {
       const pending = (await rowsOf(id)).filter((r) => r.status === 'pending').length
       const cancelled = await cancelNotice(district().services, { id, actor })
       expect(cancelled.message).toBe(
-        `通知 N${id} 已撤销：已送达的 ${before} 个群无法撤回，其余 ${pending} 个群不再发送。`,
+        `通知 N${id} 已撤销：其余 ${pending} 个群不再发送；已送达的 ${before} 个群保留原消息，如需撤回请发送「撤回 N${id}」。`,
       )
       await new Promise((r) => setTimeout(r, CLAIM_MS + 200))
       stuck.release()

@@ -220,7 +220,7 @@ describe('notices when sends fail or rooms are lost', () => {
       const cancelled = await cancelNotice(d.services, { id, actor: liuyang })
       expect(cancelled.outcome).toBe('cancelledSending')
       expect(cancelled.message).toBe(
-        `通知 N${id} 已撤销：已送达的 0 个群无法撤回，其余 15 个群不再发送。`,
+        `通知 N${id} 已撤销：其余 15 个群不再发送；已送达的 0 个群保留原消息，如需撤回请发送「撤回 N${id}」。`,
       )
       stuck.release()
       await until(async () => {
