@@ -57,8 +57,13 @@ export interface IntakeResult {
   rate: number
   quanqun: IntakeRun[]
   baseline: IntakeRun[]
-  /** A short run at light load, where latency is service time rather than queueing. */
+  /**
+   * A run at light load, where latency is service time rather than queueing: once the process
+   * is warm (after the runs at full rate), as residents meet it all day.
+   */
   light: { rate: number; quanqun: IntakeRun; baseline: IntakeRun }
+  /** The same light load as the process's first orders after its start. */
+  lightCold: IntakeRun
   /** One run at BENCH_HIGH_RATE after the rounds (the process warm), each side; none at 0. */
   high?: { rate: number; quanqun: IntakeRun; baseline: IntakeRun }
   /**
@@ -76,7 +81,7 @@ const N = Number(process.env.BENCH_ORDERS ?? 10_000)
 const RATE = Number(process.env.BENCH_RATE ?? 1_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const HIGH_RATE = Number(process.env.BENCH_HIGH_RATE ?? 2_000)
-const LIGHT = { messages: 150, rate: 25 }
+const LIGHT = { messages: 300, rate: 25 }
 const WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_WARM_UP ?? 3_000)) || 0)
 /** postgres.js's default pool, as `quanqun start` opens it. */
 const POOL = 10
@@ -121,8 +126,9 @@ const SLOTS = {
   warmUp: 2 * ROUNDS + 2,
   highQuanqun: 2 * ROUNDS + 3,
   highBaseline: 2 * ROUNDS + 4,
+  lightCold: 2 * ROUNDS + 5,
 }
-const SLOT_COUNT = 2 * ROUNDS + 5
+const SLOT_COUNT = 2 * ROUNDS + 6
 const residentOf = (slot: number, i: number): MockPerson => ({
   wechatId: `wxid_bench_s${slot}_${i}`,
   name: `居民${slot}-${i}`,
@@ -136,6 +142,7 @@ const targets = await db
 // The residents quanqun's runs need (the baseline inserts rows, nobody speaks).
 const speaking: [slot: number, count: number][] = [
   [SLOTS.lightQuanqun, LIGHT.messages],
+  [SLOTS.lightCold, LIGHT.messages],
   [SLOTS.warmUp, WARM_UP],
   [SLOTS.highQuanqun, HIGH_RATE > 0 ? N : 0],
   ...Array.from({ length: ROUNDS }, (_, r): [number, number] => [SLOTS.quanqun + r, N]),
@@ -342,12 +349,14 @@ async function runBaseline(slot: number, n: number, rate: number): Promise<Intak
 
 const setupMs = performance.now() - started
 process.stderr.write(`  intake setup ${(setupMs / 1000).toFixed(1)} s\n`)
-const light = {
-  rate: LIGHT.rate,
-  baseline: await runBaseline(SLOTS.lightBaseline, LIGHT.messages, LIGHT.rate),
-  quanqun: await runQuanqun(SLOTS.lightQuanqun, LIGHT.messages, LIGHT.rate),
+const lightCold = await runQuanqun(SLOTS.lightCold, LIGHT.messages, LIGHT.rate)
+const result: Omit<IntakeResult, 'light'> = {
+  rate: RATE,
+  quanqun: [],
+  baseline: [],
+  lightCold,
+  setupMs,
 }
-const result: IntakeResult = { rate: RATE, quanqun: [], baseline: [], light, setupMs }
 if (WARM_UP > 0) {
   const warmUp = await runQuanqun(SLOTS.warmUp, WARM_UP, RATE)
   process.stderr.write(
@@ -380,7 +389,12 @@ if (HIGH_RATE > 0) {
   )
   result.high = { rate: HIGH_RATE, quanqun, baseline }
 }
-process.stdout.write(`${JSON.stringify(result)}\n`)
+const light = {
+  rate: LIGHT.rate,
+  baseline: await runBaseline(SLOTS.lightBaseline, LIGHT.messages, LIGHT.rate),
+  quanqun: await runQuanqun(SLOTS.lightQuanqun, LIGHT.messages, LIGHT.rate),
+}
+process.stdout.write(`${JSON.stringify({ ...result, light } satisfies IntakeResult)}\n`)
 await workers.close()
 await bots.stop()
 await services.messenger.close()

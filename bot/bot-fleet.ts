@@ -1,5 +1,7 @@
 import type { Wechaty } from 'wechaty'
 import type { Services } from '../core/services.ts'
+import { openPool } from '../db/pool.ts'
+import { warmIntake } from '../orders/intake.ts'
 import type { PacingRules } from '../queues/pacing.ts'
 import type { AroundSend } from '../queues/send-hooks.ts'
 import type { Takeover } from '../queues/takeover.ts'
@@ -57,7 +59,13 @@ export async function startBots(opts: BotFleetOptions): Promise<BotFleet> {
   // can, the role fails with every account's reason, one line each. Accounts start side by side:
   // one retrying an unreachable provider does not hold up the others.
   const refused: PuppetStartError[] = []
+  // Meanwhile the pool opens and the classifier is built, so the first residents do not wait on
+  // them; a failure there is a database down, which the first message reports in its own words.
+  const warming = Promise.all([openPool(opts.services.db), warmIntake(opts.services)]).catch(
+    (err: unknown) => opts.services.log.warn({ err }, 'warm-up failed'),
+  )
   const results = await Promise.allSettled(accounts.map((account) => account.start()))
+  await warming
   for (const result of results) {
     if (result.status === 'fulfilled') continue
     if (!(result.reason instanceof PuppetStartError)) {

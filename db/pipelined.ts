@@ -2,6 +2,7 @@ import type { SQL } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Sql } from 'postgres'
 import type { Db } from './client.ts'
+import { postgresJsOf } from './pool.ts'
 import { MAX_PREPARED_PARAMS } from './prepared.ts'
 import { rowsOf } from './rows.ts'
 
@@ -16,11 +17,6 @@ export interface PipelinedTx {
 const dialect = new PgDialect()
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>
-
-function postgresJsOf(db: Db): Sql | undefined {
-  const client = (db as unknown as { $client?: Partial<Sql> }).$client
-  return typeof client?.reserve === 'function' ? (client as Sql) : undefined
-}
 
 /**
  * Runs `fn` in one transaction with `begin` sent along with its first statements and `commit`

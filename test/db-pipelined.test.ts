@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/client.ts'
 import { pipelinedTransaction } from '../db/pipelined.ts'
+import { openPool } from '../db/pool.ts'
 import { createTestDatabase, type TestDatabase } from './support/pg.ts'
 
 const table = sql.raw('pipelined_probe')
@@ -98,6 +99,25 @@ describe('pipelined transactions (begin with the first statements, commit with t
       ).rejects.toThrow()
     } finally {
       await lite.close()
+    }
+  })
+})
+
+describe('opening the pool at start', () => {
+  it('opens every connection of the pool, so the first messages do not wait for one', async () => {
+    const t = await createTestDatabase({ max: 5 })
+    try {
+      const connections = async () => {
+        const [row] = (await t.db.execute(
+          sql`select count(*)::int as n from pg_stat_activity where datname = ${t.name}`,
+        )) as unknown as { n: number }[]
+        return row!.n
+      }
+      expect(await connections()).toBe(1)
+      await openPool(t.db)
+      expect(await connections()).toBe(5)
+    } finally {
+      await t.close()
     }
   })
 })
