@@ -30,7 +30,7 @@ const SHA256 = /^[0-9a-f]{64}$/
 const MAX_TITLE = 100
 const MAX_DESCRIPTION = 200
 
-function maxAttachmentBytes(services: Pick<Services, 'notices'>): number {
+export function maxAttachmentBytes(services: Pick<Services, 'notices'>): number {
   return services.notices?.attachmentMaxBytes ?? DEFAULT_MAX_BYTES
 }
 
@@ -87,6 +87,36 @@ export function linkAttachment(url: string, title?: string, description?: string
   }
 }
 
+/** A picture or file as a caller hands it over: the CLI's from a path, the console's uploaded. */
+export interface AttachmentInput {
+  kind: 'image' | 'file'
+  name: string
+  data: Buffer
+}
+
+/**
+ * A notice's attachments from the CLI's flags or the console's form: the files kept in the content
+ * store (a picture once however many notices carry it), then the article's card, in that order.
+ * The first refusal (too large, a bad link, no store) as one line, and nothing more is stored.
+ */
+export async function collectAttachments(
+  services: Pick<Services, 'notices' | 'dataDir'>,
+  input: { files: readonly AttachmentInput[]; link?: { url: string; title?: string | undefined } },
+): Promise<NoticeAttachment[] | string> {
+  const list: NoticeAttachment[] = []
+  for (const file of input.files) {
+    const stored = await storeNoticeFile(services, file)
+    if (!stored.ok) return stored.message
+    list.push(stored.attachment)
+  }
+  if (input.link) {
+    const card = linkAttachment(input.link.url, input.link.title)
+    if (!card.ok) return card.message
+    list.push(card.attachment)
+  }
+  return list
+}
+
 /** Checks what createNotice is handed (the CLI's, chat's or a caller's list); a refusal or none. */
 export function refuseAttachments(
   services: Pick<Services, 'notices' | 'dataDir'>,
@@ -115,7 +145,8 @@ export function attachmentRows(noticeId: number, list: readonly NoticeAttachment
   }))
 }
 
-async function attachmentsOf(db: Db, noticeId: number) {
+/** A notice's attachments, in the order they are said. */
+export async function noticeAttachmentsOf(db: Db, noticeId: number) {
   return db
     .select()
     .from(noticeAttachments)
@@ -139,7 +170,7 @@ export async function noticeContent(
   notice: { id: number; text: string },
 ): Promise<NoticeContent> {
   const text = signedText(services, notice)
-  const rows = await attachmentsOf(services.db, notice.id)
+  const rows = await noticeAttachmentsOf(services.db, notice.id)
   if (rows.length === 0) return { text }
   const parts: PagePart[] = rows.map((a) => {
     const label = `${attachmentTexts.label[a.kind]} ${a.name}`.slice(0, 200)

@@ -1,7 +1,14 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { createHash } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { unsigned } from '../broadcasts/signature.ts'
 import { loginLink } from '../cli/commands/login-link.ts'
+import { attachmentPath } from '../core/content-store.ts'
+import { noticeAttachments } from '../db/schema/attachments.ts'
 import { auditLog } from '../db/schema/audit.ts'
 import { deliveries, notices } from '../db/schema/broadcasts.ts'
 import { loginTokens, webSessions } from '../db/schema/console.ts'
@@ -31,9 +38,20 @@ import {
 const DISTRICT_STAFF = '九龙坡区文明实践中心工作群'
 const TEXT = '本周六上午9点在科园社区广场举办志愿服务集市，欢迎参加。'
 
+/** A 1×1 PNG: a notice's poster. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+)
+/** Where the console's uploads are kept; small, so a refusal is cheap to provoke. */
+const DATA_DIR = mkdtempSync(join(tmpdir(), 'quanqun-console-'))
+const ATTACHMENT_MAX_BYTES = 64 * 1024
+
 describe('the staff console in Chromium, on the sample district', () => {
   const district = districtPerFile({
     workers: { reconcile: FAST_RECONCILE, sendJobOptions: FAST_SEND_RETRIES },
+    dataDir: DATA_DIR,
+    notices: { attachmentMaxBytes: ATTACHMENT_MAX_BYTES },
   })
   const browser = browserPerFile()
   let url = ''
@@ -44,6 +62,7 @@ describe('the staff console in Chromium, on the sample district', () => {
   })
   afterAll(async () => {
     await server?.close()
+    await rm(DATA_DIR, { recursive: true, force: true })
   })
   /** The district-wide notice 王芳 sends in the second test; the township test probes it. */
   let districtNotice = 0
@@ -367,6 +386,71 @@ describe('the staff console in Chromium, on the sample district', () => {
     // The groups not yet reached are skipped and get nothing; none gets the notice twice.
     expect(rooms.filter((r) => r.status === 'skipped' && r.copies === 0).length).toBeGreaterThan(0)
     expect(rooms.every((r) => r.copies <= 1)).toBe(true)
+    await context.close()
+  })
+
+  it('a picture and an article chosen in the form go after the text to each group, once; too large is refused with nothing kept', async () => {
+    const d = district()
+    const text = '石桥铺街道本周日举办消夏晚会，海报和报名方式见下。'
+    const { context, page } = await signedIn(browser(), d.services, 'wxid_liuyang')
+    await page.goto(`${url}/notices/new`)
+    await page.getByLabel('石桥铺街道').check()
+    await page.locator('textarea[name=text]').fill(text)
+    // Over the cap (64 KB here): refused in words, nothing drafted.
+    const before = await d.t.db.select({ id: notices.id }).from(notices)
+    await page.locator('input[name=image]').setInputFiles({
+      name: 'big.png',
+      mimeType: 'image/png',
+      buffer: Buffer.alloc(ATTACHMENT_MAX_BYTES + 1, 1),
+    })
+    await page.getByRole('button', { name: '生成预览' }).click()
+    await expect(page.locator('.error').textContent()).resolves.toContain('附件太大')
+    expect(await d.t.db.select({ id: notices.id }).from(notices)).toHaveLength(before.length)
+
+    // The scope and text stay as they were; the files are chosen again.
+    await expect(page.locator('textarea[name=text]').inputValue()).resolves.toBe(text)
+    await page.locator('input[name=image]').setInputFiles({
+      name: '晚会海报.png',
+      mimeType: 'image/png',
+      buffer: PNG,
+    })
+    await page.locator('input[name=link]').fill('https://mp.weixin.qq.com/s/summer-gala')
+    await page.locator('input[name=linkTitle]').fill('消夏晚会报名')
+    await page.getByRole('button', { name: '生成预览' }).click()
+    await page.waitForURL(/\/notices\/\d+$/)
+    const id = Number(new URL(page.url()).pathname.split('/').pop())
+    await expect(page.locator('#attachments').textContent()).resolves.toContain(
+      '[图片] 晚会海报.png、[链接] 消夏晚会报名',
+    )
+    const kept = await d.t.db
+      .select()
+      .from(noticeAttachments)
+      .where(eq(noticeAttachments.noticeId, id))
+      .orderBy(asc(noticeAttachments.position))
+    expect(kept.map((a) => [a.kind, a.name])).toEqual([
+      ['image', '晚会海报.png'],
+      ['link', '消夏晚会报名'],
+    ])
+    // The upload is kept as sent, under its hash.
+    const sha256 = createHash('sha256').update(PNG).digest('hex')
+    expect(kept[0]!.sha256).toBe(sha256)
+    expect(await readFile(attachmentPath(DATA_DIR, sha256))).toEqual(PNG)
+
+    await page.getByRole('button', { name: '确认发布' }).click()
+    await untilDone(d, id)
+    const rows = await d.t.db
+      .select({ status: deliveries.status, parts: deliveries.parts, said: deliveries.partsSaid })
+      .from(deliveries)
+      .where(eq(deliveries.noticeId, id))
+    expect(rows).toHaveLength(17)
+    expect(rows.every((r) => r.status === 'sent' && r.parts === 3 && r.said === 3)).toBe(true)
+    expect((await agreement(d, id)).rooms.every((r) => r.copies === 1)).toBe(true)
+
+    // A body past the limit is turned away before anything reads it (the CSRF check included).
+    const huge = await page.request.post(`${url}/notices`, {
+      multipart: { image: { name: 'x.png', mimeType: 'image/png', buffer: Buffer.alloc(2 << 20) } },
+    })
+    expect(huge.status()).toBe(413)
     await context.close()
   })
 

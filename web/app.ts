@@ -4,7 +4,10 @@
  * the member's chat roles, so what a township propagandist may do is the same in both.
  */
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
+import { maxAttachmentBytes } from '../broadcasts/notice-attachments.ts'
+import { attachmentTexts } from '../broadcasts/templates.ts'
 import type { PacingConfig } from '../core/config.ts'
 import type { Services } from '../core/services.ts'
 import { adminRoutes } from './admin/admin.tsx'
@@ -22,6 +25,13 @@ export interface WebAppOptions {
   pacing: PacingConfig
   /** Set the session cookie Secure: the console is served over https. */
   secureCookie: boolean
+}
+
+/** A console form without files: a notice's text and a bulk action's order codes fit many times. */
+const FORM_MAX_BYTES = 1024 * 1024
+
+function consoleBodyLimit(maxSize: number, refusal: string) {
+  return bodyLimit({ maxSize, onError: (c) => c.text(refusal, 413) })
 }
 
 export function createWebApp(services: Services, opts: WebAppOptions): Hono<WebEnv> {
@@ -47,10 +57,17 @@ export function createWebApp(services: Services, opts: WebAppOptions): Hono<WebE
   app.route('/assets', assetRoutes)
   app.route('/', loginRoutes(services, opts))
 
-  // Everything below needs a session, and every POST its CSRF token.
+  // Everything below needs a session, and every POST its CSRF token. The CSRF check reads the
+  // body, so its size is bounded first: a form is small, a notice may carry a picture and a file.
+  const forms = consoleBodyLimit(FORM_MAX_BYTES, '提交的内容太大。')
+  const uploads = consoleBodyLimit(
+    2 * maxAttachmentBytes(services) + FORM_MAX_BYTES,
+    attachmentTexts.tooLarge(`${Math.floor(maxAttachmentBytes(services) / 1024 / 1024)}MB`),
+  )
   for (const prefix of ['/notices', '/orders', '/rates', '/admin']) {
-    app.use(prefix, requireStaff(services), requireCsrf())
-    app.use(`${prefix}/*`, requireStaff(services), requireCsrf())
+    const limit = prefix === '/notices' ? uploads : forms
+    app.use(prefix, limit, requireStaff(services), requireCsrf())
+    app.use(`${prefix}/*`, limit, requireStaff(services), requireCsrf())
   }
   app.get('/', (c) => c.redirect('/notices'))
   app.route('/notices', composeRoutes(services))

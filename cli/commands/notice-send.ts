@@ -3,9 +3,9 @@ import { basename } from 'node:path'
 import { confirmNotice } from '../../broadcasts/confirm-notice.ts'
 import { createNotice, previewOf } from '../../broadcasts/create-notice.ts'
 import {
-  linkAttachment,
+  type AttachmentInput,
+  collectAttachments,
   type NoticeAttachment,
-  storeNoticeFile,
 } from '../../broadcasts/notice-attachments.ts'
 import { parseNoticeCode } from '../../broadcasts/notice-code.ts'
 import { cliTexts, noticeTexts } from '../../broadcasts/templates.ts'
@@ -76,30 +76,21 @@ async function readBytes(path: string): Promise<Buffer> {
   }
 }
 
-/**
- * --image, --file and --link: kept in the content store (a picture once however many notices
- * carry it) and said after the text, in that order. A refusal (too large, a bad link) is one line.
- */
+/** --image, --file and --link, said after the text in that order (collectAttachments). */
 async function attachmentsOf(
   ctx: CommandContext,
   services: Services,
 ): Promise<NoticeAttachment[] | string> {
-  const list: NoticeAttachment[] = []
+  const files: AttachmentInput[] = []
   for (const kind of ['image', 'file'] as const) {
     const path = stringFlag(ctx, kind)
-    if (path === undefined) continue
-    const stat = await readBytes(path)
-    const stored = await storeNoticeFile(services, { name: basename(path), data: stat, kind })
-    if (!stored.ok) return stored.message
-    list.push(stored.attachment)
+    if (path !== undefined) files.push({ kind, name: basename(path), data: await readBytes(path) })
   }
-  const link = stringFlag(ctx, 'link')
-  if (link !== undefined) {
-    const card = linkAttachment(link, stringFlag(ctx, 'link-title'))
-    if (!card.ok) return card.message
-    list.push(card.attachment)
-  }
-  return list
+  const url = stringFlag(ctx, 'link')
+  return collectAttachments(services, {
+    files,
+    ...(url !== undefined && { link: { url, title: stringFlag(ctx, 'link-title') } }),
+  })
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * Compose a notice: the text, a scope picked on the tree (searched by name), tiers and group
- * kinds, with the audience counted per tier as the form changes (htmx). Posting writes the draft
- * through the same `createNotice` chat's 通知 uses; nothing is sent before it is confirmed.
+ * kinds, with the audience counted per tier as the form changes (htmx), and a picture, a file or an
+ * article to go after the text. Posting writes the draft through the same `createNotice` chat's
+ * 通知 uses; nothing is sent before it is confirmed.
  */
 import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { planAudience } from '../../broadcasts/audience.ts'
 import { AUTHOR_ROLES, mayAuthor } from '../../broadcasts/authorize.ts'
 import { createNotice } from '../../broadcasts/create-notice.ts'
+import { collectAttachments } from '../../broadcasts/notice-attachments.ts'
 import { parseLocalTime } from '../../core/local-time.ts'
 import type { Services } from '../../core/services.ts'
 import { GROUP_KINDS } from '../../db/schema/network.ts'
@@ -91,6 +93,7 @@ function ComposePage(props: {
       <form
         method="post"
         action="/notices"
+        enctype="multipart/form-data"
         hx-get="/notices/audience"
         hx-trigger="change"
         hx-target="#audience"
@@ -151,12 +154,42 @@ function ComposePage(props: {
             {form.text}
           </textarea>
         </label>
+        <fieldset>
+          <legend>附件（可选，每个群在正文后收到）</legend>
+          <label>
+            图片 <input type="file" name="image" accept="image/*" />
+          </label>
+          <label>
+            文件 <input type="file" name="file" />
+          </label>
+          <label>
+            文章链接 <input type="url" name="link" value={form.link} placeholder="https://" />
+          </label>
+          <label>
+            链接标题 <input type="text" name="linkTitle" value={form.linkTitle} maxlength={100} />
+          </label>
+        </fieldset>
         <p>
           <button type="submit">生成预览</button>
         </p>
       </form>
     </Page>
   )
+}
+
+/** The form's picture, file and article (collectAttachments, as the CLI's flags). */
+async function attachmentsOf(services: Services, form: NoticeForm) {
+  const files = await Promise.all(
+    form.uploads.map(async ({ kind, file }) => ({
+      kind,
+      name: file.name,
+      data: Buffer.from(await file.arrayBuffer()),
+    })),
+  )
+  return collectAttachments(services, {
+    files,
+    ...(form.link !== '' && { link: { url: form.link, title: form.linkTitle || undefined } }),
+  })
 }
 
 export function composeRoutes(services: Services) {
@@ -205,13 +238,22 @@ export function composeRoutes(services: Services) {
     if (form.at !== '' && !scheduledAt) {
       return compose(c, form, { text: '定时发布的时间不对，请重新选择。', status: 400 })
     }
+    const actor = noticeActorOf(staffOf(c))
+    // Files are kept only for a scope the author may send to; createNotice refuses the rest.
+    const unit = await findUnitByPath(services.db, form.scope)
+    const attachments =
+      unit && mayAuthor(actor, unit.path) ? await attachmentsOf(services, form) : []
+    if (typeof attachments === 'string') {
+      return compose(c, form, { text: `${attachments}（附件需重新选择）`, status: 400 })
+    }
     const result = await createNotice(services, {
-      actor: noticeActorOf(staffOf(c)),
+      actor,
       scope: form.scope,
       tiers: form.tiers,
       kinds: form.kinds,
       text: form.text,
       scheduledAt,
+      attachments,
     })
     if (!result.ok) {
       return compose(c, form, {

@@ -16,6 +16,7 @@ import {
   needsApproval,
 } from '../../broadcasts/authorize.ts'
 import { cancelNotice, confirmNotice } from '../../broadcasts/confirm-notice.ts'
+import { noticeAttachmentsOf } from '../../broadcasts/notice-attachments.ts'
 import { auditNotice } from '../../broadcasts/notice-audit.ts'
 import { noticeCode } from '../../broadcasts/notice-code.ts'
 import {
@@ -31,7 +32,7 @@ import { pauseNotice, resumeNotice } from '../../broadcasts/pause-notice.ts'
 import { recallNotice } from '../../broadcasts/recall-notice.ts'
 import type { NoticeProgress } from '../../broadcasts/report.ts'
 import { resendFailed } from '../../broadcasts/resend-notice.ts'
-import { excerpt, missedText } from '../../broadcasts/templates.ts'
+import { attachmentTexts, excerpt, missedText } from '../../broadcasts/templates.ts'
 import type { PacingConfig } from '../../core/config.ts'
 import { formatLocalTime } from '../../core/local-time.ts'
 import type { Services } from '../../core/services.ts'
@@ -131,11 +132,12 @@ async function NoticeView(props: {
   const { services, staff, notice } = props
   const { db } = services
   const code = noticeCode(notice.id)
-  const [progress, perAccount, missed, doubtful] = await Promise.all([
+  const [progress, perAccount, missed, doubtful, attachments] = await Promise.all([
     noticeProgress(db, notice.id),
     deliveriesPerAccount(db, notice.id),
     missedGroups(db, notice.id, LIST_LIMIT),
     doubtfulGroups(db, notice.id, LIST_LIMIT),
+    noticeAttachmentsOf(db, notice.id),
   ])
   const actor = noticeActorOf(staff)
   const manage = mayManage(actor, notice)
@@ -153,6 +155,12 @@ async function NoticeView(props: {
             ` · 定于 ${formatLocalTime(notice.scheduledAt, services.timezone)}`}
         </p>
         <p style="white-space:pre-wrap">{notice.text}</p>
+        {attachments.length > 0 && (
+          <p id="attachments">
+            正文后依次发送：
+            {attachments.map((a) => `${attachmentTexts.label[a.kind]} ${a.name}`).join('、')}
+          </p>
+        )}
       </div>
       {notice.status === 'draft' && (
         <div class="card" id="preview">
