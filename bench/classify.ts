@@ -27,12 +27,12 @@ function keywordOnly(text: string, categories: readonly Category[]) {
 }
 
 /**
- * p99 time of one classification of a 2,000-character message (residents' lines from the held-out
+ * p99 time of one classification of a 2,000-character message (residents' lines from the third dev
  * corpus run together, a different cut each call), against the keyword-only scorer, alternating.
  */
 export async function benchClassify(): Promise<BenchRow[]> {
   const categories = fileCategories(await readCatalogFile())
-  const corpus = readFileSync(new URL('../test/corpus/orders-heldout.tsv', import.meta.url), 'utf8')
+  const corpus = readFileSync(new URL('../test/corpus/orders-dev-3.tsv', import.meta.url), 'utf8')
     .split('\n')
     .filter((l) => l.includes('\t') && !l.startsWith('#'))
     .map((l) => l.slice(l.indexOf('\t') + 1))
