@@ -201,13 +201,24 @@ const CACHE_MS = 60_000
 
 class CachedCatalogue {
   private held: { at: number; categories: Promise<Category[]> } | undefined
+  /**
+   * The last list read, and its JSON. A re-read that finds the same catalogue hands out the same
+   * array: the classifier's model is built per array (classify.ts), ~200 ms of a busy event loop
+   * with the shipped examples, and rebuilding it every minute stalled every message behind it.
+   */
+  private last: { json: string; categories: Category[] } | undefined
 
   constructor(private readonly db: Db) {}
 
   list(): Promise<Category[]> {
     const hit = this.held
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.categories
-    const categories = readCategories(this.db)
+    const categories = readCategories(this.db).then((read) => {
+      const json = JSON.stringify(read)
+      if (this.last?.json === json) return this.last.categories
+      this.last = { json, categories: read }
+      return read
+    })
     this.held = { at: Date.now(), categories }
     // A failed read is not kept: the next order asks again.
     categories.catch(() => {

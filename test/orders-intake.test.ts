@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eq, sql } from 'drizzle-orm'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseCommand } from '../bot/commands/parse-command.ts'
 import { units } from '../db/schema/network.ts'
-import { orderEvents, orders } from '../db/schema/orders.ts'
+import { orderEvents, orders, serviceCatalog } from '../db/schema/orders.ts'
 import { listCategories } from '../orders/catalogue.ts'
 import { placeOrder } from '../orders/intake.ts'
 import { type OrdersDistrict, startOrdersDistrict } from './support/orders-district.ts'
@@ -175,5 +175,35 @@ describe('intake: 点单 into one transaction', () => {
       if (result.kind === 'placed') placedCount++
     }
     expect(placedCount).toBeGreaterThan(30)
+  })
+})
+
+describe('the cached catalogue', () => {
+  let o: OrdersDistrict
+  beforeAll(async () => {
+    o = await startOrdersDistrict()
+  })
+  afterAll(async () => {
+    await o?.stop()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('hands out the same list when a re-read finds it unchanged, so the classifier is not rebuilt; a change is seen', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    const first = await listCategories(o.services)
+    vi.setSystemTime(Date.now() + 61_000)
+    const again = await listCategories(o.services)
+    // Re-read (past the cache's minute), found the same: the same array, the classifier's model kept.
+    expect(again).toBe(first)
+    await o.t.db
+      .update(serviceCatalog)
+      .set({ keywords: sql`array_append(${serviceCatalog.keywords}, '广场舞大赛')` })
+      .where(eq(serviceCatalog.code, 'culture'))
+    vi.setSystemTime(Date.now() + 61_000)
+    const changed = await listCategories(o.services)
+    expect(changed).not.toBe(first)
+    expect(changed.find((c) => c.code === 'culture')?.keywords).toContain('广场舞大赛')
   })
 })
