@@ -20,8 +20,13 @@ import { runCli } from './support/cli.ts'
 // Floors just under the accuracy last measured, so a drop fails. Third round (examples from 38 to
 // 80-130 a category, written from each category's whole domain): dev 343/345 → 343/345, dev-2
 // 345/359 → 356/359, dev-3 (the second round's held-out set, 301/347 when it was measured) →
-// 342/347.
+// 342/347. The third round's held-out set (388 lines, written by someone who saw neither the
+// examples nor the other corpora, committed before the round's tuning began) measured once at the
+// round's end: 364/388 (93.8 %), short of the 95 % (worst: media 15/18, civility 16/19).
+// Lines that by chance met a dev line or an example were then taken out, whatever their result,
+// and 14 fresh ones added (measured once on arrival): 352/376 (93.6 %), as the file's header says.
 const CORPORA = [
+  { name: 'held-out', file: 'orders-heldout-3.tsv', floor: 0.93 },
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
   { name: 'dev-3', file: 'orders-dev-3.tsv', floor: 0.98 },
