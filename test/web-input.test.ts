@@ -17,9 +17,33 @@ describe('the console parses what a browser (or an attacker) sends', () => {
     expect(form.kinds).toEqual(['residents'])
     expect(form.text).toHaveLength(20_000)
     expect(form.at).toBe('2099-06-01T09:00')
-    expect(parseNoticeForm({})).toEqual({ scope: '', tiers: [], kinds: [], text: '', at: '' })
+    expect(parseNoticeForm({})).toEqual({
+      scope: '',
+      tiers: [],
+      kinds: [],
+      text: '',
+      at: '',
+      uploads: [],
+      link: '',
+      linkTitle: '',
+    })
     const file = new File(['x'], 'x.txt')
     expect(parseNoticeForm({ scope: file, text: [file] })).toMatchObject({ scope: '', text: '' })
+  })
+
+  it('takes one picture and one file, never a name typed where a file goes, nor an empty input', () => {
+    const poster = new File(['png'], '海报.png')
+    const second = new File(['png'], '第二张.png')
+    const form = parseNoticeForm({
+      image: [poster, second],
+      file: new File([], ''),
+      link: ' https://mp.weixin.qq.com/s/x ',
+      linkTitle: 'y'.repeat(10_000),
+    })
+    expect(form.uploads).toEqual([{ kind: 'image', file: poster }])
+    expect(form.link).toBe('https://mp.weixin.qq.com/s/x')
+    expect(form.linkTitle).toHaveLength(4_000)
+    expect(parseNoticeForm({ image: '/etc/passwd', file: ['x.pdf'] }).uploads).toEqual([])
   })
 
   it('reads notice ids as chat writes them, and nothing else', () => {
