@@ -130,6 +130,11 @@ describe('classify', () => {
       category: { code: 'science' },
       safety: false,
     })
+    // The danger words of a talk name its subject: they do not pull it to safety as keywords.
+    expect(classify('请煤气公司的师傅来讲一下煤气燃气咋个用才安全', categories)).toMatchObject({
+      category: { code: 'science' },
+      safety: false,
+    })
     // The bill named beside a danger present does not hide it.
     expect(classify('交了燃气费 屋头还是闻到燃气味', categories)).toMatchObject({
       category: { code: 'safety-hazard' },
