@@ -12,7 +12,7 @@
  * past it weigh less: the first need is what the resident came for.
  * A word of danger (the catalogue's `urgent` words: 燃气, 消防通道 …) decides outright and marks
  * the order urgent, unless it names a bill (燃气费) or the text asks for a talk or a class (讲座,
- * 知识 …): then it only counts as words do. The scores become a confidence by a softmax; the caller asks the resident
+ * 知识 …): then it only counts as words do, and in a talk not even that. The scores become a confidence by a softmax; the caller asks the resident
  * back when it is low or the runner-up is close (`unsure`).
  */
 import type { Category } from './catalogue.ts'
