@@ -28,7 +28,7 @@ import { runCli } from './support/cli.ts'
 // It is now dev-4, what the fourth round tuned on. Fourth round (the danger words of a talk do not
 // count as keywords; examples for the sub-needs its misses found neglected, written without its
 // lines): dev 343/345 → 343/345, dev-2 356/359 → 356/359, dev-3 342/347 → 342/347, dev-4 352/376
-// → 374/376 (a dev figure now: its misses were what the examples were written for).
+// → 375/376 (a dev figure now: its misses were what the examples were written for).
 const CORPORA = [
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
