@@ -27,7 +27,7 @@ import { runCli } from './support/cli.ts'
 // and 14 fresh ones added (measured once on arrival): 352/376 (93.6 %), as the file's header says.
 // It is now dev-4, what the fourth round tuned on. Fourth round (the danger words of a talk do not
 // count as keywords; examples for the sub-needs its misses found neglected, written without its
-// lines): dev 343/345 → 343/345, dev-2 356/359 → 357/359, dev-3 342/347 → 343/347, dev-4 352/376
+// lines): dev 343/345 → 343/345, dev-2 356/359 → 357/359, dev-3 342/347 → 345/347, dev-4 352/376
 // → 375/376 (a dev figure now: its misses were what the examples were written for).
 const CORPORA = [
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
