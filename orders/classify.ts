@@ -12,7 +12,8 @@
  * past it weigh less: the first need is what the resident came for.
  * A word of danger (the catalogue's `urgent` words: 燃气, 消防通道 …) decides outright and marks
  * the order urgent, unless it names a bill (燃气费) or the text asks for a talk or a class (讲座,
- * 知识 …): then it only counts as words do, and in a talk not even that. The scores become a confidence by a softmax; the caller asks the resident
+ * 知识 …; not when it calls for help now: 快来, 赶紧): then it only counts as words do, and in a
+ * talk not even that. The scores become a confidence by a softmax; the caller asks the resident
  * back when it is low or the runner-up is close (`unsure`).
  */
 import type { Category } from './catalogue.ts'
@@ -129,7 +130,9 @@ const ANOTHER_NEED = /顺便|还有|另外|对了|再问|还想|也想|还要/u
 // counted they outweighed the asking (想请燃气公司来讲讲天然气咋个安全使用 went to safety).
 const NOT_A_DANGER_AFTER = /^(?:费|公司|卡)/
 const ABOUT_DANGER =
-  /讲座|讲讲|讲一讲|讲一下|讲一课|讲哈|来讲|讲解|知识|培训|宣传|演练|科普|常识|上课|课堂|逃生|安全使用|咋个防|怎么防|如何防/
+  /讲座|讲讲|讲一讲|讲一课|来讲|讲解|知识|培训|宣传|演练|科普|常识|上课|课堂|逃生|安全使用|咋个防|怎么防|如何防/
+// A call for help now is no talk, whatever it asks to be told (燃气漏了 快来讲一下咋个办).
+const HELP_NOW = /快来|快点来|赶紧|赶快|马上来|救命/
 
 interface Keyword {
   /** Its place among the model's keywords: where `Model.found` and `Model.later` mark it. */
@@ -276,7 +279,7 @@ export function classify(
       }
     }
   }
-  const talk = ABOUT_DANGER.test(bounded)
+  const talk = ABOUT_DANGER.test(bounded) && !HELP_NOW.test(bounded)
   const matched = found.map((ks) =>
     ks
       .filter((k) => !k.within.some((o) => model.found[o] === call))
