@@ -12,7 +12,8 @@
  * past it weigh less: the first need is what the resident came for.
  * A word of danger (the catalogue's `urgent` words: 燃气, 消防通道 …) decides outright and marks
  * the order urgent, unless it names a bill (燃气费) or the text asks for a talk or a class (讲座,
- * 知识 …): then it only counts as words do. The scores become a confidence by a softmax; the caller asks the resident
+ * 知识 …; not when it calls for help now: 快来, 赶紧): then it only counts as words do, and in a
+ * talk not even that. The scores become a confidence by a softmax; the caller asks the resident
  * back when it is low or the runner-up is close (`unsure`).
  */
 import type { Category } from './catalogue.ts'
@@ -124,9 +125,14 @@ const FIRST_CLAUSE_SCAN = 200
 const ANOTHER_NEED = /顺便|还有|另外|对了|再问|还想|也想|还要/u
 // A word of danger that names no danger present: a bill (燃气费, 交煤气费), or a talk, a class or
 // a drill about dangers (请消防员来讲讲火灾逃生). There the word only counts as the words around it
-// do, and the talk or bill lands where its other words say.
+// do, and the talk or bill lands where its other words say. In a talk the danger words themselves
+// (燃气, 着火 as keywords of 安全隐患排查) do not count either: they name the talk's subject, and
+// counted they outweighed the asking (想请燃气公司来讲讲天然气咋个安全使用 went to safety).
 const NOT_A_DANGER_AFTER = /^(?:费|公司|卡)/
-const ABOUT_DANGER = /讲座|讲讲|讲解|知识|培训|宣传|演练|科普|常识|上课|课堂/
+const ABOUT_DANGER =
+  /讲座|讲讲|讲一讲|讲一课|来讲|讲解|知识|培训|宣传|演练|科普|常识|上课|课堂|逃生|安全使用|咋个防|怎么防|如何防/
+// A call for help now is no talk, whatever it asks to be told (燃气漏了 快来讲一下咋个办).
+const HELP_NOW = /快来|快点来|赶紧|赶快|马上来|救命/
 
 interface Keyword {
   /** Its place among the model's keywords: where `Model.found` and `Model.later` mark it. */
@@ -137,6 +143,8 @@ interface Keyword {
   points: number
   /** The other keywords of its category that hold it (灯不亮 holds 不亮): found, they count for it. */
   within: number[]
+  /** It holds a word of danger of its category: in a talk about dangers it does not count. */
+  danger: boolean
 }
 
 interface Model {
@@ -175,6 +183,7 @@ function modelOf(categories: readonly Category[]): Model {
   let id = 0
   categories.forEach((c, category) => {
     const own = [...new Set(c.keywords.map(matchText))].filter((k) => k.length >= 2)
+    const dangers = c.urgent.map(matchText).filter((w) => w !== '')
     const first = id
     for (const k of own) {
       // A keyword the examples of many categories hold (老人: a talk for the elderly, their
@@ -182,12 +191,20 @@ function modelOf(categories: readonly Category[]): Model {
       const spread = examples.filter((e, i) => i === category || e.includes(k)).length
       const weight = Math.log((categories.length + 1) / spread) / Math.log(categories.length + 1)
       const within = own.flatMap((o, i) => (o !== k && o.includes(k) ? [first + i] : []))
-      const keyword = { id: id++, category, keyword: k, points: [...k].length * weight, within }
+      const danger = dangers.some((w) => k.includes(w) || w.includes(k))
+      const keyword = {
+        id: id++,
+        category,
+        keyword: k,
+        points: [...k].length * weight,
+        within,
+        danger,
+      }
       const head = pair(k.charCodeAt(0), k.charCodeAt(1))
       keywords.set(head, [...(keywords.get(head) ?? []), keyword])
       heads[head & 0xffff] = 1
     }
-    for (const w of c.urgent.map(matchText)) if (w !== '') urgent.push({ category, word: w })
+    for (const w of dangers) urgent.push({ category, word: w })
   })
   model = {
     ngrams: buildNgramModel(docs),
@@ -262,6 +279,7 @@ export function classify(
       }
     }
   }
+  const talk = ABOUT_DANGER.test(bounded) && !HELP_NOW.test(bounded)
   const matched = found.map((ks) =>
     ks
       .filter((k) => !k.within.some((o) => model.found[o] === call))
@@ -269,7 +287,8 @@ export function classify(
   )
   matched.forEach((ks, c) => {
     const length = ks.reduce(
-      (sum, k) => sum + k.points * (model.later[k.id] === call ? LATER_KEYWORD : 1),
+      (sum, k) =>
+        talk && k.danger ? sum : sum + k.points * (model.later[k.id] === call ? LATER_KEYWORD : 1),
       0,
     )
     scores[c]! += KEYWORD_WEIGHT * (1 - Math.exp(-length / KEYWORD_SATURATION))
@@ -284,7 +303,7 @@ export function classify(
     if (c >= 0 && shared / e.grams.size >= LEARNED_SHARE) scores[c]! += LEARNED_BOOST
   }
 
-  const danger = ABOUT_DANGER.test(bounded) ? undefined : dangerIn(bounded, model.urgent)
+  const danger = talk ? undefined : dangerIn(bounded, model.urgent)
   if (danger) scores[danger.category] = Math.max(...scores) + 1
   // Ties go to the category listed first: the catalogue's order is its priority.
   const order = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b)

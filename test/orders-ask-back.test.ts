@@ -22,9 +22,10 @@ const OTHER_GRID = '科园社区第二网格1栋居民群' // 杨桂兰
 const YUZHOU = '渝州路社区第一网格1栋居民群' // 徐志明
 const WORKERS = '科园社区志愿服务工作群' // 张伟 (station staff), 李娜, 王强
 const YUZHOU_WORKERS = '渝州路社区志愿服务工作群' // 黄敏 (another station's staff)
-// Nothing in it says which service: the classifier is unsure (困难群众帮扶, 政策理论宣讲, 其他求助).
+// Nothing in it says which service: the classifier is unsure (困难群众帮扶, 政策理论宣讲, then
+// 宣传报道 and 其他求助 all but tied).
 const VAGUE = '点单 帮我问问那个补贴的事情'
-const MENU = '您要办的是：1 困难群众帮扶 2 政策理论宣讲 3 其他求助，回复数字即可'
+const MENU = '您要办的是：1 困难群众帮扶 2 政策理论宣讲 3 宣传报道，回复数字即可'
 
 describe('asking back when unsure, and 改类 by the station (issue 18)', () => {
   let d: SampleDistrict

@@ -130,6 +130,16 @@ describe('classify', () => {
       category: { code: 'science' },
       safety: false,
     })
+    // The danger words of a talk name its subject: they do not pull it to safety as keywords.
+    expect(classify('请煤气公司的师傅来讲一下煤气燃气咋个用才安全', categories)).toMatchObject({
+      category: { code: 'science' },
+      safety: false,
+    })
+    // A call for help now is no talk, whatever it asks to be told.
+    expect(classify('燃气漏了 快来讲一下咋个办', categories)).toMatchObject({
+      category: { code: 'safety-hazard' },
+      safety: true,
+    })
     // The bill named beside a danger present does not hide it.
     expect(classify('交了燃气费 屋头还是闻到燃气味', categories)).toMatchObject({
       category: { code: 'safety-hazard' },
