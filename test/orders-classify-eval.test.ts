@@ -28,8 +28,12 @@ import { runCli } from './support/cli.ts'
 // It is now dev-4, what the fourth round tuned on. Fourth round (the danger words of a talk do not
 // count as keywords; examples for the sub-needs its misses found neglected, written without its
 // lines): dev 343/345 → 343/345, dev-2 356/359 → 357/359, dev-3 342/347 → 345/347, dev-4 352/376
-// → 375/376 (a dev figure now: its misses were what the examples were written for).
+// → 375/376 (a dev figure now: its misses were what the examples were written for). The fourth
+// round's held-out set (440 lines, written apart, committed before the round's tuning was merged)
+// measured once at its end: 415/440 (94.3 %), short of the 95 % (worst: civility 14/23);
+// without the lines that by chance met a dev line or an example, 400/425 (94.1 %).
 const CORPORA = [
+  { name: 'held-out', file: 'orders-heldout-4.tsv', floor: 0.94 },
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
   { name: 'dev-3', file: 'orders-dev-3.tsv', floor: 0.99 },
