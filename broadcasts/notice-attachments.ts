@@ -34,12 +34,16 @@ export function maxAttachmentBytes(services: Pick<Services, 'notices'>): number 
   return services.notices?.attachmentMaxBytes ?? DEFAULT_MAX_BYTES
 }
 
-/** A size above the cap, refused in Chinese before anything is stored. */
-export function tooLarge(services: Pick<Services, 'notices'>, bytes: number): string | undefined {
+/** The refusal of a picture or file above the cap, in Chinese, naming the cap. */
+export function tooLargeText(services: Pick<Services, 'notices'>): string {
   const max = maxAttachmentBytes(services)
-  if (bytes <= max) return undefined
   const mb = max / 1024 / 1024
   return attachmentTexts.tooLarge(mb >= 1 ? `${Math.floor(mb)}MB` : `${Math.floor(max / 1024)}KB`)
+}
+
+/** A size above the cap, refused before anything is stored. */
+export function tooLarge(services: Pick<Services, 'notices'>, bytes: number): string | undefined {
+  return bytes <= maxAttachmentBytes(services) ? undefined : tooLargeText(services)
 }
 
 export type Stored = { ok: true; attachment: NoticeAttachment } | { ok: false; message: string }

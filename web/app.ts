@@ -6,8 +6,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import { maxAttachmentBytes } from '../broadcasts/notice-attachments.ts'
-import { attachmentTexts } from '../broadcasts/templates.ts'
+import { maxAttachmentBytes, tooLargeText } from '../broadcasts/notice-attachments.ts'
 import type { PacingConfig } from '../core/config.ts'
 import type { Services } from '../core/services.ts'
 import { adminRoutes } from './admin/admin.tsx'
@@ -62,7 +61,7 @@ export function createWebApp(services: Services, opts: WebAppOptions): Hono<WebE
   const forms = consoleBodyLimit(FORM_MAX_BYTES, '提交的内容太大。')
   const uploads = consoleBodyLimit(
     2 * maxAttachmentBytes(services) + FORM_MAX_BYTES,
-    attachmentTexts.tooLarge(`${Math.floor(maxAttachmentBytes(services) / 1024 / 1024)}MB`),
+    tooLargeText(services),
   )
   for (const prefix of ['/notices', '/orders', '/rates', '/admin']) {
     const limit = prefix === '/notices' ? uploads : forms
