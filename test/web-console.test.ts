@@ -446,6 +446,21 @@ describe('the staff console in Chromium, on the sample district', () => {
     expect(rows.every((r) => r.status === 'sent' && r.parts === 3 && r.said === 3)).toBe(true)
     expect((await agreement(d, id)).rooms.every((r) => r.copies === 1)).toBe(true)
 
+    // A forged form with a picture for the whole district, outside her township: refused, and the
+    // picture is not kept.
+    const foreign = Buffer.concat([PNG, Buffer.from('forged')])
+    const forged = await page.request.post(`${url}/notices`, {
+      multipart: {
+        _csrf: await page.locator('input[name=_csrf]').first().inputValue(),
+        scope: '九龙坡区',
+        text: '全区通知（伪造）',
+        image: { name: 'x.png', mimeType: 'image/png', buffer: foreign },
+      },
+    })
+    expect(forged.status()).toBe(403)
+    const foreignPath = attachmentPath(DATA_DIR, createHash('sha256').update(foreign).digest('hex'))
+    await expect(readFile(foreignPath)).rejects.toThrow(/ENOENT/)
+
     // A body past the limit is turned away before anything reads it (the CSRF check included).
     const huge = await page.request.post(`${url}/notices`, {
       multipart: { image: { name: 'x.png', mimeType: 'image/png', buffer: Buffer.alloc(2 << 20) } },
