@@ -47,6 +47,12 @@ const CategorySchema = z.object({
   examples: z.array(z.string().trim().min(2).max(200)).max(500).default([]),
   /** Words of danger (燃气, 消防通道): a message holding one lands here and is urgent. */
   urgent: z.array(Keyword).max(100).default([]),
+  /**
+   * Phrases of the kind of help asked for (劝一哈, 提醒一下; 谈不拢, 评理; 能告不): a resident who
+   * asks for it names things of other categories too (狗屎 on the lawn, a leaking pipe between two
+   * flats), and what is asked is what the order is.
+   */
+  asks: z.array(Keyword).max(100).default([]),
   sla: z.object({
     // Minutes: at least 1, at most 90 days (129,600 min).
     acceptMinutes: z.number().int().min(1).max(129_600),
@@ -94,6 +100,7 @@ function rowOf(c: CatalogFile['categories'][number]) {
     keywords: [...new Set([...c.keywords, ...c.synonyms])],
     examples: c.examples,
     urgent: c.urgent,
+    asks: c.asks,
     tier: c.tier,
     acceptSlaMinutes: c.sla.acceptMinutes,
     completeSlaMinutes: c.sla.completeMinutes,
@@ -118,6 +125,7 @@ export interface Category {
   keywords: string[]
   examples: string[]
   urgent: string[]
+  asks: string[]
   tier: number
   acceptSlaMinutes: number
   completeSlaMinutes: number
@@ -170,6 +178,7 @@ export async function loadCatalog(db: Db, catalog?: CatalogFile): Promise<number
         keywords: sql`excluded.keywords`,
         examples: sql`excluded.examples`,
         urgent: sql`excluded.urgent`,
+        asks: sql`excluded.asks`,
         tier: sql`excluded.tier`,
         acceptSlaMinutes: sql`excluded.accept_sla_minutes`,
         completeSlaMinutes: sql`excluded.complete_sla_minutes`,

@@ -154,6 +154,17 @@ describe('classify', () => {
     expect(unsure(c)).toBe(false)
   })
 
+  it('lets the help asked (劝一哈, 谈不拢) outweigh the things a line names', () => {
+    const lawn = '草坪上全是狗屎，养狗的从来不捡，去劝一哈嘛'
+    expect(classify(lawn, categories)?.category.code).toBe('civility')
+    const pipe = '两家共用的下水管堵了 都不肯出钱 评评理'
+    expect(classify(pipe, categories)?.category.code).toBe('dispute-mediation')
+    // The same lines with a catalogue that lists no asks: what they name wins.
+    const noAsks = categories.map((c) => ({ ...c, asks: [] }))
+    expect(classify(lawn, noAsks)?.category.code).toBe('environment')
+    expect(classify(pipe, noAsks)?.category.code).toBe('facility-repair')
+  })
+
   it('lands a phrasing staff corrected where they put it, for that district only', () => {
     const text = '帮我问问那个补贴的事情'
     const legal = categories.find((c) => c.code === 'legal-advice')!

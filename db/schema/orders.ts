@@ -31,6 +31,8 @@ export const serviceCatalog = pgTable(
     examples: text('examples').array().notNull().default(sql`'{}'::text[]`),
     /** Words of danger: a message holding one lands here whatever else it says, and is urgent. */
     urgent: text('urgent').array().notNull().default(sql`'{}'::text[]`),
+    /** Phrases of the help asked for (劝一哈, 谈不拢): they outweigh what a message merely names. */
+    asks: text('asks').array().notNull().default(sql`'{}'::text[]`),
     tier: smallint('tier').notNull(),
     acceptSlaMinutes: integer('accept_sla_minutes').notNull(),
     completeSlaMinutes: integer('complete_sla_minutes').notNull(),

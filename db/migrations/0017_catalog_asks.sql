@@ -1,0 +1,1 @@
+ALTER TABLE "service_catalog" ADD COLUMN "asks" text[] DEFAULT '{}'::text[] NOT NULL;
