@@ -141,6 +141,8 @@ const ABOUT_DANGER =
   /讲座|讲讲|讲一讲|讲一课|来讲|讲解|知识|培训|宣传|演练|科普|常识|上课|课堂|逃生|安全使用|咋个防|怎么防|如何防/
 // A call for help now is no talk, whatever it asks to be told (燃气漏了 快来讲一下咋个办).
 const HELP_NOW = /快来|快点来|赶紧|赶快|马上来|救命/
+// A later need that asks about a danger (还想问下电动车着火咋个办) names none present.
+const A_QUESTION = /问|咋|怎么|如何|啥|什么|吗/
 
 interface Keyword {
   /** Its place among the model's keywords: where `Model.found` and `Model.later` mark it. */
@@ -314,7 +316,14 @@ export function classify(
     if (c >= 0 && shared / e.grams.size >= LEARNED_SHARE) scores[c]! += LEARNED_BOOST
   }
 
-  const danger = talk ? undefined : dangerIn(bounded, model.urgent)
+  // A danger told as a need of its own, past the first clause, neither a talk nor a question
+  // (讲讲垃圾分类 另外 电表箱在冒烟), is present now whatever talk the first clause asks for.
+  const rest = several && talk ? bounded.slice(first.length) : ''
+  const danger = !talk
+    ? dangerIn(bounded, model.urgent)
+    : rest !== '' && !ABOUT_DANGER.test(rest) && !A_QUESTION.test(rest)
+      ? dangerIn(rest, model.urgent)
+      : undefined
   if (danger) scores[danger.category] = Math.max(...scores) + 1
   // Ties go to the category listed first: the catalogue's order is its priority.
   const order = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]! || a - b)

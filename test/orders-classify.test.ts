@@ -145,6 +145,15 @@ describe('classify', () => {
       category: { code: 'safety-hazard' },
       safety: true,
     })
+    // A danger told as a later need of its own is present, whatever talk the first need asks for;
+    // a later need asking about a danger is no danger.
+    expect(classify('想请人来讲讲防骗 另外楼道里的电线在冒烟', categories)).toMatchObject({
+      category: { code: 'safety-hazard' },
+      safety: true,
+    })
+    expect(classify('来讲讲电动车安全 还想问下电动车着火咋个办', categories)).toMatchObject({
+      safety: false,
+    })
   })
 
   it('weighs the first of several needs in a line more, without asking back', () => {
