@@ -37,14 +37,22 @@ import { runCli } from './support/cli.ts'
 // (440 lines, written apart, committed before the round's tuning) measured once at its end:
 // 403/440 (91.6 %; the same 403 without the asks), short of 95 % (worst: general 14/20,
 // facility-renovation 16/21, civility 17/21); without the 38 lines that by chance met a dev line or
-// an example (all right), 365/402 (90.8 %).
+// an example (all right), 365/402 (90.8 %). It is now dev-6. Sixth round (examples, synonyms and
+// asks for the sub-needs dev-6's misses showed neglected, in every category; a danger told as a
+// later need of its own after a talk is one): dev 345/345 (its line of dancing speakers at ten at
+// night now civility, as dev-4 and dev-5 have it), dev-2 358/359, dev-5 416/425, dev-6
+// 398/402, the others unchanged. Its held-out set (440 lines, written apart, committed before the
+// round's tuning was merged) measured once at its end: 402/440 (91.4 %; 394/440 with the fifth
+// round's catalogue); without the 41 lines that met a dev line or an example by chance, 361/399
+// (90.5 %). Short of 95 % (worst: facility-repair 15/21, civility 16/21).
 const CORPORA = [
-  { name: 'held-out', file: 'orders-heldout-5.tsv', floor: 0.9 },
+  { name: 'held-out', file: 'orders-heldout-6.tsv', floor: 0.9 },
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
   { name: 'dev-3', file: 'orders-dev-3.tsv', floor: 0.99 },
   { name: 'dev-4', file: 'orders-dev-4.tsv', floor: 0.99 },
-  { name: 'dev-5', file: 'orders-dev-5.tsv', floor: 0.95 },
+  { name: 'dev-5', file: 'orders-dev-5.tsv', floor: 0.97 },
+  { name: 'dev-6', file: 'orders-dev-6.tsv', floor: 0.98 },
 ]
 
 const file = await readCatalogFile()
