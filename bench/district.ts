@@ -1,10 +1,21 @@
-import { and, count, isNotNull, lt, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import type { MockNetwork } from '../bot/mock-network.ts'
 import type { Db } from '../db/client.ts'
-import { groups } from '../db/schema/network.ts'
+import { deliveries } from '../db/schema/broadcasts.ts'
+import { botAccounts, groups } from '../db/schema/network.ts'
 import { generateCity, generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
+import type { PacingRules } from '../queues/pacing.ts'
 import { createScratchDatabase, type ScratchDatabase } from '../test/support/scratch-db.ts'
+
+/** Pacing off, for the fan-out benchmarks only: no cap that binds, no gaps, no jitter. */
+export const UNPACED: PacingRules & { cooldownMs: number } = {
+  perMinute: 1_000_000_000,
+  minGapMs: 0,
+  jitterMs: 0,
+  roomGapMs: 0,
+  cooldownMs: 1_000,
+}
 
 /** A scratch database holding the generated Jiulongpo-sized district (11,181 groups, 22 accounts). */
 export function generatedDistrict(): Promise<ScratchDatabase> {
@@ -47,11 +58,29 @@ export async function bindMockRooms(db: Db, network: MockNetwork): Promise<() =>
     .set({ roomId: sql`r.id` })
     .from(sql`json_to_recordset(${JSON.stringify(rooms)}::json) as r(topic text, id text)`)
     .where(sql`${groups.topic} = r.topic`)
+  // Only this network's accounts' groups: other bot processes bind theirs on their own clock.
+  const names = network.accounts.map((a) => a.name)
   return async () => {
     const [left] = await db
       .select({ n: count() })
       .from(groups)
-      .where(and(isNotNull(groups.roomId), lt(groups.updatedAt, boundAt)))
+      .innerJoin(botAccounts, eq(botAccounts.id, groups.botAccountId))
+      .where(
+        and(
+          isNotNull(groups.roomId),
+          lt(groups.updatedAt, boundAt),
+          inArray(botAccounts.name, names),
+        ),
+      )
     return Number(left?.n ?? 0) === 0
   }
+}
+
+/** How many of the notices' deliveries are `sent`: a fan-out is done when all of them are. */
+export async function sentDeliveries(db: Db, noticeIds: number[]): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(and(inArray(deliveries.noticeId, noticeIds), eq(deliveries.status, 'sent')))
+  return Number(row?.n ?? 0)
 }

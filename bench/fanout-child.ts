@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
-import { and, asc, count, eq, inArray } from 'drizzle-orm'
+import { asc, eq } from 'drizzle-orm'
 import { pino } from 'pino'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
@@ -32,26 +32,16 @@ import { tuneHeap } from '../core/heap.ts'
 import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
-import { deliveries } from '../db/schema/broadcasts.ts'
 import { units } from '../db/schema/network.ts'
 import { Messenger } from '../queues/messenger.ts'
-import type { PacingRules } from '../queues/pacing.ts'
 import { AroundSend, type SendHooks } from '../queues/send-hooks.ts'
 import { createTestRedis } from '../test/support/redis.ts'
-import { bindMockRooms } from './district.ts'
+import { bindMockRooms, sentDeliveries, UNPACED } from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
 // As `quanqun start` runs (bin/quanqun.js).
 tuneHeap()
 
-/** Pacing off, for the benchmark only: no cap that binds, no gaps, no jitter. */
-const UNPACED: PacingRules & { cooldownMs: number } = {
-  perMinute: 1_000_000_000,
-  minGapMs: 0,
-  jitterMs: 0,
-  roomGapMs: 0,
-  cooldownMs: 1_000,
-}
 /** Warms the JIT, the puppets' room caches and the planner's statistics; not measured. */
 const WARM_UP_SCOPE = '九龙坡区/杨家坪街道'
 const OPERATOR = { kind: 'operator', ref: 'bench' } as const
@@ -227,14 +217,6 @@ async function floor(text: string): Promise<number> {
   return performance.now() - t0
 }
 
-async function sentCount(noticeIds: number[]): Promise<number> {
-  const [row] = await database.db
-    .select({ n: count() })
-    .from(deliveries)
-    .where(and(inArray(deliveries.noticeId, noticeIds), eq(deliveries.status, 'sent')))
-  return Number(row?.n ?? 0)
-}
-
 /**
  * A new notice to each of `scopes`, drafted, then timed from confirming them together to every
  * room and row done.
@@ -262,7 +244,11 @@ async function quanqun(scopes: string[], text: string): Promise<{ ms: number; gr
   )
   await until(async () => rooms.size >= expected, 600_000, 10)
   if (!process.env.BENCH_NO_HOOKS) {
-    await until(async () => (await sentCount(noticeIds)) === expected, 600_000, 10)
+    await until(
+      async () => (await sentDeliveries(database.db, noticeIds)) === expected,
+      600_000,
+      10,
+    )
   }
   const ms = performance.now() - t0
   stop()

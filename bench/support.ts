@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 
@@ -39,23 +39,33 @@ export function steadyRate(doneAt: readonly number[]): number {
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 
+/** A bench script in a process of its own, its stdout piped, its stderr on the console. */
+export function spawnChild(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin: 'ignore' | 'pipe',
+): ChildProcess {
+  const path = fileURLToPath(new URL(script, import.meta.url))
+  // BENCH_NODE_ARGS: extra node flags for the child (--trace-gc, V8 heap flags), which
+  // NODE_OPTIONS does not accept.
+  const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []
+  const flags = ['--expose-gc', ...extra, '--import', 'tsx', path, ...args]
+  return spawn(process.execPath, flags, {
+    env: { ...process.env, ...env },
+    stdio: [stdin, 'pipe', 'inherit'],
+  })
+}
+
 /** Runs a bench script in its own process (so RSS is its own) and returns its last JSON line. */
 export async function runChild<T>(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<T> {
-  const path = fileURLToPath(new URL(script, import.meta.url))
-  // BENCH_NODE_ARGS: extra node flags for the child (--trace-gc, V8 heap flags), which
-  // NODE_OPTIONS does not accept.
-  const extra = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []
-  const flags = ['--expose-gc', ...extra, '--import', 'tsx', path, ...args]
-  const child = spawn(process.execPath, flags, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawnChild(script, args, env, 'ignore')
   let out = ''
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8')
   })
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))

@@ -60,16 +60,23 @@ export class MockNetwork {
     private readonly people: ReadonlyMap<string, string>,
   ) {}
 
+  /**
+   * `only` keeps the accounts whose name it accepts (and their rooms): one bot process of several,
+   * each holding its share of the accounts.
+   */
   static async build(
     db: Db,
     residents: readonly MockPerson[] = [],
     mockPuppet?: MockPuppetFactory,
+    only: (account: string) => boolean = () => true,
   ): Promise<MockNetwork> {
     const people: MockPerson[] = [
       ...(await db.select({ wechatId: members.wechatId, name: members.name }).from(members)),
       ...residents,
     ]
-    const accountRows = await db.select().from(botAccounts).orderBy(botAccounts.name)
+    const accountRows = (await db.select().from(botAccounts).orderBy(botAccounts.name)).filter(
+      (row) => only(row.name),
+    )
     const network = new MockNetwork(
       accountRows.map((row) => {
         const mocker = new mocks.Mocker()

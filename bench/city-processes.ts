@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto'
+import { createInterface } from 'node:readline'
+import { asc, eq } from 'drizzle-orm'
+import { pino } from 'pino'
+import { confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice } from '../broadcasts/create-notice.ts'
+import { Caches } from '../core/caches.ts'
+import type { Services } from '../core/services.ts'
+import { until } from '../core/until.ts'
+import { botAccounts, units } from '../db/schema/network.ts'
+import { Messenger } from '../queues/messenger.ts'
+import { createTestRedis } from '../test/support/redis.ts'
+import type { ScratchDatabase } from '../test/support/scratch-db.ts'
+import { sentDeliveries } from './district.ts'
+import { spawnChild } from './support.ts'
+
+const OPERATOR = { kind: 'operator', ref: 'bench' } as const
+/** How long the bot processes may take to start and bind their rooms, together. */
+const START_MS = 15 * 60_000
+
+export interface ProcessesFanout {
+  processes: number
+  accounts: number
+  groups: number
+  /** ms from the first confirm to every delivery row sent, per measured round. */
+  roundsMs: number[]
+}
+
+/**
+ * A city as it is meant to run: one bot process per district (its accounts, their rooms, send
+ * workers and the broadcast workers), all on one PostgreSQL and one Redis, with notices to every
+ * district root confirmed together from outside them (as the console or the CLI does) and timed
+ * until every delivery row is `sent` (each is written once its room has been said to). A warm-up
+ * round first, unmeasured.
+ */
+export async function fanoutOverProcesses(
+  city: ScratchDatabase,
+  rounds: number,
+): Promise<ProcessesFanout> {
+  const redis = await createTestRedis()
+  const services: Services = {
+    db: city.db,
+    log: pino({ level: 'silent' }),
+    connection: redis.connection,
+    queuePrefix: redis.prefix,
+    messenger: new Messenger(city.db, redis.connection, redis.prefix),
+    timezone: 'Asia/Shanghai',
+    caches: new Caches(),
+    now: () => new Date(),
+  }
+  // Generated accounts are named bot-<district code>-NN (fixtures/generate-district.ts).
+  const names = (await city.db.select({ name: botAccounts.name }).from(botAccounts)).map(
+    (r) => r.name,
+  )
+  const districts = [...new Set(names.map((n) => /^bot-[a-z]+-/.exec(n)?.[0] ?? n))]
+  const children = districts.map((accounts) =>
+    spawnChild(
+      './city-bots-child.ts',
+      [],
+      { BENCH_DATABASE_URL: city.url, BENCH_PREFIX: redis.prefix, BENCH_ACCOUNTS: accounts },
+      'pipe',
+    ),
+  )
+  try {
+    await Promise.all(children.map((child) => readyOf(child.stdout!, START_MS)))
+    const roots = (
+      await city.db
+        .select({ path: units.path })
+        .from(units)
+        .where(eq(units.tier, 1))
+        .orderBy(asc(units.id))
+    ).map((u) => u.path)
+    const round = async (label: string) => {
+      const ids: number[] = []
+      let expected = 0
+      for (const scope of roots) {
+        const text = `【区级通知】${label}：本周六上午九点开展环境卫生大扫除。${randomBytes(3).toString('hex')}`
+        const created = await createNotice(services, { actor: OPERATOR, scope, text })
+        if (!created.ok) throw new Error(`notice refused: ${created.message}`)
+        ids.push(created.notice.id)
+        expected += created.plan.total
+      }
+      const t0 = performance.now()
+      await Promise.all(ids.map((id) => confirmNotice(services, { id, actor: OPERATOR })))
+      await until(async () => (await sentDeliveries(city.db, ids)) === expected, 600_000, 10)
+      return { ms: performance.now() - t0, groups: expected }
+    }
+    await round('预热')
+    const measured: number[] = []
+    let groups = 0
+    for (let i = 0; i < rounds; i++) {
+      const r = await round(`第${i + 1}轮`)
+      measured.push(r.ms)
+      groups = r.groups
+      process.stderr.write(
+        `  city over ${children.length} processes, round ${i + 1}: ${(r.ms / 1000).toFixed(1)} s, ${r.groups} groups\n`,
+      )
+    }
+    return { processes: children.length, accounts: names.length, groups, roundsMs: measured }
+  } finally {
+    for (const child of children) child.stdin?.end()
+    await Promise.all(
+      children.map((child) =>
+        child.exitCode === null ? new Promise((resolve) => child.on('exit', resolve)) : undefined,
+      ),
+    )
+    await services.messenger.close()
+    await redis.close()
+  }
+}
+
+/** Resolves on the child's `{"ready":true}` line; rejects if it exits or takes too long first. */
+function readyOf(stdout: NodeJS.ReadableStream, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bot process not ready in time')), ms)
+    const lines = createInterface({ input: stdout })
+    lines.on('line', (line) => {
+      if (!line.includes('"ready":true')) return
+      clearTimeout(timer)
+      resolve()
+    })
+    lines.on('close', () => {
+      clearTimeout(timer)
+      reject(new Error('bot process ended before it was ready'))
+    })
+  })
+}
