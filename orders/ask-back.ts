@@ -10,7 +10,7 @@ import { orderOptions } from '../core/order-options.ts'
 import type { Services } from '../core/services.ts'
 import { enqueueAskExpiry } from '../queues/sla-queue.ts'
 import { type Category, listCategories } from './catalogue.ts'
-import { type Classification, classify, unsure } from './classify.ts'
+import { classify, menuOf, unsure } from './classify.ts'
 import { learnedFor } from './learned-examples.ts'
 import { afterMove } from './notify.ts'
 import { appendEvent, findOrderByCode, lockOrderByCode, type OrderRow } from './order-store.ts'
@@ -18,7 +18,6 @@ import { closeQuestion, type OpenQuestion, openQuestion, putQuestion } from './q
 import { type Recategorized, recategorize } from './recategorize.ts'
 import { slaQueueOf } from './sla-timer.ts'
 
-const MENU_SIZE = 3
 // Residents this process asked who may still answer (group:resident): only their next order
 // text costs a look-up, every other order goes straight to intake. Past this many the oldest
 // go (their answer by digit still works; a new description becomes a new order).
@@ -27,11 +26,6 @@ const MAX_ASKED = 10_000
 const ASKED = cacheKey<Set<string>>('orders.ask-back')
 const askedOf = (services: Pick<Services, 'caches'>) => services.caches.of(ASKED, () => new Set())
 const askedKey = (groupId: number, residentRef: string) => `${groupId}:${residentRef}`
-
-/** The menu for an unsure classification: the best and its runners-up. */
-export function menuOf(c: Classification): Category[] {
-  return [c.category, ...c.alternatives.map((a) => a.category)].slice(0, MENU_SIZE)
-}
 
 /** Records the question of a just-placed order and arms its timeout. */
 export async function askBack(

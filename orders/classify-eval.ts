@@ -4,7 +4,7 @@
  * category, as intake places it.
  */
 import { type Category, FALLBACK_CATEGORY } from './catalogue.ts'
-import { classify, type LearnedExample } from './classify.ts'
+import { classify, type LearnedExample, menuOf, unsure } from './classify.ts'
 
 export interface EvalLine {
   /** 1-based line number in the file. */
@@ -38,6 +38,13 @@ export interface EvalReport {
   /** Per expected category, worst accuracy first. */
   categories: { code: string; total: number; correct: number }[]
   misses: (EvalLine & { got: string; confidence: number })[]
+  /**
+   * What residents meet in a group (intake asks back when unsure, unless the guess is the
+   * fallback): asked with the first choice right, asked with the right one further down the
+   * menu, asked without it on the menu; and placed wrong without asking.
+   */
+  asked: { right: number; onMenu: number; offMenu: number }
+  wrongUnasked: number
 }
 
 export function evaluate(
@@ -47,14 +54,22 @@ export function evaluate(
 ): EvalReport {
   const per = new Map<string, { code: string; total: number; correct: number }>()
   const misses: EvalReport['misses'] = []
+  const asked = { right: 0, onMenu: 0, offMenu: 0 }
+  let wrongUnasked = 0
   for (const l of lines) {
     const c = classify(l.text, categories, examples)
     const got = c?.category.code ?? FALLBACK_CATEGORY
     const row = per.get(l.expected) ?? { code: l.expected, total: 0, correct: 0 }
     per.set(l.expected, row)
     row.total++
-    if (got === l.expected) row.correct++
+    const right = got === l.expected
+    if (right) row.correct++
     else misses.push({ ...l, got, confidence: c?.confidence ?? 0 })
+    if (c && got !== FALLBACK_CATEGORY && unsure(c)) {
+      if (right) asked.right++
+      else if (menuOf(c).some((m) => m.code === l.expected)) asked.onMenu++
+      else asked.offMenu++
+    } else if (!right) wrongUnasked++
   }
   const rows = [...per.values()].sort(
     (a, b) => a.correct / a.total - b.correct / b.total || a.code.localeCompare(b.code),
@@ -64,6 +79,8 @@ export function evaluate(
     correct: lines.length - misses.length,
     categories: rows,
     misses,
+    asked,
+    wrongUnasked,
   }
 }
 
@@ -74,6 +91,7 @@ const WORST = 3
 
 /** The report as printed by `quanqun classify --eval`. */
 export function formatReport(r: EvalReport): string[] {
+  const asked = r.asked.right + r.asked.onMenu + r.asked.offMenu
   const worst = r.categories
     .filter((c) => c.correct < c.total)
     .slice(0, WORST)
@@ -85,6 +103,7 @@ export function formatReport(r: EvalReport): string[] {
     ...r.categories.map(
       (c) => `${c.code}\t${percent(c.correct, c.total)}\t${c.correct}/${c.total}`,
     ),
+    `问回 ${asked} 行（首选已对 ${r.asked.right}，菜单里有对的 ${r.asked.onMenu}，菜单里没有 ${r.asked.offMenu}）；未问回而分错 ${r.wrongUnasked} 行（${percent(r.wrongUnasked, r.total)}）`,
     ...(r.misses.length ? ['分错的行：'] : []),
     ...r.misses.map(
       (m) => `第 ${m.line} 行\t${m.expected} → ${m.got} (${m.confidence})\t${m.text}`,

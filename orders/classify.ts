@@ -382,5 +382,13 @@ export function unsure(c: Classification): boolean {
   return c.confidence < CONFIDENT || second >= NEAR_TIE * c.confidence
 }
 
+/** Categories on the menu of a question asked back. */
+const MENU_SIZE = 3
+
+/** The menu for an unsure classification: the best and its runners-up. */
+export function menuOf(c: Classification): Category[] {
+  return [c.category, ...c.alternatives.map((a) => a.category)].slice(0, MENU_SIZE)
+}
+
 /** `orders.priority` of an order a word of danger decided (0 is the ordinary one). */
 export const URGENT = 1

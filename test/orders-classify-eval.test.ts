@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { classifyCli } from '../cli/commands/classify.ts'
 import { fileCategories, readCatalogFile } from '../orders/catalogue.ts'
-import { matchText } from '../orders/classify.ts'
+import { classify, matchText, menuOf, unsure } from '../orders/classify.ts'
 import { type EvalLine, evaluate, formatReport, parseEvalFile } from '../orders/classify-eval.ts'
 import { runCli } from './support/cli.ts'
 
@@ -124,7 +124,9 @@ describe.each(corpora)('the $name order corpus', ({ name, lines, errors, floor, 
     // Printed so a run shows the figure and every category's, worst first (as --eval prints it,
     // without the misclassified lines).
     const [total, worst, ...rest] = formatReport(report)
-    console.info([`${name} ${total}`, worst, ...rest.slice(0, report.categories.length)].join('\n'))
+    // With the line on asking back: what residents meet besides the first guess.
+    const shown = rest.slice(0, report.categories.length + 1)
+    console.info([`${name} ${total}`, worst, ...shown].join('\n'))
     expect(accuracy).toBeGreaterThanOrEqual(floor)
   })
 })
@@ -152,6 +154,31 @@ describe('quanqun classify', () => {
     expect(out[1]).toBe('最差的类别：legal-advice 0.0 %（0/1）')
     expect(out).toContain('legal-advice\t0.0 %\t0/1')
     expect(out.at(-1)).toMatch(/^第 3 行\tlegal-advice → facility-repair .*\t楼道灯坏了$/)
+  })
+
+  it('counts what residents meet: asked back with the right one first, further down, or not on the menu', () => {
+    // A vague line is asked back; its menu is the classifier's, the labels are ours.
+    const vague = '帮帮忙'
+    const c = classify(vague, categories)!
+    expect(unsure(c)).toBe(true)
+    const [first, second] = menuOf(c).map((m) => m.code)
+    const absent = [...codes].find((code) => !menuOf(c).some((m) => m.code === code))!
+    const line = (expected: string, text: string, n: number) => ({ line: n, expected, text })
+    const report = evaluate(
+      [
+        line(first!, vague, 1),
+        line(second!, vague, 2),
+        line(absent, vague, 3),
+        line('legal-advice', '楼道灯坏了', 4),
+        line('facility-repair', '楼道灯坏了', 5),
+      ],
+      categories,
+    )
+    expect(report.asked).toEqual({ right: 1, onMenu: 1, offMenu: 1 })
+    expect(report.wrongUnasked).toBe(1)
+    expect(formatReport(report)).toContain(
+      '问回 3 行（首选已对 1，菜单里有对的 1，菜单里没有 1）；未问回而分错 1 行（20.0 %）',
+    )
   })
 
   it('--eval piped into a reader that stops early ends quietly, without an EPIPE stack', () => {
