@@ -1,19 +1,17 @@
 // One process, one measurement: all rooms of the generated district on mock puppets, either run by
 // quanqun's bots ("quanqun") or by bare Wechaty instances that only log in and list rooms ("bare").
 import { performance } from 'node:perf_hooks'
-import { pino } from 'pino'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
-import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { countUnboundGroups } from '../network/groups.ts'
 import { createRedis } from '../queues/connection.ts'
-import { Messenger } from '../queues/messenger.ts'
 import { deleteKeysUnder } from '../test/support/redis.ts'
+import { testServices } from '../test/support/sample-services.ts'
 
 const [mode = 'quanqun'] = process.argv.slice(2)
 // quanqun's bots as `quanqun start` runs them (bin/quanqun.js); bare Wechaty as V8 has it.
@@ -26,16 +24,7 @@ let rooms = 0
 let loginAt = 0
 let stop: () => Promise<void>
 if (mode === 'quanqun') {
-  const services = {
-    db: database.db,
-    log: pino({ level: 'silent' }),
-    connection,
-    queuePrefix: prefix,
-    messenger: new Messenger(database.db, connection, prefix),
-    timezone: 'Asia/Shanghai',
-    caches: new Caches(),
-    now: () => new Date(),
-  }
+  const services = testServices(database.db, connection, prefix)
   const bots = await startBots({
     ...botWiring(services),
     services,

@@ -1,22 +1,13 @@
-// One bot process of a city split over several (bench/city.ts): the accounts whose names start
-// with BENCH_ACCOUNTS (one district's, `bot-jlp-`), their mock WeChat and rooms, quanqun's bots
-// with their send workers and the broadcast workers (fan-out, reconciler), pacing off, on the
-// shared database and the Redis prefix BENCH_PREFIX. Prints `{"ready":true}` once every room of
-// its accounts is bound, then runs until its stdin closes; the parent confirms the notices and
-// times them through the database.
-import { pino } from 'pino'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
-import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
-import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { createRedis } from '../queues/connection.ts'
-import { Messenger } from '../queues/messenger.ts'
+import { testServices } from '../test/support/sample-services.ts'
 import { bindMockRooms, UNPACED } from './district.ts'
 
 tuneHeap()
@@ -28,16 +19,7 @@ if (!accounts || !prefix) throw new Error('BENCH_ACCOUNTS and BENCH_PREFIX are r
 // PostgreSQL's 100 connections are shared by every bot process of the city.
 const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: POOL })
 const connection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
-const services: Services = {
-  db: database.db,
-  log: pino({ level: 'silent' }),
-  connection,
-  queuePrefix: prefix,
-  messenger: new Messenger(database.db, connection, prefix),
-  timezone: 'Asia/Shanghai',
-  caches: new Caches(),
-  now: () => new Date(),
-}
+const services = testServices(database.db, connection, prefix)
 const network = await MockNetwork.build(database.db, [], undefined, (name) =>
   name.startsWith(accounts),
 )

@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
 import { asc, eq } from 'drizzle-orm'
-import { pino } from 'pino'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
-import { Caches } from '../core/caches.ts'
-import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
 import { botAccounts, units } from '../db/schema/network.ts'
-import { Messenger } from '../queues/messenger.ts'
 import { createTestRedis } from '../test/support/redis.ts'
+import { testServices } from '../test/support/sample-services.ts'
 import type { ScratchDatabase } from '../test/support/scratch-db.ts'
 import { sentDeliveries } from './district.ts'
 import { spawnChild } from './support.ts'
@@ -38,16 +35,7 @@ export async function fanoutOverProcesses(
   rounds: number,
 ): Promise<ProcessesFanout> {
   const redis = await createTestRedis()
-  const services: Services = {
-    db: city.db,
-    log: pino({ level: 'silent' }),
-    connection: redis.connection,
-    queuePrefix: redis.prefix,
-    messenger: new Messenger(city.db, redis.connection, redis.prefix),
-    timezone: 'Asia/Shanghai',
-    caches: new Caches(),
-    now: () => new Date(),
-  }
+  const services = testServices(city.db, redis.connection, redis.prefix)
   // Generated accounts are named bot-<district code>-NN (fixtures/generate-district.ts).
   const names = (await city.db.select({ name: botAccounts.name }).from(botAccounts)).map(
     (r) => r.name,

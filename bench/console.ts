@@ -4,15 +4,13 @@
 // request through the same server, session check and middleware.
 import { performance } from 'node:perf_hooks'
 import { sql } from 'drizzle-orm'
-import { pino } from 'pino'
 import { createNotice } from '../broadcasts/create-notice.ts'
-import { Caches } from '../core/caches.ts'
 import type { Services } from '../core/services.ts'
 import { issueLoginLink } from '../network/login-links.ts'
 import { findMemberByWechatId } from '../network/roles.ts'
 import { loadCatalog } from '../orders/catalogue.ts'
-import { Messenger } from '../queues/messenger.ts'
 import { createTestRedis } from '../test/support/redis.ts'
+import { testServices } from '../test/support/sample-services.ts'
 import { createWebApp } from '../web/app.ts'
 import { startWebServer } from '../web/server.ts'
 import { openSession } from '../web/sessions.ts'
@@ -62,16 +60,7 @@ async function seedOrders(services: Services): Promise<void> {
 export async function benchConsole(): Promise<BenchRow[]> {
   const district = await generatedDistrict()
   const redis = await createTestRedis()
-  const services: Services = {
-    db: district.db,
-    log: pino({ level: 'silent' }),
-    connection: redis.connection,
-    queuePrefix: redis.prefix,
-    messenger: new Messenger(district.db, redis.connection, redis.prefix),
-    timezone: 'Asia/Shanghai',
-    caches: new Caches(),
-    now: () => new Date(),
-  }
+  const services = testServices(district.db, redis.connection, redis.prefix)
   const server = await startWebServer(
     createWebApp(services, { pacing: PACING, secureCookie: false }),
     { host: '127.0.0.1', port: 0 },

@@ -16,7 +16,6 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
 import { asc, eq } from 'drizzle-orm'
-import { pino } from 'pino'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
@@ -27,15 +26,13 @@ import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
 import { unsigned } from '../broadcasts/signature.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
-import { Caches } from '../core/caches.ts'
 import { tuneHeap } from '../core/heap.ts'
-import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { units } from '../db/schema/network.ts'
-import { Messenger } from '../queues/messenger.ts'
 import { AroundSend, type SendHooks } from '../queues/send-hooks.ts'
 import { createTestRedis } from '../test/support/redis.ts'
+import { testServices } from '../test/support/sample-services.ts'
 import { bindMockRooms, sentDeliveries, UNPACED } from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
@@ -87,16 +84,7 @@ const roots =
       .orderBy(asc(units.id))
   ).map((u) => u.path)
 const synced = await bindMockRooms(database.db, network)
-const services: Services = {
-  db: database.db,
-  log: pino({ level: 'silent' }),
-  connection,
-  queuePrefix: prefix,
-  messenger: new Messenger(database.db, connection, prefix),
-  timezone: 'Asia/Shanghai',
-  caches: new Caches(),
-  now: () => new Date(),
-}
+const services = testServices(database.db, connection, prefix)
 
 const spans = process.env.BENCH_SPANS ? new Spans() : undefined
 let confirmedAt = 0

@@ -22,18 +22,16 @@ import { startWorkers } from '../app/workers.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork, type MockPerson } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
-import { Caches } from '../core/caches.ts'
 import { loadConfig } from '../core/config.ts'
 import { tuneHeap } from '../core/heap.ts'
-import type { Services } from '../core/services.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { groups } from '../db/schema/network.ts'
 import { orders } from '../db/schema/orders.ts'
 import { FALLBACK_CATEGORY, listCategories } from '../orders/catalogue.ts'
 import { classify, unsure } from '../orders/classify.ts'
-import { Messenger } from '../queues/messenger.ts'
 import { createTestRedis } from '../test/support/redis.ts'
+import { testServices } from '../test/support/sample-services.ts'
 import { bindMockRooms } from './district.ts'
 import { cpuSample, cpuSpent, percentile, profiled, steadyRate } from './support.ts'
 
@@ -152,16 +150,7 @@ const residents = speaking.flatMap(([slot, count]) =>
 )
 const network = await MockNetwork.build(db, residents)
 const synced = await bindMockRooms(db, network)
-const services: Services = {
-  db,
-  log,
-  connection,
-  queuePrefix: prefix,
-  messenger: new Messenger(db, connection, prefix),
-  timezone: 'Asia/Shanghai',
-  caches: new Caches(),
-  now: () => new Date(),
-}
+const services = testServices(db, connection, prefix, { log })
 const bots = await startBots({
   ...botWiring(services),
   services,
