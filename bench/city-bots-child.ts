@@ -1,14 +1,11 @@
-import { botWiring } from '../app/bot-wiring.ts'
-import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
-import { MOCK_PUPPET } from '../bot/puppet.ts'
 import { runBroadcastWorkers } from '../broadcasts/workers.ts'
 import { tuneHeap } from '../core/heap.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
 import { createRedis } from '../queues/connection.ts'
 import { testServices } from '../test/support/sample-services.ts'
-import { bindMockRooms, UNPACED } from './district.ts'
+import { bindMockRooms, unpacedBots } from './district.ts'
 
 tuneHeap()
 /** Connections per bot process: ten of them share PostgreSQL's default 100. */
@@ -24,15 +21,7 @@ const network = await MockNetwork.build(database.db, [], undefined, (name) =>
   name.startsWith(accounts),
 )
 const synced = await bindMockRooms(database.db, network)
-const wiring = botWiring(services)
-const bots = await startBots({
-  services,
-  puppetName: MOCK_PUPPET,
-  pacing: UNPACED,
-  accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
-  handlers: wiring.handlers,
-  aroundSend: wiring.aroundSend,
-})
+const bots = await unpacedBots(services, network)
 const workers = await runBroadcastWorkers(services)
 network.login()
 await until(synced, 600_000, 200)

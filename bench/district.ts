@@ -1,20 +1,45 @@
 import { and, count, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
+import { botWiring } from '../app/bot-wiring.ts'
+import { startBots } from '../bot/bot-fleet.ts'
 import type { MockNetwork } from '../bot/mock-network.ts'
+import { MOCK_PUPPET } from '../bot/puppet.ts'
+import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
 import { generateCity, generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
 import type { PacingRules } from '../queues/pacing.ts'
+import type { AroundSend } from '../queues/send-hooks.ts'
 import { createScratchDatabase, type ScratchDatabase } from '../test/support/scratch-db.ts'
 
 /** Pacing off, for the fan-out benchmarks only: no cap that binds, no gaps, no jitter. */
-export const UNPACED: PacingRules & { cooldownMs: number } = {
+const UNPACED: PacingRules & { cooldownMs: number } = {
   perMinute: 1_000_000_000,
   minGapMs: 0,
   jitterMs: 0,
   roomGapMs: 0,
   cooldownMs: 1_000,
+}
+
+/**
+ * quanqun's bots on every account of `network`, pacing off, as the fan-out benchmarks run them:
+ * the product's handlers, and its send hooks unless the caller brings others (a stopwatch).
+ */
+export function unpacedBots(
+  services: Services,
+  network: MockNetwork,
+  aroundSend?: AroundSend,
+): ReturnType<typeof startBots> {
+  const wiring = botWiring(services)
+  return startBots({
+    services,
+    puppetName: MOCK_PUPPET,
+    pacing: UNPACED,
+    accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
+    handlers: wiring.handlers,
+    aroundSend: aroundSend ?? wiring.aroundSend,
+  })
 }
 
 /** A scratch database holding the generated Jiulongpo-sized district (11,181 groups, 22 accounts). */

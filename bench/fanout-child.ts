@@ -16,10 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
 import { asc, eq } from 'drizzle-orm'
-import { botWiring } from '../app/bot-wiring.ts'
-import { startBots } from '../bot/bot-fleet.ts'
 import { MockNetwork } from '../bot/mock-network.ts'
-import { MOCK_PUPPET } from '../bot/puppet.ts'
 import { confirmNotice } from '../broadcasts/confirm-notice.ts'
 import { createNotice } from '../broadcasts/create-notice.ts'
 import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
@@ -33,7 +30,7 @@ import { units } from '../db/schema/network.ts'
 import { AroundSend, type SendHooks } from '../queues/send-hooks.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { testServices } from '../test/support/sample-services.ts'
-import { bindMockRooms, sentDeliveries, UNPACED } from './district.ts'
+import { bindMockRooms, sentDeliveries, unpacedBots } from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
 // As `quanqun start` runs (bin/quanqun.js).
@@ -109,20 +106,12 @@ function timedHooks(s: Spans): SendHooks {
   }
 }
 
-const wiring = botWiring(services)
 const aroundSend = process.env.BENCH_NO_HOOKS
   ? new AroundSend({}, services.log)
   : spans
     ? new AroundSend({ [DELIVERY_REF]: timedHooks(spans) }, services.log)
-    : wiring.aroundSend
-const bots = await startBots({
-  services,
-  puppetName: MOCK_PUPPET,
-  pacing: UNPACED,
-  accounts: network.accounts.map((a) => ({ name: a.name, wechaty: a.wechaty })),
-  handlers: wiring.handlers,
-  aroundSend,
-})
+    : undefined
+const bots = await unpacedBots(services, network, aroundSend)
 const workers = await runBroadcastWorkers(services, {
   fanout: {
     onTierQueued: (e) => {
