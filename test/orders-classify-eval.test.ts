@@ -44,15 +44,25 @@ import { runCli } from './support/cli.ts'
 // 398/402, the others unchanged. Its held-out set (440 lines, written apart, committed before the
 // round's tuning was merged) measured once at its end: 402/440 (91.4 %; 394/440 with the fifth
 // round's catalogue); without the 41 lines that met a dev line or an example by chance, 361/399
-// (90.5 %). Short of 95 % (worst: facility-repair 15/21, civility 16/21).
+// (90.5 %). Short of 95 % (worst: facility-repair 15/21, civility 16/21). It is now dev-7.
+// Seventh round (examples for every category's areas no example covered, 2,308 → 2,522; synonyms
+// and asks likewise): dev-7 361/399 → 390/399, dev 345 → 344/345 (a near tie: 两口子天天打架
+// 请社区来劝一下), the others unchanged or up. Two fresh sets, each written apart and committed
+// before the round's tuning was merged, measured once with its catalogue: held-out-7 424/440
+// (96.4 %; 422/440 with round 6's) and held-out-8 415/440 (94.3 %); without the lines that met a
+// dev line or an example by chance, 399/415 (96.1 %) and 389/414 (94.0 %): 788/829 (95.1 %)
+// together. Their writers were told the labelling rule as binding (a danger present now is
+// safety-hazard even in a request to persuade), which round 6's writer was not.
 const CORPORA = [
-  { name: 'held-out', file: 'orders-heldout-6.tsv', floor: 0.9 },
+  { name: 'held-out-7', file: 'orders-heldout-7.tsv', floor: 0.95 },
+  { name: 'held-out-8', file: 'orders-heldout-8.tsv', floor: 0.93 },
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
   { name: 'dev-3', file: 'orders-dev-3.tsv', floor: 0.99 },
   { name: 'dev-4', file: 'orders-dev-4.tsv', floor: 0.99 },
   { name: 'dev-5', file: 'orders-dev-5.tsv', floor: 0.97 },
   { name: 'dev-6', file: 'orders-dev-6.tsv', floor: 0.98 },
+  { name: 'dev-7', file: 'orders-dev-7.tsv', floor: 0.97 },
 ]
 
 const file = await readCatalogFile()
