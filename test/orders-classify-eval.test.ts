@@ -51,7 +51,8 @@ import { runCli } from './support/cli.ts'
 // before the round's tuning was merged, measured once with its catalogue: held-out-7 424/440
 // (96.4 %; 422/440 with round 6's) and held-out-8 415/440 (94.3 %); without the lines that met a
 // dev line or an example by chance, 399/415 (96.1 %) and 389/414 (94.0 %): 788/829 (95.1 %)
-// together. Their writers were told the labelling rule as binding (a danger present now is
+// together; with 10 general lines held-out-8 lacked then (written apart, 8 right), 397/424
+// (93.6 %) and 796/839 (94.9 %). Their writers were told the labelling rule as binding (a danger present now is
 // safety-hazard even in a request to persuade), which round 6's writer was not.
 const CORPORA = [
   { name: 'held-out-7', file: 'orders-heldout-7.tsv', floor: 0.95 },
