@@ -52,11 +52,16 @@ import { runCli } from './support/cli.ts'
 // (96.4 %; 422/440 with round 6's) and held-out-8 415/440 (94.3 %); without the lines that met a
 // dev line or an example by chance, 399/415 (96.1 %) and 389/414 (94.0 %): 788/829 (95.1 %)
 // together; with 10 general lines held-out-8 lacked then (written apart, 8 right), 397/424
-// (93.6 %) and 796/839 (94.9 %). Their writers were told the labelling rule as binding (a danger present now is
-// safety-hazard even in a request to persuade), which round 6's writer was not.
+// (93.6 %) and 796/839 (94.9 %). Their writers were told the labelling rule as binding (a danger
+// present now is safety-hazard even in a request to persuade), which round 6's writer was not.
+// They are now dev-8 and dev-9. Eighth round (examples for the areas their misses showed
+// neglected, and beyond, 2,522 → 2,727): dev-8 399 → 410/415, dev-9 389 → 404/414 (before its 10
+// general lines), no dev set lost a line. Its held-out set (440 lines, written apart, committed
+// before the round's tuning was merged) measured once at its end: 417/440 (94.8 %; 415/440 with
+// round 7's catalogue); without the 25 lines that met a dev line or an example by chance, 393/415
+// (94.7 %). Short of 95 % (worst: safety-hazard 17/21).
 const CORPORA = [
-  { name: 'held-out-7', file: 'orders-heldout-7.tsv', floor: 0.95 },
-  { name: 'held-out-8', file: 'orders-heldout-8.tsv', floor: 0.93 },
+  { name: 'held-out', file: 'orders-heldout-9.tsv', floor: 0.94 },
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
   { name: 'dev-3', file: 'orders-dev-3.tsv', floor: 0.99 },
@@ -64,6 +69,8 @@ const CORPORA = [
   { name: 'dev-5', file: 'orders-dev-5.tsv', floor: 0.97 },
   { name: 'dev-6', file: 'orders-dev-6.tsv', floor: 0.98 },
   { name: 'dev-7', file: 'orders-dev-7.tsv', floor: 0.97 },
+  { name: 'dev-8', file: 'orders-dev-8.tsv', floor: 0.98 },
+  { name: 'dev-9', file: 'orders-dev-9.tsv', floor: 0.95 },
 ]
 
 const file = await readCatalogFile()
