@@ -57,12 +57,12 @@ export async function benchIntake(): Promise<BenchRow[]> {
           },
           {
             bench: 'intake',
-            metric: `ms message → order committed, p50 / p99, at ${fmt(r.high.rate)}/s (reply queued: ${pair({ p50: r.high.quanqun.replyP50 ?? 0, p99: r.high.quanqun.replyP99 ?? 0 })})`,
-            quanqun: pair(r.high.quanqun),
-            baseline: pair(r.high.baseline),
-            ratio: (r.high.baseline.p99 / r.high.quanqun.p99).toFixed(3),
+            metric: `ms message → order committed, p50 / p99, at ${fmt(r.high.rate)}/s, the rate held: messages sent after the run's first second (the whole run, the step from idle included: p50 / p99 ${pair(r.high.quanqun)}, plain insert ${pair(r.high.baseline)}; reply queued: ${pair({ p50: r.high.quanqun.replyP50 ?? 0, p99: r.high.quanqun.replyP99 ?? 0 })})`,
+            quanqun: pair(r.high.quanqun.sustained),
+            baseline: pair(r.high.baseline.sustained),
+            ratio: (r.high.baseline.sustained.p99 / r.high.quanqun.sustained.p99).toFixed(3),
             target: `p99 ≤ ${HIGH_P99_MS} ms`,
-            met: r.high.quanqun.p99 <= HIGH_P99_MS,
+            met: r.high.quanqun.sustained.p99 <= HIGH_P99_MS,
           },
         ]
       : []
