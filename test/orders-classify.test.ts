@@ -130,6 +130,12 @@ describe('classify', () => {
       category: { code: 'science' },
       safety: false,
     })
+    // Its paperwork neither: opening or moving a gas account is no gas leaking.
+    for (const paperwork of ['刚搬过来 天然气开户咋个办', '房子卖了 燃气过户要带啥子']) {
+      const c = classify(paperwork, categories)
+      expect(c?.safety).toBe(false)
+      expect(c?.category.code).not.toBe('safety-hazard')
+    }
     // The danger words of a talk name its subject: they do not pull it to safety as keywords.
     expect(classify('请煤气公司的师傅来讲一下煤气燃气咋个用才安全', categories)).toMatchObject({
       category: { code: 'science' },
