@@ -118,6 +118,13 @@ describe('classify', () => {
     expect(c).toMatchObject({ category: { code: 'safety-hazard' }, safety: true })
     expect(c.matched[0]).toBe('燃气')
     expect(unsure(c)).toBe(false)
+    // A danger told without a danger word: a wire hanging low, a crack that keeps widening.
+    for (const told of ['巷子口那根电线垂到齐腰高了', '后墙那条缝越裂越开了']) {
+      expect(classify(told, categories)).toMatchObject({
+        category: { code: 'safety-hazard' },
+        safety: true,
+      })
+    }
   })
 
   it('does not take a bill or a talk about a danger for one', () => {
