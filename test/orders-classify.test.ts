@@ -118,6 +118,13 @@ describe('classify', () => {
     expect(c).toMatchObject({ category: { code: 'safety-hazard' }, safety: true })
     expect(c.matched[0]).toBe('燃气')
     expect(unsure(c)).toBe(false)
+    // A danger told without a danger word: a wire hanging low, a crack that keeps widening.
+    for (const told of ['巷子口那根电线垂到齐腰高了', '后墙那条缝越裂越开了']) {
+      expect(classify(told, categories)).toMatchObject({
+        category: { code: 'safety-hazard' },
+        safety: true,
+      })
+    }
   })
 
   it('does not take a bill or a talk about a danger for one', () => {
@@ -130,6 +137,12 @@ describe('classify', () => {
       category: { code: 'science' },
       safety: false,
     })
+    // Its paperwork neither: opening or moving a gas account is no gas leaking.
+    for (const paperwork of ['刚搬过来 天然气开户咋个办', '房子卖了 燃气过户要带啥子']) {
+      const c = classify(paperwork, categories)
+      expect(c?.safety).toBe(false)
+      expect(c?.category.code).not.toBe('safety-hazard')
+    }
     // The danger words of a talk name its subject: they do not pull it to safety as keywords.
     expect(classify('请煤气公司的师傅来讲一下煤气燃气咋个用才安全', categories)).toMatchObject({
       category: { code: 'science' },
