@@ -133,9 +133,10 @@ const FIRST_CLAUSE_SCAN = 200
 const ANOTHER_NEED = /顺便|还有|另外|对了|再问|还想|也想|还要/u
 // A word of danger that names no danger present: a bill or its paperwork (燃气费, 交煤气费,
 // 燃气开户, 天然气过户), or a talk, a class or a drill about dangers (请消防员来讲讲火灾逃生).
-// There the word only counts as the words around it do, and the talk or bill lands where its other words say. In a talk the danger words themselves
-// (燃气, 着火 as keywords of 安全隐患排查) do not count either: they name the talk's subject, and
-// counted they outweighed the asking (想请燃气公司来讲讲天然气咋个安全使用 went to safety).
+// There the word only counts as the words around it do, and the talk or bill lands where its other
+// words say. In a talk the danger words themselves (燃气, 着火 as keywords of 安全隐患排查) do not
+// count either: they name the talk's subject, and counted they outweighed the asking
+// (想请燃气公司来讲讲天然气咋个安全使用 went to safety).
 const NOT_A_DANGER_AFTER = /^(?:费|公司|卡|开户|过户|报装|缴费|交费|账户|账号|充值)/
 const ABOUT_DANGER =
   /讲座|讲讲|讲一讲|讲一课|来讲|讲解|知识|培训|宣传|演练|科普|常识|上课|课堂|逃生|安全使用|咋个防|怎么防|如何防/

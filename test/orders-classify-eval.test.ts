@@ -59,9 +59,14 @@ import { runCli } from './support/cli.ts'
 // general lines), no dev set lost a line. Its held-out set (440 lines, written apart, committed
 // before the round's tuning was merged) measured once at its end: 417/440 (94.8 %; 415/440 with
 // round 7's catalogue); without the 25 lines that met a dev line or an example by chance, 393/415
-// (94.7 %). Short of 95 % (worst: safety-hazard 17/21).
+// (94.7 %). Short of 95 % (worst: safety-hazard 17/21). It is now dev-10. Ninth round (dangers
+// told without a danger word as `urgent` phrases: 电线吊下, 越裂越 …; gas and power paperwork,
+// 燃气开户, is no danger; examples for dev-10's neglected areas): dev-10 393 → 404/415, no dev set
+// lost a line. Its held-out set (460 lines, written apart, committed before the round's tuning was
+// merged) measured once at its end: 442/460 (96.1 %; 439/460 with round 8's catalogue); without
+// the 27 lines that met a dev line or an example by chance, 415/433 (95.8 %): the issue's 95 %.
 const CORPORA = [
-  { name: 'held-out', file: 'orders-heldout-9.tsv', floor: 0.94 },
+  { name: 'held-out', file: 'orders-heldout-10.tsv', floor: 0.95 },
   { name: 'dev', file: 'orders-dev.tsv', floor: 0.99, nearCopies: true },
   { name: 'dev-2', file: 'orders-dev-2.tsv', floor: 0.99 },
   { name: 'dev-3', file: 'orders-dev-3.tsv', floor: 0.99 },
@@ -71,6 +76,7 @@ const CORPORA = [
   { name: 'dev-7', file: 'orders-dev-7.tsv', floor: 0.97 },
   { name: 'dev-8', file: 'orders-dev-8.tsv', floor: 0.98 },
   { name: 'dev-9', file: 'orders-dev-9.tsv', floor: 0.95 },
+  { name: 'dev-10', file: 'orders-dev-10.tsv', floor: 0.96 },
 ]
 
 const file = await readCatalogFile()
