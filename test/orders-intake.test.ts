@@ -33,10 +33,9 @@ describe('intake: 点单 into one transaction', () => {
     }
     for (const tier of [4, 3, 2, 1]) {
       const category = categories.find((c) => c.tier === tier && c.keywords.length > 0)!
-      const placed = await placeOrder(
-        o.services,
-        await o.input(BUILDING, `麻烦 ${category.keywords[0]}`),
-      )
+      // The category's own first example: a bare keyword can be close enough to another
+      // category to be asked back, which is not what this test is about.
+      const placed = await placeOrder(o.services, await o.input(BUILDING, category.examples[0]!))
       expect(placed.kind).toBe('placed')
       if (placed.kind !== 'placed') continue
       expect(placed.category.code).toBe(category.code)

@@ -123,7 +123,12 @@ describe('trust: nobody earns from their own order; hours and days are bounded',
     expect(entry?.reason).toBe(`完成 ${first.code}，志愿服务 4 小时`)
 
     // 40 + 20 > 45 a day: the 20 wait for review, outside the balance.
-    const second = await served('wxid_gaojianguo', BUILDING2, '水管漏水了', '用时2小时')
+    const second = await served(
+      'wxid_gaojianguo',
+      BUILDING2,
+      '水管漏水了 麻烦来修一下',
+      '用时2小时',
+    )
     expect(second.told).toContain('孙丽 本单爱心积分 20 分超出每日上限，待站点审核后入账')
     expect(await memberBalance(db, sunliId)).toBe(40)
     const held = await db.select().from(pointsPending)
