@@ -13,7 +13,6 @@ const POOL = 5
 const accounts = process.env.BENCH_ACCOUNTS
 const prefix = process.env.BENCH_PREFIX
 if (!accounts || !prefix) throw new Error('BENCH_ACCOUNTS and BENCH_PREFIX are required')
-// PostgreSQL's 100 connections are shared by every bot process of the city.
 const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: POOL })
 const connection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
 const services = testServices(database.db, connection, prefix)

@@ -1,17 +1,18 @@
-import { randomBytes } from 'node:crypto'
 import { createInterface } from 'node:readline'
-import { asc, eq } from 'drizzle-orm'
-import { confirmNotice } from '../broadcasts/confirm-notice.ts'
-import { createNotice } from '../broadcasts/create-notice.ts'
 import { until } from '../core/until.ts'
-import { botAccounts, units } from '../db/schema/network.ts'
+import { botAccounts } from '../db/schema/network.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { testServices } from '../test/support/sample-services.ts'
 import type { ScratchDatabase } from '../test/support/scratch-db.ts'
-import { sentDeliveries } from './district.ts'
+import {
+  confirmNotices,
+  districtRoots,
+  draftNotices,
+  noticeText,
+  sentDeliveries,
+} from './district.ts'
 import { spawnChild } from './support.ts'
 
-const OPERATOR = { kind: 'operator', ref: 'bench' } as const
 /** How long the bot processes may take to start and bind their rooms, together. */
 const START_MS = 15 * 60_000
 
@@ -51,27 +52,13 @@ export async function fanoutOverProcesses(
   )
   try {
     await Promise.all(children.map((child) => readyOf(child.stdout!, START_MS)))
-    const roots = (
-      await city.db
-        .select({ path: units.path })
-        .from(units)
-        .where(eq(units.tier, 1))
-        .orderBy(asc(units.id))
-    ).map((u) => u.path)
+    const roots = await districtRoots(city.db)
     const round = async (label: string) => {
-      const ids: number[] = []
-      let expected = 0
-      for (const scope of roots) {
-        const text = `【区级通知】${label}：本周六上午九点开展环境卫生大扫除。${randomBytes(3).toString('hex')}`
-        const created = await createNotice(services, { actor: OPERATOR, scope, text })
-        if (!created.ok) throw new Error(`notice refused: ${created.message}`)
-        ids.push(created.notice.id)
-        expected += created.plan.total
-      }
+      const { ids, groups } = await draftNotices(services, roots, noticeText(label))
       const t0 = performance.now()
-      await Promise.all(ids.map((id) => confirmNotice(services, { id, actor: OPERATOR })))
-      await until(async () => (await sentDeliveries(city.db, ids)) === expected, 600_000, 10)
-      return { ms: performance.now() - t0, groups: expected }
+      await confirmNotices(services, ids)
+      await until(async () => (await sentDeliveries(city.db, ids)) === groups, 600_000, 10)
+      return { ms: performance.now() - t0, groups }
     }
     await round('预热')
     const measured: number[] = []

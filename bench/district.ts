@@ -1,12 +1,15 @@
-import { and, count, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
+import { randomBytes } from 'node:crypto'
+import { and, asc, count, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { botWiring } from '../app/bot-wiring.ts'
 import { startBots } from '../bot/bot-fleet.ts'
 import type { MockNetwork } from '../bot/mock-network.ts'
 import { MOCK_PUPPET } from '../bot/puppet.ts'
+import { confirmNotice } from '../broadcasts/confirm-notice.ts'
+import { createNotice } from '../broadcasts/create-notice.ts'
 import type { Services } from '../core/services.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries } from '../db/schema/broadcasts.ts'
-import { botAccounts, groups } from '../db/schema/network.ts'
+import { botAccounts, groups, units } from '../db/schema/network.ts'
 import { generateCity, generateDistrictCsv } from '../fixtures/generate-district.ts'
 import { importNetwork } from '../network/import.ts'
 import type { PacingRules } from '../queues/pacing.ts'
@@ -108,4 +111,48 @@ export async function sentDeliveries(db: Db, noticeIds: number[]): Promise<numbe
     .from(deliveries)
     .where(and(inArray(deliveries.noticeId, noticeIds), eq(deliveries.status, 'sent')))
   return Number(row?.n ?? 0)
+}
+
+/** Who the fan-out benchmarks send as: an operator, authorized for every scope. */
+const OPERATOR = { kind: 'operator', ref: 'bench' } as const
+
+/** Every district root's path (one in the district, ten in a city), in import order. */
+export async function districtRoots(db: Db): Promise<string[]> {
+  const rows = await db
+    .select({ path: units.path })
+    .from(units)
+    .where(eq(units.tier, 1))
+    .orderBy(asc(units.id))
+  return rows.map((u) => u.path)
+}
+
+/** A district notice's text, made unique by a random tail so each round's says can be told apart. */
+export const noticeText = (label: string) =>
+  `【区级通知】${label}：本周六上午九点，各小区开展环境卫生大扫除，请居民朋友积极参与。${randomBytes(3).toString('hex')}`
+
+/** A drafted notice of `text` to each of `scopes`: their ids and how many groups they reach. */
+export async function draftNotices(
+  services: Services,
+  scopes: readonly string[],
+  text: string,
+): Promise<{ ids: number[]; groups: number }> {
+  const ids: number[] = []
+  let groups = 0
+  for (const scope of scopes) {
+    const created = await createNotice(services, { actor: OPERATOR, scope, text })
+    if (!created.ok) throw new Error(`notice refused: ${created.message}`)
+    ids.push(created.notice.id)
+    groups += created.plan.total
+  }
+  return { ids, groups }
+}
+
+/** Confirms the drafted notices together, as several operators at once would. */
+export async function confirmNotices(services: Services, ids: readonly number[]): Promise<void> {
+  await Promise.all(
+    ids.map(async (id) => {
+      const confirmed = await confirmNotice(services, { id, actor: OPERATOR })
+      if (confirmed.outcome !== 'confirmed') throw new Error(`confirm: ${confirmed.message}`)
+    }),
+  )
 }

@@ -15,10 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Queue, Worker } from 'bullmq'
-import { asc, eq } from 'drizzle-orm'
 import { MockNetwork } from '../bot/mock-network.ts'
-import { confirmNotice } from '../broadcasts/confirm-notice.ts'
-import { createNotice } from '../broadcasts/create-notice.ts'
 import { DELIVERY_REF } from '../broadcasts/delivery-jobs.ts'
 import { DeliveryLedger } from '../broadcasts/delivery-ledger.ts'
 import { unsigned } from '../broadcasts/signature.ts'
@@ -26,11 +23,18 @@ import { runBroadcastWorkers } from '../broadcasts/workers.ts'
 import { tuneHeap } from '../core/heap.ts'
 import { until } from '../core/until.ts'
 import { openDatabase } from '../db/client.ts'
-import { units } from '../db/schema/network.ts'
 import { AroundSend, type SendHooks } from '../queues/send-hooks.ts'
 import { createTestRedis } from '../test/support/redis.ts'
 import { testServices } from '../test/support/sample-services.ts'
-import { bindMockRooms, sentDeliveries, unpacedBots } from './district.ts'
+import {
+  bindMockRooms,
+  confirmNotices,
+  districtRoots,
+  draftNotices,
+  noticeText,
+  sentDeliveries,
+  unpacedBots,
+} from './district.ts'
 import { cpuSample, cpuSpent, profiled, Spans } from './support.ts'
 
 // As `quanqun start` runs (bin/quanqun.js).
@@ -38,7 +42,6 @@ tuneHeap()
 
 /** Warms the JIT, the puppets' room caches and the planner's statistics; not measured. */
 const WARM_UP_SCOPE = '九龙坡区/杨家坪街道'
-const OPERATOR = { kind: 'operator', ref: 'bench' } as const
 /** postgres.js's default pool, as `quanqun start` opens it. */
 const POOL = 10
 /** Jobs per addBulk, as the fan-out adds them (broadcasts/delivery-jobs.ts). */
@@ -71,15 +74,7 @@ const database = openDatabase({ url: process.env.BENCH_DATABASE_URL, max: POOL }
 const redis = await createTestRedis()
 const { connection, prefix } = redis
 const network = await MockNetwork.build(database.db)
-const roots =
-  process.env.BENCH_ROOTS?.split(',') ??
-  (
-    await database.db
-      .select({ path: units.path })
-      .from(units)
-      .where(eq(units.tier, 1))
-      .orderBy(asc(units.id))
-  ).map((u) => u.path)
+const roots = process.env.BENCH_ROOTS?.split(',') ?? (await districtRoots(database.db))
 const synced = await bindMockRooms(database.db, network)
 const services = testServices(database.db, connection, prefix)
 
@@ -199,26 +194,14 @@ async function floor(text: string): Promise<number> {
  * room and row done.
  */
 async function quanqun(scopes: string[], text: string): Promise<{ ms: number; groups: number }> {
-  const noticeIds: number[] = []
-  let expected = 0
-  for (const scope of scopes) {
-    const created = await createNotice(services, { actor: OPERATOR, scope, text })
-    if (!created.ok) throw new Error(`notice refused: ${created.message}`)
-    noticeIds.push(created.notice.id)
-    expected += created.plan.total
-  }
+  const { ids: noticeIds, groups: expected } = await draftNotices(services, scopes, text)
   const rooms = new Set<string>()
   const stop = network.onSaid((s) => {
     if (s.fromBot && unsigned(s.text) === text) rooms.add(s.roomId)
   })
   const t0 = performance.now()
   confirmedAt = t0
-  await Promise.all(
-    noticeIds.map(async (id) => {
-      const confirmed = await confirmNotice(services, { id, actor: OPERATOR })
-      if (confirmed.outcome !== 'confirmed') throw new Error(`confirm: ${confirmed.message}`)
-    }),
-  )
+  await confirmNotices(services, noticeIds)
   await until(async () => rooms.size >= expected, 600_000, 10)
   if (!process.env.BENCH_NO_HOOKS) {
     await until(
@@ -231,9 +214,6 @@ async function quanqun(scopes: string[], text: string): Promise<{ ms: number; gr
   stop()
   return { ms, groups: expected }
 }
-
-const noticeText = (label: string) =>
-  `【区级通知】${label}：本周六上午九点，各小区开展环境卫生大扫除，请居民朋友积极参与。${randomBytes(3).toString('hex')}`
 
 process.stderr.write(`  fanout setup ${(setupMs / 1000).toFixed(1)} s\n`)
 await quanqun([WARM_UP_SCOPE], noticeText('预热'))

@@ -86,7 +86,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 1_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const HIGH_RATE = Number(process.env.BENCH_HIGH_RATE ?? 2_000)
 const LIGHT = { messages: 300, rate: 25 }
-/** The first part of a run, whose latency is the step from idle: left out of `sustainedP99`. */
+/** The first part of a run, whose latency is the step from idle: left out of `sustained`. */
 const LEAD_IN_MS = 1_000
 const WARM_UP = Math.max(0, Math.floor(Number(process.env.BENCH_WARM_UP ?? 3_000)) || 0)
 /** postgres.js's default pool, as `quanqun start` opens it. */
@@ -176,14 +176,15 @@ await until(synced, 300_000, 200)
 // them were asked back once its examples grew.
 const catalogue = await listCategories(services)
 const categories = catalogue.filter((c) => c.code !== FALLBACK_CATEGORY)
-const sent = (phrase: string, slot: number, i: number) => `点单 ${phrase}（${slot}-${i}）`
+/** What a message asks for: its phrase and a tail that makes each message's text its own. */
+const about = (phrase: string, slot: number, i: number) => `${phrase}（${slot}-${i}）`
 const phrases = categories.map((c) => {
   const text = c.keywords
     .map((k) => `${k}，麻烦尽快安排`)
     .find((t) =>
       // Two of the suffixes the runs add: their digits are part of what is classified.
-      [sent(t, 0, 0), sent(t, 12, 9999)].every((m) => {
-        const got = classify(m.slice('点单 '.length), catalogue)
+      [about(t, 0, 0), about(t, 12, 9999)].every((m) => {
+        const got = classify(m, catalogue)
         return got?.category.code === c.code && !unsure(got)
       }),
     )
@@ -210,7 +211,7 @@ function messageOf(slot: number, i: number): Message {
     person: residentOf(slot, i),
     target: targets[k % targets.length]!,
     category,
-    text: sent(phrases[category]!, slot, i),
+    text: `点单 ${about(phrases[category]!, slot, i)}`,
   }
 }
 

@@ -293,10 +293,10 @@ export function classify(
     }
   }
   const talk = ABOUT_DANGER.test(bounded) && !HELP_NOW.test(bounded)
+  const present = talk ? undefined : dangerIn(bounded, model.urgent)
   // Every word of danger names a bill or its paperwork (燃气开户, 交燃气费): as in a talk, they
   // name its subject and do not count (天然气报装找哪个 went to safety on 燃气 alone).
-  const billed =
-    !talk && model.urgent.some((u) => bounded.includes(u.word)) && !dangerIn(bounded, model.urgent)
+  const billed = !talk && !present && model.urgent.some((u) => bounded.includes(u.word))
   const matched = found.map((ks) =>
     ks
       .filter((k) => !k.within.some((o) => model.found[o] === call))
@@ -327,7 +327,7 @@ export function classify(
   // (讲讲垃圾分类 另外 电表箱在冒烟), is present now whatever talk the first clause asks for.
   const rest = several && talk ? bounded.slice(first.length) : ''
   const danger = !talk
-    ? dangerIn(bounded, model.urgent)
+    ? present
     : rest !== '' && !ABOUT_DANGER.test(rest) && !A_QUESTION.test(rest)
       ? dangerIn(rest, model.urgent)
       : undefined
