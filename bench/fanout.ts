@@ -15,6 +15,13 @@ export async function benchFanout(): Promise<BenchRow[]> {
     const r = await runChild<FanoutResult>('./fanout-child.ts', [], {
       BENCH_DATABASE_URL: district.url,
     })
+    // Not a way to run quanqun: the same rounds with the delivery ledger's hooks left out (no gate,
+    // no row written sent), to show how close the queues alone come to the floor.
+    const bare = await runChild<FanoutResult>('./fanout-child.ts', [], {
+      BENCH_DATABASE_URL: district.url,
+      BENCH_NO_HOOKS: '1',
+      BENCH_NO_BASELINE: '1',
+    })
     // Never skipped here (BENCH_NO_BASELINE is the city bench's).
     const baselineMs = r.rounds.map((x) => x.baselineMs ?? Number.NaN)
     const q = median(r.rounds.map((x) => x.quanqunMs)) / 1000
@@ -23,6 +30,8 @@ export async function benchFanout(): Promise<BenchRow[]> {
     const ratio = b / q
     const floorRatio = f / q
     const seconds = (values: number[]) => values.map((v) => (v / 1000).toFixed(1)).join(', ')
+    const bareQ = median(bare.rounds.map((x) => x.quanqunMs)) / 1000
+    const bareF = median(bare.rounds.map((x) => x.floorMs)) / 1000
     return [
       {
         bench: 'fan-out',
@@ -41,6 +50,15 @@ export async function benchFanout(): Promise<BenchRow[]> {
         ratio: floorRatio.toFixed(2),
         target: 'floor ÷ quanqun ≥ 0.8',
         met: floorRatio >= 0.8,
+      },
+      {
+        bench: 'fan-out',
+        metric: `the same without the delivery ledger (no gate before a say, no row written sent: not a way to run it, the share of the gap that is not the ledger's; ${seconds(bare.rounds.map((x) => x.quanqunMs))}, floor ${seconds(bare.rounds.map((x) => x.floorMs))})`,
+        quanqun: bareQ.toFixed(1),
+        baseline: `${bareF.toFixed(1)} (floor)`,
+        ratio: (bareF / bareQ).toFixed(2),
+        target: '(diagnostic)',
+        met: undefined,
       },
       {
         bench: 'fan-out',

@@ -19,9 +19,13 @@ const FORMAT = /\p{Cf}/gu
 const CONTROL = /\p{Cc}/u
 const CONTROL_BUT_NEWLINE = /[^\P{Cc}\n]/u
 
+/** A field's type error: missing reads as required, anything else as the wrong type. */
+const typeError = (wrong: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? '必填' : wrong
+
 function text(max: number, opts: { multiline?: boolean } = {}) {
   return z
-    .string({ invalid_type_error: '须为字符串' })
+    .string({ error: typeError('须为字符串') })
     .transform((s) => {
       const clean = s.normalize('NFC').replace(FORMAT, '')
       return (opts.multiline ? clean.replace(/\r\n?/g, '\n').replace(/\t/g, ' ') : clean).trim()
@@ -38,7 +42,7 @@ const optionalText = (max: number) =>
 const coordinate = (limit: number) =>
   z
     .union([z.number(), z.string().regex(/^\s*-?\d{1,3}(\.\d{1,12})?\s*$/, '须为十进制度数')], {
-      invalid_type_error: '须为数字',
+      error: typeError('须为数字'),
     })
     .transform(Number)
     .refine((n) => Number.isFinite(n) && Math.abs(n) <= limit, `须在 -${limit} 到 ${limit} 之间`)
@@ -52,7 +56,7 @@ const MAX_DESCRIPTION = 500
 const PostSchema = z
   .object({
     service_code: z
-      .string({ invalid_type_error: '须为字符串' })
+      .string({ error: typeError('须为字符串') })
       .trim()
       .regex(SERVICE_CODE, '须为 services.json 中的 service_code')
       .optional()
@@ -85,10 +89,7 @@ export type PostRequest = z.infer<typeof PostSchema>
 
 function firstError(error: z.ZodError): string {
   const issue = error.issues[0]!
-  const field = issue.path.join('.') || '请求'
-  const why =
-    issue.code === 'invalid_type' && issue.received === 'undefined' ? '必填' : issue.message
-  return open311Texts.badField(field, why)
+  return open311Texts.badField(issue.path.join('.') || '请求', issue.message)
 }
 
 /** A POSTed request's fields (unknown fields, Open311's `attribute[…]` and `media_url`, ignored). */
