@@ -85,6 +85,8 @@ const FAILED_WRITE_MS = 10 * 60_000
 export class DeliveryLedger implements SendHooks {
   private readonly gates: Batcher<number, BeginSend>
   private readonly sent: Batcher<number, void>
+  /** The progress reports of the `sent` writes so far, chained (never rejects). */
+  private reports: Promise<void> = Promise.resolve()
   private closing = false
   private readonly pace = new SendPace()
   /** Deliveries claimed ahead of their jobs → until when the claim may be used (ms). */
@@ -104,7 +106,10 @@ export class DeliveryLedger implements SendHooks {
     this.gates = new Batcher((ids) => this.begin(ids), { concurrency: GATE_BATCHES })
     this.sent = new Batcher(
       async (ids) => {
-        await this.report(await this.writeSent(ids))
+        const changed = await this.writeSent(ids)
+        // In order, one at a time, but not in the way of the next write: a report may wait on
+        // messages to the author, and sends said meanwhile pile up unwritten behind it.
+        this.reports = this.reports.then(() => this.report(changed))
         return new Map()
       },
       { gatherMs: SENT_GATHER_MS },
@@ -274,6 +279,7 @@ export class DeliveryLedger implements SendHooks {
     this.closing = true
     try {
       await this.sent.idle()
+      await this.reports
     } finally {
       this.closing = false
     }

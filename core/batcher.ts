@@ -19,7 +19,8 @@ export interface BatcherOptions {
   max?: number
   /**
    * Waits this long (ms) before each batch so more keys join it: for writes nobody waits on
-   * (write-behind), where fewer, larger statements matter more than a few ms. Default 0.
+   * (write-behind), where fewer, larger statements matter more than a few ms. Not when a full batch
+   * (`max`) is already queued. Default 0.
    */
   gatherMs?: number
   /** Told when a batch of several failed and its keys are being run one at a time. */
@@ -96,7 +97,8 @@ export class Batcher<K, R> {
     while (this.queued.size > 0) {
       // Another loop's batch is out and too big to run beside: that loop takes the queue next.
       if (!this.roomBeside()) return
-      if (gather > 0) await sleep(gather)
+      // A full batch is already waiting: more keys could only join the one after it.
+      if (gather > 0 && this.queued.size < max) await sleep(gather)
       const batch = new Map<K, Waiter<R>[]>()
       for (const [key, waiters] of this.queued) {
         if (batch.size >= max) break

@@ -53,6 +53,15 @@ describe('Batcher (group commit)', () => {
     expect(batches).toEqual([[1, 2, 3]])
   })
 
+  it('with gatherMs, does not wait when a full batch is already queued: a backlog drains at once', async () => {
+    // A window longer than the test's timeout: only a batch that skips it can finish.
+    const { batcher, batches } = recording({ gatherMs: 60_000, max: 2 })
+    expect(await Promise.all([1, 2, 3, 4].map((k) => batcher.load(k)))).toEqual([10, 20, 30, 40])
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ])
+  }, 5_000)
   it('holds a key until its batch returned, and idle() waits for every batch', async () => {
     const { batcher } = recording({ gatherMs: 10 })
     const pending = batcher.load(4)
