@@ -68,7 +68,8 @@ const FAILED_WRITE_MS = 10 * 60_000
  * gate sees it. The platform's message ids, when the puppet gives them, are kept for 撤回.
  *
  * The gates of concurrent sends go to PostgreSQL as one batch, and sends are recorded
- * `sent` behind the say, in batches, each followed by one progress report per notice it touched.
+ * `sent` behind the say, in batches, each followed by one progress report per notice it touched;
+ * the reports run in order beside the writes, so a slow one never holds the next write back.
  *
  * An account sending fast (pacing off or loose) has its next deliveries, the rest of the page in
  * hand, claimed with the one about to go out (see SendPace); their gates are then answered here for
