@@ -3,6 +3,7 @@
  * how taking each back ended, per message and per delivery (`deliveries.recall`).
  */
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm'
+import { intArray, textArray } from '../db/any-of.ts'
 import type { Db } from '../db/client.ts'
 import { deliveries, deliveryMessages, type RecallState } from '../db/schema/broadcasts.ts'
 import { botAccounts, groups } from '../db/schema/network.ts'
@@ -14,13 +15,20 @@ export interface SaidMessage {
   messageId: string
 }
 
-/** Keeps the ids the puppet gave; a message recorded already keeps its first id and time. */
+/**
+ * Keeps the ids the puppet gave; a message recorded already keeps its first id and time. The rows
+ * go as three array parameters (a fan-out's write-behind records ~1,000 at once): a VALUES list
+ * of 3,000 parameters cost more to build and send than the insert itself.
+ */
 export async function recordMessages(db: Db, rows: readonly SaidMessage[]): Promise<void> {
   if (rows.length === 0) return
-  await db
-    .insert(deliveryMessages)
-    .values([...rows])
-    .onConflictDoNothing()
+  await db.execute(sql`
+    insert into ${deliveryMessages} (delivery_id, part, message_id)
+    select d, p, m
+    from unnest(${intArray(rows.map((r) => r.deliveryId))}::int[],
+                ${intArray(rows.map((r) => r.part))}::smallint[],
+                ${textArray(rows.map((r) => r.messageId))}) as u(d, p, m)
+    on conflict do nothing`)
 }
 
 /** A message of the notice not yet asked to be taken back, with where it was said. */

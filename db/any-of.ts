@@ -19,7 +19,15 @@ export function anyInt(column: AnyColumn, ids: readonly number[]): SQL {
   return sql`${column} = any(${intArray(ids)}::int[])`
 }
 
-/** anyInt for text values, passed as one JSON parameter: nothing to escape, whatever they hold. */
+/**
+ * A text[] of `values` from one JSON parameter, for `= any(…)` and `unnest(…)`: nothing to escape,
+ * whatever the values hold.
+ */
+export function textArray(values: readonly string[]): SQL {
+  return sql`array(select json_array_elements_text(${JSON.stringify(values)}::json))`
+}
+
+/** anyInt for text values (textArray). */
 export function anyText(column: AnyColumn, values: readonly string[]): SQL {
-  return sql`${column} = any(array(select json_array_elements_text(${JSON.stringify(values)}::json)))`
+  return sql`${column} = any(${textArray(values)})`
 }

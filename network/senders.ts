@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Services } from '../core/services.ts'
+import { textArray } from '../db/any-of.ts'
 import { rowsOf } from '../db/rows.ts'
 import { groups, members, roles, units } from '../db/schema/network.ts'
 import type { BoundGroup } from './groups.ts'
@@ -47,9 +48,6 @@ interface SendersJson {
   }[]
 }
 
-const textList = (values: readonly string[]) =>
-  sql`array(select json_array_elements_text(${JSON.stringify(values)}::json))`
-
 /**
  * Who said it and where, for every message arriving together, in one statement: each room's group
  * and unit, each talker's member row and roles, and the unit chains of the rooms orders were typed
@@ -68,7 +66,7 @@ export async function lookUpSenders(
         select coalesce(json_agg(json_build_object('room', g.room_id, 'id', g.id,
           'unit', g.unit_id, 'path', u.path, 'tier', u.tier, 'topic', g.topic, 'kind', g.kind,
           'bot', g.bot_account_id, 'active', g.active)), '[]')
-        from (select distinct unnest(${textList(q.rooms)}) as room_id) r
+        from (select distinct unnest(${textArray(q.rooms)}) as room_id) r
         cross join lateral (
           select * from ${groups} g where g.room_id = r.room_id offset 0
         ) g
@@ -77,7 +75,7 @@ export async function lookUpSenders(
         select coalesce(json_agg(json_build_object('wechatId', m.wechat_id, 'id', m.id,
           'name', m.name, 'role', ro.role, 'unitId', ro.unit_id, 'unitPath', u.path)
           order by m.id, ro.id), '[]')
-        from (select distinct unnest(${textList(q.talkers)}) as wechat_id) t
+        from (select distinct unnest(${textArray(q.talkers)}) as wechat_id) t
         cross join lateral (
           select * from ${members} m where m.wechat_id = t.wechat_id offset 0
         ) m
@@ -87,7 +85,7 @@ export async function lookUpSenders(
         select coalesce(json_agg(${units}), '[]') from ${units}
         where ${onChainsOf(
           sql`${groups} join ${units} on ${units.id} = ${groups.unitId}
-            where ${groups.roomId} = any(${textList(q.chainRooms)})`,
+            where ${groups.roomId} = any(${textArray(q.chainRooms)})`,
         )})
     )::text as senders`)
   const [row] = rowsOf<{ senders: string }>(result)
