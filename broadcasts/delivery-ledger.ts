@@ -110,7 +110,9 @@ export class DeliveryLedger implements SendHooks {
         const changed = await this.writeSent(ids)
         // In order, one at a time, but not in the way of the next write: a report may wait on
         // messages to the author, and sends said meanwhile pile up unwritten behind it.
-        this.reports = this.reports.then(() => this.report(changed))
+        this.reports = this.reports
+          .then(() => this.report(changed))
+          .catch((err: unknown) => this.services.log.error({ err }, 'progress report failed'))
         return new Map()
       },
       { gatherMs: SENT_GATHER_MS },
