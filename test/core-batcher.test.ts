@@ -62,6 +62,7 @@ describe('Batcher (group commit)', () => {
       [3, 4],
     ])
   }, 5_000)
+
   it('holds a key until its batch returned, and idle() waits for every batch', async () => {
     const { batcher } = recording({ gatherMs: 10 })
     const pending = batcher.load(4)
